@@ -1,0 +1,17 @@
+"""The graph model and the backends that store it (``pbgraph.graph``)."""
+
+from .backends.base import Backend, Counts, Result, Statement, WriteSummary
+from .connect import default_location, open_backend, resolve_location
+from .errors import PbgraphError
+
+__all__ = [
+    "Backend",
+    "Counts",
+    "PbgraphError",
+    "Result",
+    "Statement",
+    "WriteSummary",
+    "default_location",
+    "open_backend",
+    "resolve_location",
+]

@@ -1,0 +1,1 @@
+"""Graph backends: embedded FalkorDB, FalkorDB servers, Neo4j 5."""

@@ -1,0 +1,167 @@
+"""The one interface every graph backend implements.
+
+Callers (loaders, query runner, CLI) only see :class:`Backend`; queries are the
+same text on every engine. Engine-specific DDL lives in each backend's
+:meth:`Backend.ensure_schema`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+#: Rows per ``UNWIND $rows`` batch: big enough to amortise a round trip,
+#: small enough to keep one statement well under a second.
+DEFAULT_BATCH_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One parameterised Cypher statement."""
+
+    query: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """Rows of a statement, with its column names and write counters."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column, in column order."""
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+@dataclass
+class WriteSummary:
+    """What a write changed, summed over its statements."""
+
+    nodes_created: int = 0
+    nodes_deleted: int = 0
+    relationships_created: int = 0
+    relationships_deleted: int = 0
+    properties_set: int = 0
+    statements: int = 0
+
+    def add(self, stats: Mapping[str, int]) -> None:
+        self.nodes_created += stats.get("nodes_created", 0)
+        self.nodes_deleted += stats.get("nodes_deleted", 0)
+        self.relationships_created += stats.get("relationships_created", 0)
+        self.relationships_deleted += stats.get("relationships_deleted", 0)
+        self.properties_set += stats.get("properties_set", 0)
+        self.statements += 1
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Node counts per label (a node counts under each label) and relationship counts per type."""
+
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+
+
+#: Reports progress of a long write: ``progress(done_statements)``.
+Progress = Callable[[int], None]
+
+
+class Backend(ABC):
+    """A graph database pbgraph can read from and write to."""
+
+    #: ``falkordb-embedded``, ``falkordb`` or ``neo4j``.
+    kind: str
+    #: Where the data lives: a folder, ``falkordb://host:port`` or a Neo4j URI.
+    location: str
+
+    @abstractmethod
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
+        """Run a statement through the engine's read-only path; a write is refused."""
+
+    @abstractmethod
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
+        """Run one statement that may write, atomically."""
+
+    @abstractmethod
+    def write_all(
+        self, statements: Iterable[Statement], progress: Progress | None = None
+    ) -> WriteSummary:
+        """Apply statements as one all-or-nothing unit.
+
+        Either every statement takes effect or none does, including when the
+        process is killed part-way. Readers never see a partial state.
+        """
+
+    @abstractmethod
+    def ensure_schema(self) -> None:
+        """Create the indexes and uniqueness constraints the model needs (idempotent)."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Delete every node, relationship, index and constraint."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections (and, for the embedded engine, the server lease)."""
+
+    def counts(self) -> Counts:
+        """Count nodes per label and relationships per type."""
+        labels = [r[0] for r in self.read("CALL db.labels() YIELD label RETURN label").rows]
+        types = [
+            r[0]
+            for r in self.read(
+                "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType"
+            ).rows
+        ]
+        nodes: dict[str, int] = {}
+        for label in sorted(labels):
+            n = self.read(f"MATCH (n:{quote_name(label)}) RETURN count(n) AS n").rows[0][0]
+            if n:
+                nodes[label] = int(n)
+        relationships: dict[str, int] = {}
+        for rel_type in sorted(types):
+            # ``r`` is referenced in the RETURN, so FalkorDB counts parallel edges too.
+            n = self.read(f"MATCH ()-[r:{quote_name(rel_type)}]->() RETURN count(r) AS n").rows[0][0]
+            if n:
+                relationships[rel_type] = int(n)
+        return Counts(nodes=nodes, relationships=relationships)
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def quote_name(name: str) -> str:
+    """Backtick-quote a label or type name read from the database itself."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def batched(rows: Iterable[Any], size: int = DEFAULT_BATCH_SIZE) -> Iterator[list[Any]]:
+    """Split rows into lists of at most ``size``."""
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def plain(value: Any) -> Any:
+    """Turn engine values into JSON-friendly Python: dates as ISO strings, maps as dicts."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    return value

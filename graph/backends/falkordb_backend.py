@@ -1,0 +1,284 @@
+"""FalkorDB: the embedded default (a folder) and existing servers (``falkordb://``).
+
+Reads go through ``GRAPH.RO_QUERY``, so a write sent as a read is refused by the
+engine itself. All-or-nothing writes are applied to a staging copy of the graph
+and swapped in with one ``RENAME``: readers keep seeing the old graph until the
+swap, a failure discards the copy, and a crash leaves at most a staging key that
+the next write removes. A lock key serialises writers across processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import redis
+from falkordb import FalkorDB
+from falkordb.edge import Edge
+from falkordb.node import Node
+from falkordb.path import Path as FPath
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from ..errors import (
+    AuthError,
+    DatabaseBusy,
+    DatabaseUnavailable,
+    QueryError,
+    ReadOnlyViolation,
+    WriteFailed,
+)
+from ..schema import INDEXED_PROPERTIES, KEYED_LABELS
+from .base import Backend, Progress, Result, Statement, WriteSummary, plain
+from .embedded import ServerLease
+
+GRAPH_NAME = "pbgraph"
+#: How long a writer waits for another writer before giving up.
+LOCK_WAIT_S = float(os.environ.get("PBGRAPH_LOCK_WAIT", "600"))
+#: The lock expires this long after its holder stops renewing it (e.g. was killed).
+LOCK_TTL_MS = 15_000
+
+_STAT_KEYS = {
+    "nodes_created": "nodes_created",
+    "nodes_deleted": "nodes_deleted",
+    "relationships_created": "relationships_created",
+    "relationships_deleted": "relationships_deleted",
+    "properties_set": "properties_set",
+}
+
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+
+class FalkorDBBackend(Backend):
+    """A graph in a FalkorDB server, embedded (``lease`` given) or external."""
+
+    def __init__(
+        self,
+        *,
+        location: str,
+        unix_socket: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        password: str | None = None,
+        graph: str = GRAPH_NAME,
+        lease: ServerLease | None = None,
+    ) -> None:
+        self.kind = "falkordb-embedded" if lease else "falkordb"
+        self.location = location
+        self.graph_name = graph
+        self._lease = lease
+        kwargs: dict[str, Any] = {
+            # redis-py's default 5 s timeout with retries silently re-sends slow writes
+            "socket_timeout": None,
+            "socket_connect_timeout": 10,
+            "retry": Retry(NoBackoff(), 0),
+            "password": password,
+        }
+        if unix_socket:
+            kwargs["unix_socket_path"] = unix_socket
+        else:
+            kwargs.update(host=host, port=port)
+        self._db = FalkorDB(**kwargs)
+        self._redis: redis.Redis = self._db.connection
+        self._schema_checked = False
+        try:
+            self._redis.ping()
+        except redis.exceptions.AuthenticationError as e:
+            self.close()
+            raise AuthError(f"FalkorDB at {location} refused the password: {e}") from e
+        except (redis.exceptions.ConnectionError, OSError) as e:
+            self.close()
+            raise DatabaseUnavailable(
+                f"cannot reach FalkorDB at {location} ({e}); check that the server runs "
+                "and the host and port are right"
+            ) from e
+        if not self._graph_exists(graph):
+            # a new database: create the graph with its indexes so reads find it
+            self.ensure_schema()
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _graph_exists(self, name: str) -> bool:
+        return name in self._redis.execute_command("GRAPH.LIST")
+
+    def _run(self, graph: str, query: str, params: Mapping[str, Any] | None, read_only: bool) -> Result:
+        g = self._db.select_graph(graph)
+        try:
+            res = g.ro_query(query, _params(params)) if read_only else g.query(query, _params(params))
+        except redis.exceptions.ResponseError as e:
+            msg = str(e)
+            if "read-only" in msg:
+                raise ReadOnlyViolation(
+                    "this statement writes to the graph; run it with --write (or write=True)"
+                ) from e
+            raise QueryError(_first_line(msg)) from e
+        except (redis.exceptions.ConnectionError, OSError) as e:
+            raise DatabaseUnavailable(f"lost the connection to FalkorDB at {self.location}: {e}") from e
+        columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in (res.header or [])]
+        rows = [[_value(v) for v in row] for row in (res.result_set or [])]
+        stats = {k: int(getattr(res, attr) or 0) for k, attr in _STAT_KEYS.items()}
+        return Result(columns=columns, rows=rows, stats=stats)
+
+    # -- Backend ----------------------------------------------------------------
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
+        return self._run(self.graph_name, query, params, read_only=True)
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
+        with self.write_lock():
+            self.ensure_schema()
+            return self._run(self.graph_name, query, params, read_only=False)
+
+    def write_all(
+        self, statements: Iterable[Statement], progress: Progress | None = None
+    ) -> WriteSummary:
+        staging = f"{self.graph_name}__staging"
+        summary = WriteSummary()
+        with self.write_lock():
+            self.ensure_schema()
+            self._delete_graph(staging)  # left by a writer that was killed
+            self._redis.execute_command("GRAPH.COPY", self.graph_name, staging)
+            try:
+                for i, st in enumerate(statements, 1):
+                    summary.add(self._run(staging, st.query, st.params, read_only=False).stats)
+                    if progress:
+                        progress(i)
+            except BaseException as e:
+                self._delete_graph(staging)
+                if isinstance(e, QueryError):
+                    raise WriteFailed(
+                        f"statement {summary.statements + 1} failed, nothing was written: {e}"
+                    ) from e
+                raise
+            # the commit: one atomic command, logged and fsynced before it returns
+            self._redis.rename(staging, self.graph_name)
+        return summary
+
+    def _delete_graph(self, name: str) -> None:
+        if self._graph_exists(name):
+            self._redis.execute_command("GRAPH.DELETE", name)
+
+    def ensure_schema(self) -> None:
+        if self._schema_checked:
+            return
+        g = self._db.select_graph(self.graph_name)
+        wanted = [(label.value, "id") for label in KEYED_LABELS]
+        wanted += [(label.value, prop) for label, prop in INDEXED_PROPERTIES]
+        have: set[tuple[str, str]] = set()
+        if self._graph_exists(self.graph_name):
+            for row in self.read("CALL db.indexes() YIELD label, properties RETURN label, properties").rows:
+                have.update((row[0], p) for p in row[1])
+        for label, prop in wanted:
+            if (label, prop) not in have:
+                # label and property come from the schema enums, never from input
+                g.query(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+        constrained = {
+            (row[0], tuple(row[1]))
+            for row in self.read(
+                "CALL db.constraints() YIELD type, label, properties "
+                "WHERE type = 'UNIQUE' RETURN label, properties"
+            ).rows
+        }
+        for label in KEYED_LABELS:
+            if (label.value, ("id",)) not in constrained:
+                self._redis.execute_command(
+                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE",
+                    label.value, "PROPERTIES", 1, "id",
+                )
+        self._schema_checked = True
+
+    def reset(self) -> None:
+        with self.write_lock():
+            self._delete_graph(f"{self.graph_name}__staging")
+            self._delete_graph(self.graph_name)
+            self._schema_checked = False
+            self.ensure_schema()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._redis.close()
+        if self._lease is not None:
+            lease, self._lease = self._lease, None
+            lease.close()
+
+    # -- the writer lock ----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write_lock(self, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+        """Hold the graph's writer lock; wait for another writer, saying so on stderr."""
+        key = f"pbgraph:lock:{self.graph_name}"
+        token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        deadline = time.monotonic() + wait_s
+        told = False
+        while not self._redis.set(key, token, nx=True, px=LOCK_TTL_MS):
+            holder = self._redis.get(key) or "?"
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(
+                    f"database {self.location} is busy: another process ({holder}) is writing; "
+                    "try again when it has finished"
+                )
+            if not told:
+                print(f"pbgraph: database is busy (writer {holder}), waiting…", file=sys.stderr)
+                told = True
+            time.sleep(0.1)
+        stop = threading.Event()
+        renew = self._redis.register_script(_RENEW)
+
+        def keep_alive() -> None:
+            while not stop.wait(LOCK_TTL_MS / 3000):
+                with contextlib.suppress(Exception):
+                    renew(keys=[key], args=[token, LOCK_TTL_MS])
+
+        thread = threading.Thread(target=keep_alive, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            with contextlib.suppress(Exception):
+                self._redis.register_script(_RELEASE)(keys=[key], args=[token])
+
+
+def _params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not params:
+        return None
+    out = plain(dict(params))
+    for name, value in out.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise QueryError(f"parameter ${name} is {value}: use a finite number or null")
+    return out
+
+
+def _value(v: Any) -> Any:
+    """Engine values as plain Python: nodes and relationships as dicts, dates as ISO strings."""
+    if isinstance(v, Node):
+        return {"_labels": list(v.labels or []), **{k: _value(x) for k, x in (v.properties or {}).items()}}
+    if isinstance(v, Edge):
+        return {"_type": v.relation, **{k: _value(x) for k, x in (v.properties or {}).items()}}
+    if isinstance(v, FPath):
+        return {"nodes": [_value(n) for n in v.nodes()], "relationships": [_value(e) for e in v.edges()]}
+    if isinstance(v, dict):
+        return {k: _value(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_value(x) for x in v]
+    return plain(v)
+
+
+def _first_line(msg: str) -> str:
+    """FalkorDB's error text, without the echo of the query that follows it."""
+    m = re.search(r"errMsg:\s*(.*?)\s+line:\s*(\d+),\s*column:\s*(\d+)", msg, re.S)
+    if m:
+        return f"Cypher syntax error: {m.group(1)} (line {m.group(2)}, column {m.group(3)})"
+    msg = msg.strip()
+    return msg.splitlines()[0] if msg else "the engine rejected the statement"

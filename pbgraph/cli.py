@@ -1,0 +1,223 @@
+"""The ``pbgraph`` command: a thin layer over :mod:`pbgraph.api`.
+
+Each command parses its options, calls one library function and renders the
+result. Data goes to stdout, messages to stderr; an expected failure is one line
+on stderr and a non-zero exit (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from pbgraph import __version__, api
+from pbgraph.graph import Backend, default_location, open_backend
+from pbgraph.graph.connect import ENV_DB
+from pbgraph.graph.errors import PbgraphError
+from pbgraph.queries.render import FORMATS, render
+
+FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    help="table for people; json (an array of objects) or csv for scripts.",
+)
+
+
+@dataclass
+class State:
+    """What the global options chose, and the backend once a command opens it."""
+
+    db: str | None = None
+    debug: bool = False
+    _backend: Backend | None = field(default=None, repr=False)
+
+    def backend(self) -> Backend:
+        if self._backend is None:
+            self._backend = open_backend(self.db)
+            lease = getattr(self._backend, "_lease", None)
+            for message in getattr(lease, "messages", []):
+                click.echo(f"pbgraph: {message}", err=True)
+            click.get_current_context().call_on_close(self.close)
+        return self._backend
+
+    def close(self) -> None:
+        if self._backend is not None:
+            backend, self._backend = self._backend, None
+            backend.close()
+
+
+class PbgraphGroup(click.Group):
+    """Turns pbgraph's own errors into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PbgraphError as e:
+            state = ctx.find_object(State)
+            if state is not None and state.debug:
+                raise
+            raise click.ClickException(str(e)) from e
+        except KeyboardInterrupt:
+            click.echo("pbgraph: interrupted", err=True)
+            sys.exit(130)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(cls=PbgraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", metavar="LOCATION", envvar=ENV_DB, show_envvar=True,
+    help=(
+        "Where the graph lives: a folder (embedded FalkorDB, created on first use), "
+        "falkordb://host:port for a FalkorDB server, or bolt:// / neo4j:// / neo4j+s:// "
+        "for Neo4j 5 (credentials from NEO4J_USERNAME and NEO4J_PASSWORD). "
+        f"Default: {default_location()}"
+    ),
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(__version__, "--version", prog_name="pbgraph")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
+    """pbgraph: the regionalized party-building network (区域化党建) as a graph.
+
+    Load rosters (台账) and documents, ask the canned questions, match
+    resources to demands, and draw maps. The database is an embedded folder
+    by default; the same commands work against Neo4j 5.
+
+    \b
+    Examples:
+      pbgraph --db ./district.db status
+      pbgraph cypher "MATCH (g:Grid) RETURN g.id AS id LIMIT 5" --format json
+      PBGRAPH_DB=neo4j://db.example:7687 pbgraph status
+    """
+    ctx.obj = State(db=db, debug=debug)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_state
+def status(state: State, fmt: str) -> None:
+    """Show the backend, where the data lives, and counts per label and type.
+
+    A node counts once under each of its labels (an Area:Grid counts under
+    Area and under Grid).
+
+    \b
+    Examples:
+      pbgraph status
+      pbgraph --db ./district.db status --format json
+    """
+    info = api.status(state.backend())
+    if fmt == "json":
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"backend   {info['backend']}")
+    click.echo(f"location  {info['location']}")
+    for title, counts in (("nodes", info["nodes"]), ("relationships", info["relationships"])):
+        rows = [{"name": k, "count": v} for k, v in counts.items()]
+        total = sum(counts.values()) if title == "relationships" else None
+        click.echo(f"\n{title}" + (f" ({total} in all)" if total is not None else ""))
+        click.echo(render("table", ["name", "count"], rows) if rows else "  (none)")
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """``k=v`` → (k, typed v): integers, decimals, true/false, null and JSON lists/maps/strings
+    are typed; anything else is a string."""
+    if "=" not in text:
+        raise click.BadParameter(f"{text!r} is not NAME=VALUE", param_hint="--param")
+    name, raw = text.split("=", 1)
+    name = name.strip()
+    if not name.isidentifier() or not name.isascii():
+        raise click.BadParameter(f"parameter name {name!r} must be an ASCII identifier", param_hint="--param")
+    return name, infer_value(raw)
+
+
+def infer_value(raw: str) -> Any:
+    lowered = raw.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "null":
+        return None
+    for parse in (int, float):
+        try:
+            return parse(raw)
+        except ValueError:
+            pass
+    if raw[:1] in "[{\"":
+        try:
+            return json.loads(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="A query parameter ($NAME); repeat for more. Numbers, true/false, null and "
+                   "JSON lists are typed, anything else is a string.")
+@click.option("--write", is_flag=True, help="Allow the statement to change the graph.")
+@FORMAT_OPTION
+@pass_state
+def cypher(state: State, query: str, params: tuple[str, ...], write: bool, fmt: str) -> None:
+    """Run one Cypher statement (read-only unless --write).
+
+    Values always travel as parameters: write $name in the query and pass
+    --param name=value. Use QUERY "-" to read the statement from stdin.
+
+    \b
+    Examples:
+      pbgraph cypher "MATCH (a:Area {level: \\$level}) RETURN a.id AS id, a.name AS name" -p level=street
+      pbgraph cypher "CREATE (:Area:Grid {id: 'g1', name: '一网格', level: 'grid'})" --write
+      echo "MATCH (n) RETURN count(n) AS n" | pbgraph cypher - --format json
+    """
+    if query == "-":
+        query = sys.stdin.read()
+    values = dict(parse_param(p) for p in params)
+    result = api.cypher_result(query, values, write=write, db=state.backend())
+    if write:
+        s = result.stats
+        click.echo(
+            f"pbgraph: {s.get('nodes_created', 0)} nodes created, {s.get('nodes_deleted', 0)} deleted, "
+            f"{s.get('relationships_created', 0)} relationships created, "
+            f"{s.get('relationships_deleted', 0)} deleted, {s.get('properties_set', 0)} properties set",
+            err=True,
+        )
+    if result.columns:
+        click.echo(render(fmt, result.columns, result.records()))
+    elif fmt == "json":
+        click.echo("[]")
+
+
+@cli.command()
+@click.option("--yes", is_flag=True, help="Confirm: delete everything without asking.")
+@pass_state
+def reset(state: State, yes: bool) -> None:
+    """Delete every node and relationship in the database.
+
+    Asks first on a terminal; scripts must pass --yes.
+
+    \b
+    Example:
+      pbgraph --db ./scratch.db reset --yes
+    """
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("refusing to delete the whole graph without --yes")
+        click.confirm("Delete every node and relationship in this database?", abort=True, err=True)
+    backend = state.backend()
+    api.reset(backend)
+    click.echo(f"pbgraph: emptied {backend.location}", err=True)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="pbgraph")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Canned query packs and the runner (``pbgraph.queries``)."""
