@@ -1,7 +1,7 @@
 """The graph model and the backends that store it (``pbgraph.graph``)."""
 
 from .backends.base import Backend, Counts, Result, Statement, WriteSummary
-from .connect import default_location, open_backend, resolve_location
+from .connect import default_location, open_backend, resolve_location, using
 from .errors import PbgraphError
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "default_location",
     "open_backend",
     "resolve_location",
+    "using",
 ]

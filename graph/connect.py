@@ -7,7 +7,9 @@ which wins over the default folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -48,6 +50,19 @@ def open_backend(db: str | None = None) -> Backend:
     )
 
 
+@contextlib.contextmanager
+def using(db: Backend | str | None) -> Iterator[Backend]:
+    """Use an open backend as is, or open one (from a location or the default) for the block."""
+    if isinstance(db, Backend):
+        yield db
+        return
+    backend = open_backend(db)
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
 def _open_embedded(folder: Path) -> Backend:
     from .backends.embedded import ServerLease
     from .backends.falkordb_backend import FalkorDBBackend
@@ -86,9 +101,7 @@ def _open_neo4j(location: str) -> Backend:
 
     parts = urlsplit(location)
     if parts.username or parts.password:
-        raise ConfigError(
-            "put Neo4j credentials in NEO4J_USERNAME and NEO4J_PASSWORD, not in the URI"
-        )
+        raise ConfigError("put Neo4j credentials in NEO4J_USERNAME and NEO4J_PASSWORD, not in the URI")
     password = os.environ.get("NEO4J_PASSWORD")
     if not password:
         raise ConfigError(

@@ -12,12 +12,14 @@ Every function takes ``db``: a :class:`~pbgraph.graph.Backend` you opened
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from pbgraph.graph import Backend, open_backend
+from pbgraph.graph import Backend, open_backend, using
 from pbgraph.graph.backends.base import Result
+from pbgraph.queries.runner import list_queries, run_query
+
+__all__ = ["connect", "cypher", "cypher_result", "list_queries", "reset", "run_query", "status", "using"]
 
 DB = Backend | str | None
 
@@ -25,19 +27,6 @@ DB = Backend | str | None
 def connect(db: str | None = None) -> Backend:
     """Open a database: a folder (embedded FalkorDB), ``falkordb://host:port`` or a Neo4j URI."""
     return open_backend(db)
-
-
-@contextlib.contextmanager
-def using(db: DB) -> Iterator[Backend]:
-    """Use an open backend as is, or open one for the duration of the block."""
-    if isinstance(db, Backend):
-        yield db
-        return
-    backend = open_backend(db)
-    try:
-        yield backend
-    finally:
-        backend.close()
 
 
 def status(db: DB = None) -> dict[str, Any]:
@@ -52,9 +41,7 @@ def status(db: DB = None) -> dict[str, Any]:
         }
 
 
-def cypher_result(
-    query: str, params: Mapping[str, Any] | None = None, *, write: bool = False, db: DB = None
-) -> Result:
+def cypher_result(query: str, params: Mapping[str, Any] | None = None, *, write: bool = False, db: DB = None) -> Result:
     """Run one statement; read-only unless ``write`` is true."""
     with using(db) as b:
         return b.write(query, params) if write else b.read(query, params)

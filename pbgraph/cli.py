@@ -21,7 +21,11 @@ from pbgraph.graph.errors import PbgraphError
 from pbgraph.queries.render import FORMATS, render
 
 FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
     help="table for people; json (an array of objects) or csv for scripts.",
 )
 
@@ -70,7 +74,10 @@ pass_state = click.make_pass_decorator(State)
 
 @click.group(cls=PbgraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--db", metavar="LOCATION", envvar=ENV_DB, show_envvar=True,
+    "--db",
+    metavar="LOCATION",
+    envvar=ENV_DB,
+    show_envvar=True,
     help=(
         "Where the graph lives: a folder (embedded FalkorDB, created on first use), "
         "falkordb://host:port for a FalkorDB server, or bolt:// / neo4j:// / neo4j+s:// "
@@ -147,7 +154,7 @@ def infer_value(raw: str) -> Any:
             return parse(raw)
         except ValueError:
             pass
-    if raw[:1] in "[{\"":
+    if raw[:1] in '[{"':
         try:
             return json.loads(raw)
         except ValueError:
@@ -157,9 +164,15 @@ def infer_value(raw: str) -> Any:
 
 @cli.command()
 @click.argument("query")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              help="A query parameter ($NAME); repeat for more. Numbers, true/false, null and "
-                   "JSON lists are typed, anything else is a string.")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A query parameter ($NAME); repeat for more. Numbers, true/false, null and "
+    "JSON lists are typed, anything else is a string.",
+)
 @click.option("--write", is_flag=True, help="Allow the statement to change the graph.")
 @FORMAT_OPTION
 @pass_state

@@ -49,10 +49,10 @@ def to_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
     texts = [[_one_line(cell(r.get(c))) for c in columns] for r in rows]
     widths = [max([width(c)] + [width(t[i]) for t in texts]) for i, c in enumerate(columns)]
     lines = [
-        "  ".join(_pad(c, w) for c, w in zip(columns, widths)).rstrip(),
+        "  ".join(_pad(c, w) for c, w in zip(columns, widths, strict=True)).rstrip(),
         "  ".join("-" * w for w in widths),
     ]
-    lines += ["  ".join(_pad(t, w) for t, w in zip(row, widths)).rstrip() for row in texts]
+    lines += ["  ".join(_pad(t, w) for t, w in zip(row, widths, strict=True)).rstrip() for row in texts]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-
 #: Rows per ``UNWIND $rows`` batch: big enough to amortise a round trip,
 #: small enough to keep one statement well under a second.
 DEFAULT_BATCH_SIZE = 5000
@@ -37,7 +36,7 @@ class Result:
 
     def records(self) -> list[dict[str, Any]]:
         """Rows as dicts keyed by column, in column order."""
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
 @dataclass
@@ -89,9 +88,7 @@ class Backend(ABC):
         """Run one statement that may write, atomically."""
 
     @abstractmethod
-    def write_all(
-        self, statements: Iterable[Statement], progress: Progress | None = None
-    ) -> WriteSummary:
+    def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
         """Apply statements as one all-or-nothing unit.
 
         Either every statement takes effect or none does, including when the
@@ -114,10 +111,7 @@ class Backend(ABC):
         """Count nodes per label and relationships per type."""
         labels = [r[0] for r in self.read("CALL db.labels() YIELD label RETURN label").rows]
         types = [
-            r[0]
-            for r in self.read(
-                "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType"
-            ).rows
+            r[0] for r in self.read("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType").rows
         ]
         nodes: dict[str, int] = {}
         for label in sorted(labels):

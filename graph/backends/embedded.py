@@ -215,22 +215,36 @@ def _server_args(layout: Layout) -> list[str]:
     server, module = engine_paths()
     return [
         server,
-        "--port", "0",
-        "--dir", str(layout.data),
+        "--port",
+        "0",
+        "--dir",
+        str(layout.data),
         # relative to --dir: keeps the bound path short however deep the folder is
-        "--unixsocket", f"../run/{layout.socket.name}",
-        "--unixsocketperm", "700",
-        "--pidfile", str(layout.pidfile),
-        "--logfile", str(layout.log),
-        "--daemonize", "no",
+        "--unixsocket",
+        f"../run/{layout.socket.name}",
+        "--unixsocketperm",
+        "700",
+        "--pidfile",
+        str(layout.pidfile),
+        "--logfile",
+        str(layout.log),
+        "--daemonize",
+        "no",
         # durability: every write is in the append-only file and fsynced before it is acknowledged
-        "--appendonly", "yes",
-        "--appendfsync", "always",
-        "--aof-use-rdb-preamble", "yes",
-        "--aof-load-truncated", "yes",
-        "--save", "",
-        "--protected-mode", "yes",
-        "--loadmodule", module,
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--aof-use-rdb-preamble",
+        "yes",
+        "--aof-load-truncated",
+        "yes",
+        "--save",
+        "",
+        "--protected-mode",
+        "yes",
+        "--loadmodule",
+        module,
     ]
 
 
@@ -255,8 +269,7 @@ def _start_server(layout: Layout, messages: list[str]) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise DatabaseUnavailable(
-                f"the embedded engine exited at start (code {proc.returncode}): "
-                f"{_log_tail(layout)} — see {layout.log}"
+                f"the embedded engine exited at start (code {proc.returncode}): {_log_tail(layout)} — see {layout.log}"
             )
         state = _ping(sock) if layout.socket.exists() else "down"
         if state == "ok":
@@ -367,9 +380,7 @@ class ServerLease:
             while _pid_alive(pid):
                 time.sleep(0.01)
         elif pid or layout.socket.exists():
-            self.messages.append(
-                "recovered: removed the socket and pid file left by an engine that was killed"
-            )
+            self.messages.append("recovered: removed the socket and pid file left by an engine that was killed")
         _start_server(layout, self.messages)
 
     def close(self) -> None:

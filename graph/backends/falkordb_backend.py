@@ -55,7 +55,9 @@ _STAT_KEYS = {
     "properties_set": "properties_set",
 }
 
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+_RENEW = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+)
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
@@ -99,8 +101,7 @@ class FalkorDBBackend(Backend):
         except (redis.exceptions.ConnectionError, OSError) as e:
             self.close()
             raise DatabaseUnavailable(
-                f"cannot reach FalkorDB at {location} ({e}); check that the server runs "
-                "and the host and port are right"
+                f"cannot reach FalkorDB at {location} ({e}); check that the server runs and the host and port are right"
             ) from e
         if not self._graph_exists(graph):
             # a new database: create the graph with its indexes so reads find it
@@ -139,9 +140,7 @@ class FalkorDBBackend(Backend):
             self.ensure_schema()
             return self._run(self.graph_name, query, params, read_only=False)
 
-    def write_all(
-        self, statements: Iterable[Statement], progress: Progress | None = None
-    ) -> WriteSummary:
+    def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
         staging = f"{self.graph_name}__staging"
         summary = WriteSummary()
         with self.write_lock():
@@ -156,9 +155,7 @@ class FalkorDBBackend(Backend):
             except BaseException as e:
                 self._delete_graph(staging)
                 if isinstance(e, QueryError):
-                    raise WriteFailed(
-                        f"statement {summary.statements + 1} failed, nothing was written: {e}"
-                    ) from e
+                    raise WriteFailed(f"statement {summary.statements + 1} failed, nothing was written: {e}") from e
                 raise
             # the commit: one atomic command, logged and fsynced before it returns
             self._redis.rename(staging, self.graph_name)
@@ -185,15 +182,21 @@ class FalkorDBBackend(Backend):
         constrained = {
             (row[0], tuple(row[1]))
             for row in self.read(
-                "CALL db.constraints() YIELD type, label, properties "
-                "WHERE type = 'UNIQUE' RETURN label, properties"
+                "CALL db.constraints() YIELD type, label, properties WHERE type = 'UNIQUE' RETURN label, properties"
             ).rows
         }
         for label in KEYED_LABELS:
             if (label.value, ("id",)) not in constrained:
                 self._redis.execute_command(
-                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE",
-                    label.value, "PROPERTIES", 1, "id",
+                    "GRAPH.CONSTRAINT",
+                    "CREATE",
+                    self.graph_name,
+                    "UNIQUE",
+                    "NODE",
+                    label.value,
+                    "PROPERTIES",
+                    1,
+                    "id",
                 )
         self._schema_checked = True
 

@@ -30,8 +30,7 @@ def schema_statements() -> list[str]:
     """Neo4j 5 DDL for the model: a uniqueness constraint per keyed label (it brings its own
     index) and range indexes for looked-up properties. Idempotent (IF NOT EXISTS)."""
     out = [
-        f"CREATE CONSTRAINT {label.value.lower()}_id IF NOT EXISTS "
-        f"FOR (n:{label.value}) REQUIRE n.id IS UNIQUE"
+        f"CREATE CONSTRAINT {label.value.lower()}_id IF NOT EXISTS FOR (n:{label.value}) REQUIRE n.id IS UNIQUE"
         for label in KEYED_LABELS
     ]
     out += [
@@ -55,8 +54,7 @@ class Neo4jBackend(Backend):
             self._driver.verify_connectivity()
         except nx.AuthError as e:
             raise AuthError(
-                f"Neo4j at {uri} refused the credentials of user {user!r}: "
-                "check NEO4J_USERNAME and NEO4J_PASSWORD"
+                f"Neo4j at {uri} refused the credentials of user {user!r}: check NEO4J_USERNAME and NEO4J_PASSWORD"
             ) from e
         except (nx.ServiceUnavailable, nx.DriverError, OSError, ValueError) as e:
             raise DatabaseUnavailable(
@@ -77,9 +75,7 @@ class Neo4jBackend(Backend):
         with _errors(), self._session(read=False) as s:
             return s.execute_write(_run, query, plain(dict(params or {})))
 
-    def write_all(
-        self, statements: Iterable[Statement], progress: Progress | None = None
-    ) -> WriteSummary:
+    def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
         self.ensure_schema()
         todo = list(statements)  # a managed transaction may be retried: statements are re-run
 

@@ -1,0 +1,155 @@
+"""Run canned queries by name, read-only, with parameters typed by the header.
+
+>>> from pbgraph.queries.runner import run_query
+>>> rows = run_query("coverage/uncovered-grids", db="./demo.db", area="光明街道")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from functools import lru_cache
+from typing import Any
+
+from pbgraph.graph import Backend, using
+from pbgraph.graph.errors import PbgraphError
+
+from .model import ParamSpec, QuerySpec, load_queries
+
+TRUE = {"true", "1", "yes", "是", "y"}
+FALSE = {"false", "0", "no", "否", "n"}
+
+
+class UnknownQuery(PbgraphError):
+    """No canned query has that name."""
+
+
+class BadParameter(PbgraphError):
+    """A parameter is unknown, missing, or of the wrong type."""
+
+
+class AreaNotFound(PbgraphError):
+    """``area`` names no area in the graph."""
+
+
+class AmbiguousArea(PbgraphError):
+    """``area`` is a name several areas share."""
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, QuerySpec]:
+    """The shipped queries, parsed once per process."""
+    return load_queries()
+
+
+def list_queries() -> list[QuerySpec]:
+    """Every canned query, sorted by name."""
+    return [catalog()[name] for name in sorted(catalog())]
+
+
+def get_query(name: str) -> QuerySpec:
+    """The query called ``name``; an unknown name suggests the closest ones."""
+    queries = catalog()
+    if name in queries:
+        return queries[name]
+    close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; see 'pbgraph query list'"
+    raise UnknownQuery(f"no canned query named {name!r}{hint}")
+
+
+def coerce(spec: ParamSpec, value: Any, query: str) -> Any:
+    """``value`` (from Python or a command-line string) as the header's type."""
+    if value is None:
+        return None
+    where = f"parameter {spec.name!r} of {query}"
+    try:
+        if spec.type in ("str", "area"):
+            if not isinstance(value, str):
+                raise TypeError
+            return value
+        if spec.type == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise TypeError
+            return int(value)
+        if spec.type == "float":
+            if isinstance(value, bool):
+                raise TypeError
+            return float(value)
+        if spec.type == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in TRUE | FALSE:
+                return text in TRUE
+            raise ValueError
+        if spec.type == "date":
+            text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+            return dt.date.fromisoformat(text).isoformat()
+        if spec.type == "list":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return [str(v).strip() for v in items if str(v).strip()]
+    except (TypeError, ValueError):
+        pass
+    example = {
+        "int": "500",
+        "float": "0.5",
+        "bool": "true",
+        "date": "2025-06-30",
+        "list": "police_station,property_company",
+        "str": "text",
+        "area": "光明街道",
+    }[spec.type]
+    raise BadParameter(f"{where} must be {spec.type} (e.g. {example}), not {value!r}")
+
+
+def resolve_area(backend: Backend, ref: str) -> str:
+    """An area id from an id or an unambiguous name."""
+    rows = backend.read("MATCH (a:Area {id: $ref}) RETURN a.id AS id", {"ref": ref}).rows
+    if rows:
+        return rows[0][0]
+    rows = backend.read(
+        "MATCH (a:Area {name: $ref}) OPTIONAL MATCH (a)-[:PART_OF]->(p:Area) "
+        "RETURN a.id AS id, a.level AS level, p.name AS parent ORDER BY id",
+        {"ref": ref},
+    ).rows
+    if not rows:
+        raise AreaNotFound(f"no area has the id or name {ref!r}; check the spelling or 'pbgraph status'")
+    if len({r[0] for r in rows}) > 1:
+        listed = "; ".join(f"{r[0]} ({r[1]} in {r[2] or 'no parent'})" for r in rows)
+        raise AmbiguousArea(f"area name {ref!r} is shared by several areas: {listed}; pass one id instead")
+    return rows[0][0]
+
+
+def bind(spec: QuerySpec, backend: Backend, params: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``params`` against the header: unknown or missing names, types, defaults, areas."""
+    unknown = sorted(set(params) - {p.name for p in spec.params})
+    if unknown:
+        known = ", ".join(p.name for p in spec.params) or "none"
+        raise BadParameter(f"{spec.name} has no parameter {', '.join(unknown)} (it takes: {known})")
+    bound: dict[str, Any] = {}
+    for p in spec.params:
+        if p.name in params and params[p.name] is not None:
+            value = coerce(p, params[p.name], spec.name)
+        elif p.required:
+            raise BadParameter(f"{spec.name} needs parameter {p.name!r} ({p.type}): {p.doc}")
+        elif p.default_today:
+            value = dt.date.today().isoformat()
+        else:
+            value = p.default
+        if p.type == "area" and value is not None:
+            value = resolve_area(backend, value)
+        bound[p.name] = value
+    return bound
+
+
+def run_query(
+    name: str, db: Backend | str | None = None, *, limit: int | None = None, **params: Any
+) -> list[dict[str, Any]]:
+    """Run a canned query read-only; rows are dicts keyed by the header's columns, in order."""
+    spec = get_query(name)
+    with using(db) as backend:
+        result = backend.read(spec.text, bind(spec, backend, params))
+    if tuple(result.columns) != spec.columns:
+        raise PbgraphError(f"{spec.name} returned columns {result.columns}, its header promises {list(spec.columns)}")
+    rows = result.records()
+    return rows[:limit] if limit is not None else rows
