@@ -151,7 +151,29 @@ def _flock(path: Path, mode: int) -> Iterator[int]:
         os.close(fd)
 
 
+#: Engine and reaper processes this process started; kept so they are reaped, not left as zombies.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def _spawn(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+    """Start a detached helper process (own session, no terminal) and remember it."""
+    proc = subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a Ctrl-C in the terminal must not kill the engine mid-write
+        **kwargs,  # type: ignore[arg-type]
+    )
+    _CHILDREN[proc.pid] = proc
+    return proc
+
+
 def _pid_alive(pid: int) -> bool:
+    child = _CHILDREN.get(pid)
+    if child is not None and child.poll() is not None:
+        del _CHILDREN[pid]
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -252,14 +274,7 @@ def _start_server(layout: Layout, messages: list[str]) -> None:
     for stale in (layout.socket, layout.pidfile):
         stale.unlink(missing_ok=True)
     try:
-        proc = subprocess.Popen(
-            _server_args(layout),
-            cwd=layout.data,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C in the terminal must not kill the engine mid-write
-        )
+        proc = _spawn(_server_args(layout), cwd=layout.data)
     except OSError as e:
         raise DatabaseUnavailable(f"cannot start the embedded engine: {e}") from e
     layout.pidfile.write_text(f"{proc.pid}\n")
@@ -297,14 +312,7 @@ def _start_reaper(layout: Layout) -> None:
     pid = _read_pid(layout.reaper_pidfile)
     if pid and _pid_alive(pid):
         return
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pbgraph.graph.backends.embedded", "reap", str(layout.root)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        close_fds=True,
-    )
+    proc = _spawn([sys.executable, "-m", "pbgraph.graph.backends.embedded", "reap", str(layout.root)])
     layout.reaper_pidfile.write_text(f"{proc.pid}\n")
 
 

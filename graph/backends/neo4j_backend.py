@@ -58,7 +58,7 @@ class Neo4jBackend(Backend):
             ) from e
         except (nx.ServiceUnavailable, nx.DriverError, OSError, ValueError) as e:
             raise DatabaseUnavailable(
-                f"cannot reach Neo4j at {uri} ({e.__class__.__name__}: {e}); "
+                f"cannot reach Neo4j at {uri} ({e.__class__.__name__}: {_oneline(e)}); "
                 "check that the server runs and the URI is right"
             ) from e
 
@@ -117,6 +117,10 @@ class Neo4jBackend(Backend):
             driver.close()
 
 
+def _oneline(e: BaseException) -> str:
+    return " ".join(str(e).split())
+
+
 def _run(tx: neo4j.ManagedTransaction, query: str, params: dict[str, Any]) -> Result:
     res = tx.run(query, params)
     columns = list(res.keys())
@@ -170,5 +174,5 @@ class _errors:
                 ) from exc
             raise QueryError(f"{(exc.message or str(exc)).splitlines()[0]} [{code}]") from exc
         if isinstance(exc, (nx.ServiceUnavailable, nx.SessionExpired)):
-            raise DatabaseUnavailable(f"lost the connection to Neo4j: {exc}") from exc
+            raise DatabaseUnavailable(f"lost the connection to Neo4j: {_oneline(exc)}") from exc
         return False

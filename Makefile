@@ -1,0 +1,44 @@
+# One command sets up and runs the demo, one runs the tests — on a fresh machine.
+#   make demo    set up, generate a sample district, load it, ask a canned question
+#   make test    set up, run the whole test suite (what .ci/run calls)
+#   make lint    ruff check + format check
+#   make bench   benchmarks (not tests)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+LINT   := tools/cypher-lint
+DEMO   ?= demo
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(VENV)/.installed $(LINT)/node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Neo4j's own Cypher front end, pinned by the lockfile; node and npm from Debian if absent.
+$(LINT)/node_modules/.installed: $(LINT)/package.json $(LINT)/package-lock.json
+	@command -v npm >/dev/null || { echo "installing node and npm (Debian packages)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd $(LINT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: setup
+	$(BIN)/python -m pbgraph.demo --out $(DEMO)
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) $(LINT)/node_modules $(DEMO) .pytest_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""The ``pbgraph`` command as a user runs it: real processes, real embedded engine."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import click
+import pytest
+
+from pbgraph import __version__
+from pbgraph.cli import cli, infer_value
+
+from conftest import REPO, run_cli
+
+
+def test_version():
+    out = run_cli("--version")
+    assert out.returncode == 0 and __version__ in out.stdout
+
+
+def test_done_when_of_the_foundation(tmp_path):
+    db = tmp_path / "new.db"
+    out = run_cli("status", "--format", "json", db=db)
+    assert out.returncode == 0, out.stderr
+    info = json.loads(out.stdout)
+    assert info == {"backend": "falkordb-embedded", "location": str(db), "nodes": {}, "relationships": {}}
+    out = run_cli("cypher", "CREATE (:Area {id:'x'})", "--write", db=db)
+    assert out.returncode == 0, out.stderr
+    assert "1 nodes created" in out.stderr
+    out = run_cli("status", db=db)
+    assert out.returncode == 0 and re.search(r"^Area\s+1$", out.stdout, re.M), out.stdout
+
+
+def test_db_from_environment(tmp_path):
+    db = tmp_path / "env.db"
+    out = run_cli("status", "--format", "json", env={"PBGRAPH_DB": str(db)})
+    assert out.returncode == 0 and json.loads(out.stdout)["location"] == str(db)
+
+
+def test_cypher_formats_and_params(tmp_path):
+    db = tmp_path / "fmt.db"
+    run_cli(
+        "cypher",
+        "CREATE (:Unit {id: $id, name: $name, n: $n})",
+        "--write",
+        "-p",
+        "id=u1",
+        "-p",
+        'name=市第一医院, "总院"',
+        "-p",
+        "n=7",
+        db=db,
+    )
+    q = "MATCH (u:Unit) RETURN u.id AS id, u.name AS name, u.n AS n"
+    out = run_cli("cypher", q, "--format", "json", db=db)
+    assert json.loads(out.stdout) == [{"id": "u1", "name": '市第一医院, "总院"', "n": 7}]
+    out = run_cli("cypher", q, "--format", "csv", db=db)
+    assert out.stdout.splitlines() == ["id,name,n", 'u1,"市第一医院, ""总院""",7']
+    out = run_cli("cypher", "-", "--format", "json", input="MATCH (u:Unit) RETURN count(u) AS n", db=db)
+    assert json.loads(out.stdout) == [{"n": 1}]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--db", "foo://x", "status"], "unknown database URI scheme"),
+        (["--db", "neo4j://127.0.0.1:1", "status"], "NEO4J_PASSWORD is not set"),
+        (["cypher", "MATCH (n RETURN n"], "Cypher syntax error"),
+        (["cypher", "CREATE (:Area {id: 'y'})"], "run it with --write"),
+        (["cypher", "RETURN 1", "-p", "novalue"], "is not NAME=VALUE"),
+        (["reset"], "without --yes"),
+    ],
+)
+def test_bad_input_is_one_clear_line(tmp_path, args, message):
+    db_args = [] if args[0] == "--db" else ["--db", str(tmp_path / "bad.db")]
+    out = run_cli(*db_args, *args)
+    assert out.returncode != 0
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_unreachable_neo4j_is_one_line():
+    out = run_cli("--db", "bolt://127.0.0.1:1", "status", env={"NEO4J_PASSWORD": "x"})
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach Neo4j" in lines[0]
+
+
+def test_debug_shows_traceback(tmp_path):
+    out = run_cli("--debug", "--db", "foo://x", "status")
+    assert out.returncode != 0 and "Traceback" in out.stderr
+
+
+def test_reset_empties(tmp_path):
+    db = tmp_path / "r.db"
+    run_cli("cypher", "CREATE (:Area {id:'x'})", "--write", db=db)
+    out = run_cli("reset", "--yes", db=db)
+    assert out.returncode == 0
+    assert json.loads(run_cli("status", "--format", "json", db=db).stdout)["nodes"] == {}
+
+
+def test_param_typing():
+    assert infer_value("500") == 500 and infer_value("0.5") == 0.5
+    assert infer_value("true") is True and infer_value("null") is None
+    assert infer_value('["a","b"]') == ["a", "b"] and infer_value("光明街道") == "光明街道"
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, cmd in group.commands.items():
+        full = f"{prefix}{name}"
+        out.append((full, cmd))
+        if isinstance(cmd, click.Group):
+            out += _commands(cmd, full + " ")
+    return out
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(cli))
+def test_every_command_teaches(name, command):
+    """Help text with an example, and a mention in the README."""
+    assert command.help and "Example" in command.help, f"pbgraph {name} has no help example"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"pbgraph {name}" in readme, f"README does not mention 'pbgraph {name}'"

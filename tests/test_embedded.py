@@ -1,0 +1,115 @@
+"""The embedded engine's lifecycle across real processes: sharing, stopping, recovering."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pbgraph.graph import open_backend
+from pbgraph.graph.backends.embedded import Layout, _read_pid, server_running
+from pbgraph.graph.errors import NotADatabase
+
+from conftest import run_cli
+
+HOLDER = """
+import sys, time
+from pbgraph.graph import open_backend
+b = open_backend(sys.argv[1])
+b.write("CREATE (:Area {id: $id})", {"id": sys.argv[2]})
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def _wait(predicate, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def _hold(folder: Path, node_id: str) -> subprocess.Popen[str]:
+    """A pbgraph process that opened the database, wrote one node, and waits."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder), node_id], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    proc.kill()
+    proc.wait()
+    assert proc.stdout is not None
+    proc.stdout.close()
+
+
+def test_processes_share_one_server_and_the_last_stops_it(tmp_path):
+    folder = tmp_path / "shared.db"
+    a = open_backend(str(folder))
+    pid = _read_pid(Layout(folder).pidfile)
+    out = run_cli("cypher", "CREATE (:Area {id: 'from-cli'})", "--write", db=folder)
+    assert out.returncode == 0, out.stderr
+    assert _read_pid(Layout(folder).pidfile) == pid and server_running(folder)
+    assert a.read("MATCH (n:Area) RETURN n.id AS id").rows == [["from-cli"]]
+    a.close()
+    assert not server_running(folder)
+    assert not (folder / "run" / "db.sock").exists()
+
+
+def test_server_of_a_killed_client_is_stopped_by_the_reaper(tmp_path):
+    folder = tmp_path / "reaped.db"
+    holder = _hold(folder, "x")
+    assert server_running(folder)
+    _kill(holder)
+    assert _wait(lambda: not server_running(folder)), "server outlived its only user"
+
+
+def test_stale_socket_and_pid_are_recovered_and_data_kept(tmp_path):
+    folder = tmp_path / "stale.db"
+    holder = _hold(folder, "survivor")
+    layout = Layout(folder)
+    server_pid = _read_pid(layout.pidfile)
+    reaper_pid = _read_pid(layout.reaper_pidfile)
+    for pid in (reaper_pid, server_pid):
+        os.kill(pid, signal.SIGKILL)
+    _kill(holder)
+    assert layout.socket.exists() and layout.pidfile.exists()  # what a crash leaves
+    out = run_cli("status", "--format", "json", db=folder)
+    assert out.returncode == 0, out.stderr
+    assert "recovered" in out.stderr
+    assert json.loads(out.stdout)["nodes"] == {"Area": 1}
+
+
+def test_folder_with_other_files_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(NotADatabase, match="holds other files"):
+        open_backend(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # nothing written
+    with pytest.raises(NotADatabase, match="is a file"):
+        open_backend(str(tmp_path / "notes.txt"))
+
+
+def test_deep_folder_beyond_socket_path_limit(tmp_path):
+    folder = tmp_path.joinpath(*["a-rather-long-folder-name"] * 5) / "graph.db"
+    assert len(str(folder / "run" / "db.sock")) > 108
+    with open_backend(str(folder)) as b:
+        b.write("CREATE (:Area {id: 'deep'})")
+        assert b.counts().nodes == {"Area": 1}
+    assert not server_running(folder)
+
+
+def test_acknowledged_write_survives_killing_the_engine(tmp_path):
+    folder = tmp_path / "durable.db"
+    holder = _hold(folder, "acknowledged")
+    os.kill(_read_pid(Layout(folder).pidfile), signal.SIGKILL)
+    _kill(holder)
+    with open_backend(str(folder)) as b:
+        assert b.read("MATCH (n:Area) RETURN n.id AS id").rows == [["acknowledged"]]
