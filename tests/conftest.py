@@ -50,3 +50,23 @@ def run_cli(
     return subprocess.run(
         cmd + list(args), capture_output=True, text=True, input=input, env=full_env, timeout=timeout, check=False
     )
+
+
+def graph_dump(backend: Backend) -> tuple[list, list]:
+    """Every node (sorted labels, properties) and relationship (type, ends, properties), sorted."""
+    nodes = backend.read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props").rows
+    rels = backend.read("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, properties(r) AS props").rows
+    norm_nodes = sorted((sorted(lbl), sorted(p.items())) for lbl, p in nodes)
+    norm_rels = sorted((t, a, b, sorted(p.items())) for t, a, b, p in rels)
+    return norm_nodes, norm_rels
+
+
+def write_csv(folder: Path, table: str, header: list[str], rows: list[list[object]], encoding: str = "utf-8") -> None:
+    """A roster table as a spreadsheet would save it."""
+    import csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{table}.csv").open("w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(["" if v is None else v for v in row] for row in rows)

@@ -49,8 +49,11 @@ class WriteSummary:
     relationships_deleted: int = 0
     properties_set: int = 0
     statements: int = 0
+    #: each statement's own counters, in order
+    per_statement: list[dict[str, int]] = field(default_factory=list)
 
     def add(self, stats: Mapping[str, int]) -> None:
+        self.per_statement.append(dict(stats))
         self.nodes_created += stats.get("nodes_created", 0)
         self.nodes_deleted += stats.get("nodes_deleted", 0)
         self.relationships_created += stats.get("relationships_created", 0)

@@ -1,0 +1,148 @@
+"""Read a roster from disk: a folder of CSV files or one ``.xlsx`` workbook.
+
+Cells come back as stripped text (empty → ``None``) with the row number a
+spreadsheet shows (the header is row 1), so every later error can point at the
+cell. Excel cells typed as numbers, dates or booleans are turned into the text
+the roster contract expects (``2024-03-01``, ``42``, ``true``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pbgraph.graph.errors import PbgraphError
+
+from .roster_tables import TABLES
+
+
+class RosterFileError(PbgraphError):
+    """The roster cannot be read at all (missing path, wrong file type, undecodable bytes)."""
+
+
+@dataclass
+class RawTable:
+    name: str
+    source: str
+    header: list[str]
+    #: (spreadsheet row number, cells keyed by header name)
+    rows: list[tuple[int, dict[str, str | None]]]
+    encoding: str = ""
+
+
+@dataclass
+class RawRoster:
+    path: str
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    #: Files or sheets that are not roster tables (reported, not loaded).
+    ignored: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes, source: str) -> tuple[str, str]:
+    """Text and the encoding read: UTF-8 (BOM or not), else GB18030 (covers GBK and GB2312)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as e:
+        raise RosterFileError(
+            f"{source}: not UTF-8 or GB18030 (byte {e.start}); save it as CSV UTF-8 from Excel"
+        ) from e
+
+
+def _cell(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _table(name: str, source: str, records: list[list[object]], encoding: str = "") -> RawTable:
+    if not records:
+        return RawTable(name, source, [], [], encoding)
+    header = [(_cell(h) or "") for h in records[0]]
+    rows: list[tuple[int, dict[str, str | None]]] = []
+    for number, record in enumerate(records[1:], start=2):
+        cells = [_cell(v) for v in record]
+        if not any(cells):
+            continue  # blank line
+        padded = cells + [None] * (len(header) - len(cells))
+        row = {h: padded[i] for i, h in enumerate(header) if h}
+        if len(cells) > len(header) and any(cells[len(header) :]):
+            row["\0overflow"] = "1"  # more cells than headers: reported by the validator
+        rows.append((number, row))
+    return RawTable(name, source, header, rows, encoding)
+
+
+def read_csv(path: Path) -> RawTable:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise RosterFileError(f"cannot read {path}: {e.strerror}") from e
+    text, encoding = decode(data, str(path))
+    if "\0" in text:
+        raise RosterFileError(f"{path}: contains NUL bytes; is it really a CSV file?")
+    records: list[list[object]] = list(csv.reader(io.StringIO(text, newline="")))
+    return _table(path.stem, str(path), records, encoding)
+
+
+def read_xlsx(path: Path) -> RawRoster:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    roster = RawRoster(str(path))
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as e:
+        raise RosterFileError(f"{path}: not a readable .xlsx workbook ({e})") from e
+    try:
+        for sheet in book.worksheets:
+            name = sheet.title.strip()
+            if name.endswith(".csv"):
+                name = name[:-4]
+            if name not in TABLES:
+                roster.ignored.append(f"sheet {sheet.title!r}")
+                continue
+            records = [list(r) for r in sheet.iter_rows(values_only=True)]
+            roster.tables[name] = _table(name, f"{path}[{sheet.title}]", records, "xlsx")
+    finally:
+        book.close()
+    return roster
+
+
+def read_roster(path: str | Path) -> RawRoster:
+    """Every roster table at ``path`` (a folder of ``<table>.csv`` or an ``.xlsx`` workbook)."""
+    p = Path(path)
+    if not p.exists():
+        raise RosterFileError(f"roster {p} does not exist")
+    if p.is_file():
+        if p.suffix.lower() != ".xlsx":
+            raise RosterFileError(f"{p}: a roster is a folder of CSV files or one .xlsx workbook")
+        return read_xlsx(p)
+    roster = RawRoster(str(p))
+    for file in sorted(p.iterdir()):
+        if file.suffix.lower() != ".csv":
+            continue
+        if file.stem not in TABLES:
+            roster.ignored.append(file.name)
+            continue
+        roster.tables[file.stem] = read_csv(file)
+    if not roster.tables:
+        known = ", ".join(f"{t}.csv" for t in TABLES)
+        raise RosterFileError(f"{p} holds no roster tables (expected {known})")
+    return roster

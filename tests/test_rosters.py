@@ -1,0 +1,266 @@
+"""Roster loading on the real embedded engine: all-or-nothing, every error named, idempotent, safe."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pbgraph.graph.errors import WriteFailed
+from pbgraph.loaders.roster_files import RosterFileError, read_roster
+from pbgraph.loaders.rosters import RosterInvalid, load_plan, load_roster, validate
+from pbgraph.loaders.synthetic import generate, write_roster
+
+from conftest import graph_dump, run_cli, write_csv
+
+AREAS = ["id", "name", "level", "parent_id", "households", "code"]
+UNITS = ["id", "name", "sector", "area_id", "large", "party_members", "party_org_id"]
+
+
+def small_roster(folder, unit_name="市第一医院", encoding="utf-8"):
+    write_csv(
+        folder,
+        "areas",
+        AREAS,
+        [
+            ["s1", "光明街道", "street", None, None, "440311001"],
+            ["c1", "碧眼社区", "community", "s1", 1200, None],
+            ["g1", "碧眼社区第一网格", "grid", "c1", 420, None],
+            ["g2", "碧眼社区第二网格", "grid", "c1", 610, None],
+        ],
+        encoding,
+    )
+    write_csv(
+        folder,
+        "orgs",
+        ["id", "name", "kind", "area_id", "parent_id"],
+        [
+            ["o1", "光明街道党工委", "street_working_committee", "s1", None],
+            ["o2", "碧眼社区党委", "community_party_org", "c1", "o1"],
+            ["o3", "第一网格党支部", "grid_party_branch", "g1", "o2"],
+            ["o4", "碧眼社区大党委", "community_joint_committee", "c1", None],
+        ],
+        encoding,
+    )
+    write_csv(folder, "coverage", ["org_id", "area_id"], [["o3", "g1"]], encoding)
+    write_csv(
+        folder,
+        "units",
+        [*UNITS, "联系电话"],
+        [
+            ["u1", unit_name, "hospital", "g2", "是", 40, None, "0755-1234"],
+            ["u2", "光明派出所", "police_station", "s1", "false", 12, None, None],
+        ],
+        encoding,
+    )
+    write_csv(
+        folder,
+        "memberships",
+        ["unit_id", "org_id", "role", "since"],
+        [["u1", "o4", "deputy_secretary", "2023-01-05"]],
+        encoding,
+    )
+    write_csv(
+        folder,
+        "agreements",
+        ["id", "kind", "unit_id", "area_id", "signed", "expires"],
+        [["a1", "co_building", "u1", "c1", "2024-01-01", None]],
+        encoding,
+    )
+
+
+def test_small_roster_loads_exactly(db, tmp_path):
+    small_roster(tmp_path / "r")
+    report = load_roster(tmp_path / "r", db)
+    assert report.nodes["Area"] == {"created": 4, "updated": 0, "removed": 0}
+    assert report.relationships["PART_OF"]["created"] == 3
+    assert db.counts().nodes == {
+        "Agreement": 1,
+        "Area": 4,
+        "Community": 1,
+        "Grid": 2,
+        "PartyOrg": 4,
+        "Street": 1,
+        "Unit": 2,
+    }
+    assert db.counts().relationships == {
+        "COVERS": 1,
+        "LEADS": 2,
+        "LOCATED_IN": 2,
+        "MEMBER_OF": 1,
+        "PARTY_TO": 2,
+        "PART_OF": 3,
+        "SEATED_IN": 4,
+    }
+    unit = db.read(
+        "MATCH (u:Unit {id: 'u1'})-[:LOCATED_IN]->(g:Grid) "
+        "RETURN u.large AS large, u.party_members AS pm, u.`联系电话` AS tel, g.id AS grid"
+    ).records()
+    assert unit == [{"large": True, "pm": 40, "tel": "0755-1234", "grid": "g2"}]
+    m = db.read("MATCH (:Unit {id: 'u1'})-[m:MEMBER_OF]->(:PartyOrg {id: 'o4'}) RETURN m.role AS r, m.since AS s")
+    assert m.records() == [{"r": "deputy_secretary", "s": "2023-01-05"}]
+    assert db.read("MATCH (a:Area {id: 'c1'}) RETURN a.level AS l, a.households AS h").rows == [["community", 1200]]
+
+
+def test_loading_twice_changes_nothing(db, tmp_path):
+    small_roster(tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    before = graph_dump(db)
+    report = load_roster(tmp_path / "r", db)
+    assert graph_dump(db) == before
+    assert all(v["created"] == 0 and v["removed"] == 0 for v in report.nodes.values())
+    assert all(v["created"] == 0 and v["removed"] == 0 for v in report.relationships.values())
+
+
+def test_changed_roster_updates_and_moves(db, tmp_path):
+    small_roster(tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    write_csv(tmp_path / "r2", "areas", AREAS, [["g2", "碧眼社区第二网格", "grid", "c1", 480, None]])
+    write_csv(tmp_path / "r2", "units", UNITS, [["u1", "市第一医院（新院区）", "hospital", "c1", "true", 45, None]])
+    load_roster(tmp_path / "r2", db)
+    row = db.read("MATCH (u:Unit {id: 'u1'})-[:LOCATED_IN]->(a) RETURN u.name AS n, collect(a.id) AS at").rows
+    assert row == [["市第一医院（新院区）", ["c1"]]]  # moved: the old LOCATED_IN is gone
+    assert db.read("MATCH (g:Grid {id: 'g2'}) RETURN g.households AS h").rows == [[480]]
+    assert db.counts().nodes["Unit"] == 2  # u2, not in the second roster, is kept
+
+
+def test_replace_removes_what_the_roster_no_longer_names(db, tmp_path):
+    small_roster(tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    write_csv(tmp_path / "r2", "units", UNITS, [["u1", "市第一医院", "hospital", "g2", "true", 40, None]])
+    report = load_roster(tmp_path / "r2", db, replace=True)
+    assert report.nodes["Unit"]["removed"] == 1
+    assert db.read("MATCH (u:Unit) RETURN u.id AS id").rows == [["u1"]]
+    assert db.counts().nodes["Area"] == 4  # tables the roster lacks are untouched
+
+
+def test_references_into_the_graph(db, tmp_path):
+    small_roster(tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    write_csv(tmp_path / "more", "units", UNITS, [["u9", "碧眼小学", "school", "c1", "0", 15, None]])
+    load_roster(tmp_path / "more", db)
+    assert db.read("MATCH (u:Unit {id: 'u9'})-[:LOCATED_IN]->(c:Community) RETURN c.id").rows == [["c1"]]
+
+
+def test_many_errors_named_and_nothing_written(db, tmp_path):
+    small_roster(tmp_path / "ok")
+    load_roster(tmp_path / "ok", db)
+    before = graph_dump(db)
+    bad = tmp_path / "bad"
+    write_csv(
+        bad,
+        "areas",
+        AREAS,
+        [
+            ["x1", "新社区", "comunity", "s1", None, None],  # row 2: vocabulary
+            ["x2", None, "grid", "c1", "-5", None],  # row 3: missing name, negative count
+            ["x2", "重复", "grid", "c1", None, None],  # row 4: duplicate id
+            ["x3", "孤网格", "grid", "nowhere", None, None],  # row 5: unknown reference
+            ["y1", "甲", "grid", "y2", None, None],  # row 6: cycle y1 → y2 → y1
+            ["y2", "乙", "grid", "y1", None, None],
+        ],
+    )
+    write_csv(
+        bad,
+        "agreements",
+        ["id", "kind", "unit_id", "area_id", "signed", "expires"],
+        [
+            ["a9", "co_building", "u1", "c1", "2024-13-01", None],  # row 2: not a date
+        ],
+    )
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(bad, db)
+    got = {(p.table, p.row, p.column) for p in e.value.problems}
+    assert {
+        ("areas", 2, "level"),
+        ("areas", 3, "name"),
+        ("areas", 3, "households"),
+        ("areas", 4, "id"),
+        ("areas", 5, "parent_id"),
+        ("agreements", 2, "signed"),
+    } <= got
+    assert any(p.table == "areas" and "cycle" in p.reason for p in e.value.problems)
+    assert "did you mean 'community'" in str(e.value)
+    assert graph_dump(db) == before
+
+
+def test_cycle_through_the_graph(db, tmp_path):
+    small_roster(tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    # the street becomes a child of its own grid
+    write_csv(tmp_path / "c", "areas", AREAS, [["s1", "光明街道", "street", "g1", None, None]])
+    with pytest.raises(RosterInvalid, match="parent cycle: s1 → g1 → c1 → s1"):
+        load_roster(tmp_path / "c", db)
+
+
+def test_wrong_level_reference(db, tmp_path):
+    small_roster(tmp_path / "r")
+    write_csv(tmp_path / "r", "workers", ["id", "grid_id", "role"], [["w1", "c1", "full_time"]])
+    with pytest.raises(RosterInvalid, match=r"workers row 2, column grid_id: area 'c1' is a community, expected grid"):
+        load_roster(tmp_path / "r", db)
+    assert db.counts().nodes == {}
+
+
+@pytest.mark.parametrize("name", ["x'}) DETACH DELETE n //", "<script>alert(1)</script>", 'a"b\\c', "Ω\t换行"])
+def test_hostile_names_are_text(db, tmp_path, name):
+    small_roster(tmp_path / "r", unit_name=name)
+    load_roster(tmp_path / "r", db)
+    assert db.read("MATCH (u:Unit {id: 'u1'}) RETURN u.name AS n").rows == [[name]]
+    assert db.counts().nodes["Area"] == 4
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig"])
+def test_encodings(db, tmp_path, encoding):
+    small_roster(tmp_path / "r", encoding=encoding)
+    report = load_roster(tmp_path / "r", db)
+    assert report.encodings["areas"] == report.encodings["units"] == encoding
+    assert db.read("MATCH (a:Area {id: 'c1'}) RETURN a.name").rows == [["碧眼社区"]]
+
+
+def test_unreadable_roster(tmp_path, db):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "areas.csv").write_bytes(b"\xff\xfe\x00\x01\x80\x81")
+    with pytest.raises(RosterFileError, match="not UTF-8 or GB18030"):
+        load_roster(tmp_path / "r", db)
+    with pytest.raises(RosterFileError, match="does not exist"):
+        load_roster(tmp_path / "missing", db)
+
+
+def test_csv_and_xlsx_load_to_identical_graphs(db, tmp_path):
+    roster = generate("guangming", seed=3, as_of=None)
+    write_roster(roster, tmp_path / "csv", fmt="csv")
+    write_roster(roster, tmp_path / "xlsx", fmt="xlsx")
+    load_roster(tmp_path / "csv", db)
+    from_csv = graph_dump(db)
+    db.reset()
+    load_roster(tmp_path / "xlsx" / "roster.xlsx", db)
+    assert graph_dump(db) == from_csv
+
+
+def test_engine_error_mid_load_keeps_nothing(db, tmp_path):
+    """A real engine failure on a later batch (a per-query memory cap) leaves the graph as it was."""
+    small_roster(tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    before = graph_dump(db)
+    write_roster(generate("guangming", seed=2), tmp_path / "big")
+    plan = validate(read_roster(tmp_path / "big"), db)
+    db._redis.execute_command("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", 256 * 1024)
+    try:
+        with pytest.raises(WriteFailed, match=r"statement (\d+) failed, nothing was written") as e:
+            load_plan(plan, db, batch_size=100000)
+    finally:
+        db._redis.execute_command("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", 0)
+    assert int(e.value.args[0].split()[1]) > 1, "the failure must come after earlier batches were applied"
+    assert graph_dump(db) == before
+
+
+def test_cli_load_roster(tmp_path):
+    small_roster(tmp_path / "r")
+    out = run_cli("load", "roster", str(tmp_path / "r"), "--format", "json", db=tmp_path / "g.db")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["nodes"]["Area"]["created"] == 4 and report["encodings"]["areas"] == "utf-8"
+    write_csv(tmp_path / "bad", "areas", AREAS, [["z", "乙", "planet", None, None, None]])
+    out = run_cli("load", "roster", str(tmp_path / "bad"), db=tmp_path / "g.db")
+    assert out.returncode == 1
+    assert "areas row 2, column level: unknown value 'planet'" in out.stderr and "Traceback" not in out.stderr
