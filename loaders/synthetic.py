@@ -89,6 +89,8 @@ class Preset:
     """The shape of one generated network."""
 
     name: str
+    #: prefix of every id, so rosters of different presets can share one graph
+    tag: str
     description: str
     province: str
     cities: tuple[tuple[str, tuple[str, ...]], ...]  # (city, districts)
@@ -128,6 +130,7 @@ SHANXI = (
 
 TAIYUAN = Preset(
     name="taiyuan",
+    tag="TY",
     description="太原市: city scale, 758 communities, ~6,351 grid workers, the six-level chain",
     province="山西省",
     cities=(SHANXI[0],),
@@ -148,6 +151,7 @@ PRESETS: dict[str, Preset] = {
     for p in (
         Preset(
             name="guangming",
+            tag="GM",
             description="深圳市光明区光明街道: 1 street working committee, 6 community party "
             "committees, 48 grid branches covering 150 grids, ~270 service teams",
             province="广东省",
@@ -165,6 +169,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             name="cuiping",
+            tag="CP",
             description="宜宾市翠屏区: 9 street joint committees, 41 community joint committees, "
             "5 regional party committees, 79 unit heads on them, 145 agency party orgs with co-building "
             "agreements, 101 party-building grid workers at ~500 households per grid",
@@ -186,6 +191,7 @@ PRESETS: dict[str, Preset] = {
         TAIYUAN,
         Preset(
             name="province",
+            tag="SX",
             description="山西省: ten cities of taiyuan's size (~1 million nodes), for benchmarks",
             province="山西省",
             cities=SHANXI,
@@ -265,7 +271,7 @@ class _Generator:
     # helpers
     def _id(self, prefix: str) -> str:
         self.counters[prefix] += 1
-        return f"{prefix}{self.counters[prefix]:06d}"
+        return f"{self.p.tag}-{prefix}{self.counters[prefix]:06d}"
 
     def _hit(self) -> bool:
         return self.rng.random() < self.gap
@@ -279,9 +285,9 @@ class _Generator:
 
     def run(self) -> Roster:
         p = self.p
-        self.add("areas", id="P1", name=p.province, level="province", parent_id=None)
+        self.add("areas", id=p.tag, name=p.province, level="province", parent_id=None)
         for ci, (city, districts) in enumerate(p.cities, 1):
-            self.city(f"C{ci:02d}", city, districts)
+            self.city(f"{p.tag}C{ci:02d}", city, districts)
         self.t["as_of"] = self.as_of.isoformat()
         self.t["expiring_before"] = (self.as_of + dt.timedelta(days=90)).isoformat()
         self.t["max_households"] = 500
@@ -297,7 +303,7 @@ class _Generator:
     def city(self, cid: str, city: str, districts: tuple[str, ...]) -> None:
         p = self.p
         self.cid = cid  # per-city quotas (extra and party-building workers) count under it
-        self.add("areas", id=cid, name=city, level="city", parent_id="P1")
+        self.add("areas", id=cid, name=city, level="city", parent_id=self.p.tag)
         dids = []
         for di, district in enumerate(districts, 1):
             did = f"{cid}D{di:02d}"

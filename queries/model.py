@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ParamType = Literal["area", "int", "float", "str", "bool", "date", "list"]
+ParamType = Literal["area", "int", "float", "str", "bool", "date", "list", "sectors"]
 
 _PARAM = re.compile(
     r"^(?P<name>[a-z_][a-z0-9_]*)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>[^|]+?))?\s*(?:\|\s*(?P<doc>.*))?$"

@@ -13,6 +13,7 @@ from typing import Any
 
 from pbgraph.graph import Backend, using
 from pbgraph.graph.errors import PbgraphError
+from pbgraph.graph.schema import Sector
 
 from .model import ParamSpec, QuerySpec, load_queries
 
@@ -85,9 +86,15 @@ def coerce(spec: ParamSpec, value: Any, query: str) -> Any:
         if spec.type == "date":
             text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
             return dt.date.fromisoformat(text).isoformat()
-        if spec.type == "list":
+        if spec.type in ("list", "sectors"):
             items = value.split(",") if isinstance(value, str) else list(value)
-            return [str(v).strip() for v in items if str(v).strip()]
+            out = [str(v).strip() for v in items if str(v).strip()]
+            if spec.type == "sectors":
+                allowed = [s.value for s in Sector]
+                unknown = [v for v in out if v not in allowed]
+                if unknown:
+                    raise BadParameter(f"{where}: unknown sector {unknown[0]!r} (allowed: {', '.join(allowed)})")
+            return out
     except (TypeError, ValueError):
         pass
     example = {

@@ -13,7 +13,16 @@ from pbgraph.queries.runner import catalog
 from helpers_lint import errors, lint
 
 QUERIES = sorted(catalog().values(), key=lambda q: q.name)
-SAMPLE = {"area": "a1", "int": 1, "float": 1.0, "str": "x", "bool": True, "date": "2025-01-01", "list": ["x"]}
+SAMPLE = {
+    "area": "a1",
+    "int": 1,
+    "float": 1.0,
+    "str": "x",
+    "bool": True,
+    "date": "2025-01-01",
+    "list": ["x"],
+    "sectors": ["police_station"],
+}
 
 
 def _used_params(text: str) -> set[str]:

@@ -109,6 +109,7 @@ class FalkorDBBackend(Backend):
         if not self._graph_exists(graph):
             # a new database: create the graph with its indexes so reads find it
             self.ensure_schema()
+        self._drop_abandoned_staging()
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -165,6 +166,15 @@ class FalkorDBBackend(Backend):
             # the commit: one atomic command, logged and fsynced before it returns
             self._redis.rename(staging, self.graph_name)
         return summary
+
+    def _drop_abandoned_staging(self) -> None:
+        """Free the staging copy a killed writer left, unless a live writer is using it."""
+        staging = f"{self.graph_name}__staging"
+        if not self._graph_exists(staging):
+            return
+        with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
+            self._delete_graph(staging)
+            print("pbgraph: removed the unfinished copy of an interrupted write", file=sys.stderr)
 
     def _delete_graph(self, name: str) -> None:
         if self._graph_exists(name):

@@ -1,0 +1,1 @@
+"""pbgraph benchmarks: ``python -m bench`` (or ``make bench``). Not tests."""

@@ -1,0 +1,31 @@
+"""Run the benchmarks and print one Markdown table; the same rows go to bench/results/<name>.json.
+
+python -m bench                 # taiyuan scale, every benchmark
+python -m bench --quick         # smaller and fewer runs, for a smoke check
+python -m bench --scale province
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench import roster_load
+from bench.common import save, table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default="taiyuan", choices=["guangming", "cuiping", "taiyuan", "province"])
+    parser.add_argument("--quick", action="store_true", help="one run each, short baselines")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    runs = 1 if args.quick else 3
+    rows = roster_load.run(args.scale, runs=runs, naive_budget_s=5 if args.quick else 20)
+    print(table(rows))
+    path = save(rows, "quick" if args.quick else args.scale)
+    print(f"\nwritten to {path} in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

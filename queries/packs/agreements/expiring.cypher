@@ -1,0 +1,14 @@
+// name: agreements/expiring
+// description: 现行有效、将在指定日期前到期的协议 | Agreements in force today that expire strictly before a date
+// param: area area = null | an area id or unambiguous name: agreements whose area party is inside it
+// param: before date = today | list agreements expiring strictly before this date
+// param: today date = today | the date "in force" is judged on (default: the local date)
+// columns: agreement_id, kind, unit, area, expires
+OPTIONAL MATCH (scope:Area {id: $area})
+WITH scope
+MATCH (a:Agreement)<-[:PARTY_TO]-(p:Area)
+WHERE a.signed <= $today AND a.expires IS NOT NULL AND a.expires >= $today AND a.expires < $before
+  AND ($area IS NULL OR (p)-[:PART_OF*0..12]->(scope))
+OPTIONAL MATCH (a)<-[:PARTY_TO]-(u:Unit)
+RETURN a.id AS agreement_id, a.kind AS kind, u.name AS unit, p.name AS area, a.expires AS expires
+ORDER BY expires, agreement_id

@@ -1,0 +1,19 @@
+// name: agreements/units-without-agreement
+// description: 未与所在社区或街道签订有效共驻共建协议的驻区单位 | Units in a community with no co-building agreement in force with that community or its street
+// param: area area = null | an area id or unambiguous name: units located inside it
+// param: on date = today | the date the agreement must be in force on (signed ≤ on ≤ expires)
+// columns: unit_id, unit, sector, community
+OPTIONAL MATCH (scope:Area {id: $area})
+WITH scope
+MATCH (u:Unit)-[:LOCATED_IN]->(loc:Area)
+WHERE $area IS NULL OR (loc)-[:PART_OF*0..12]->(scope)
+MATCH (loc)-[:PART_OF*0..12]->(c:Community)
+OPTIONAL MATCH (c)-[:PART_OF*1..12]->(s:Street)
+WITH u, c, collect(s.id) AS streets
+OPTIONAL MATCH (u)-[:PARTY_TO]->(a:Agreement)<-[:PARTY_TO]-(p:Area)
+WHERE a.kind = 'co_building' AND a.signed <= $on AND (a.expires IS NULL OR a.expires >= $on)
+  AND (p.id = c.id OR p.id IN streets)
+WITH u, c, count(a) AS agreements
+WHERE agreements = 0
+RETURN u.id AS unit_id, u.name AS unit, u.sector AS sector, c.name AS community
+ORDER BY unit_id

@@ -1,0 +1,18 @@
+// name: matching/open-demands
+// description: 尚无项目认领或完成的需求 | Demands that no claimed or done project addresses
+// param: area area = null | an area id or unambiguous name: demands raised inside it
+// columns: demand_id, demand, category, community, households, urgency
+OPTIONAL MATCH (scope:Area {id: $area})
+WITH scope
+MATCH (d:Demand)
+OPTIONAL MATCH (d)<-[:RAISES]-(da:Area)
+WITH scope, d, da
+WHERE $area IS NULL OR (da)-[:PART_OF*0..12]->(scope)
+OPTIONAL MATCH (p:Project)-[:ADDRESSES]->(d)
+WHERE p.status IN ['claimed', 'done']
+WITH d, da, count(p) AS closing
+WHERE closing = 0
+RETURN d.id AS demand_id, d.name AS demand, d.category AS category,
+       [(da)-[:PART_OF*0..12]->(c:Community) | c.name][0] AS community,
+       d.households AS households, d.urgency AS urgency
+ORDER BY coalesce(urgency, -1) DESC, coalesce(households, -1) DESC, demand_id
