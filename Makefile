@@ -15,10 +15,11 @@ DEMO   ?= demo
 setup: $(VENV)/.installed $(LINT)/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+	@echo "setting up $(VENV) (log: $(VENV)/install.log)"
+	@$(PYTHON) -m venv $(VENV)
+	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]'; } \
+	  > $(VENV)/install.log 2>&1 || { tail -n 30 $(VENV)/install.log; exit 1; }
+	@touch $@
 
 # Neo4j's own Cypher front end, pinned by the lockfile; node and npm from Debian if absent.
 $(LINT)/node_modules/.installed: $(LINT)/package.json $(LINT)/package-lock.json

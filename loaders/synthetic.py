@@ -110,6 +110,9 @@ class Preset:
     demands: int = 0  # per city
     claimed_share: float = 0.3
     members_per_unit: int = 1
+    #: real names to use first (then names built from parts)
+    street_names: tuple[str, ...] = ()
+    community_names: tuple[str, ...] = ()
 
 
 SHANXI = (
@@ -166,6 +169,8 @@ PRESETS: dict[str, Preset] = {
             extra_workers=20,
             resources=270,
             demands=240,
+            street_names=("光明街道",),
+            community_names=("光明社区", "碧眼社区", "白花社区", "东周社区", "迳口社区", "圳美社区"),
         ),
         Preset(
             name="cuiping",
@@ -323,6 +328,8 @@ class _Generator:
         for si, did in enumerate(street_district, 1):
             sid = f"{did}S{si:02d}"
             name = self.names.place(cid, "街道")
+            if si <= len(p.street_names):
+                name = p.street_names[si - 1]
             streets.append((sid, name, did))
             self.add("areas", id=sid, name=name, level="street", parent_id=did)
         community_street = [streets[i % len(streets)] for i in range(p.communities)]
@@ -397,6 +404,10 @@ class _Generator:
     ) -> None:
         p = self.p
         name = self.names.place(sid, "社区")
+        taken = self.counters["community-names"]
+        if taken < len(p.community_names):
+            name = p.community_names[taken]
+            self.counters["community-names"] += 1
         grids = []
         total_households = 0
         n_grids = self.rng.randint(*p.grids_per_community)

@@ -231,6 +231,98 @@ def reset(state: State, yes: bool) -> None:
 
 
 @cli.group()
+def query() -> None:
+    """The canned questions analysts ask (list, show, run).
+
+    \b
+    Examples:
+      pbgraph query list
+      pbgraph query run coverage/uncovered-grids --area 光明街道
+    """
+
+
+@query.command("list")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def query_list(fmt: str) -> None:
+    """List every canned query with its parameters and description.
+
+    \b
+    Example:
+      pbgraph query list --format json
+    """
+    from pbgraph.queries.runner import list_queries
+
+    rows = [
+        {
+            "name": q.name,
+            "params": ", ".join(f"{p.name}:{p.type}" + ("" if p.required else "?") for p in q.params),
+            "columns": ", ".join(q.columns),
+            "description": q.description,
+        }
+        for q in list_queries()
+    ]
+    click.echo(render(fmt, ["name", "params", "columns", "description"], rows))
+
+
+@query.command("show")
+@click.argument("name")
+def query_show(name: str) -> None:
+    """Print a canned query's header and Cypher (pasteable into Neo4j Browser).
+
+    \b
+    Example:
+      pbgraph query show matching/candidates
+    """
+    from pbgraph.queries.runner import get_query
+
+    spec = get_query(name)
+    click.echo(Path(spec.path).read_text(encoding="utf-8").rstrip())
+
+
+@query.command("run")
+@click.argument("name")
+@click.option("--area", help="An area id or unambiguous name: only rows inside it.")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter from the query's header, typed by it: --param max_households=600, "
+    "--param on=2025-06-30, --param required=police_station,property_company.",
+)
+@click.option("--limit", type=click.IntRange(min=0), help="Print at most this many rows.")
+@FORMAT_OPTION
+@pass_state
+def query_run(state: State, name: str, area: str | None, params: tuple[str, ...], limit: int | None, fmt: str) -> None:
+    """Run a canned query, read-only, and print its rows.
+
+    Dates (on, before) default to today. 'pbgraph query list' shows each
+    query's parameters; 'pbgraph query show NAME' its text.
+
+    \b
+    Examples:
+      pbgraph query run coverage/uncovered-grids --area 光明街道
+      pbgraph query run coverage/oversized-grids -p max_households=600 --format csv
+      pbgraph query run agreements/units-without-agreement -p on=2025-06-30 --format json
+      pbgraph query run committees/composition -p required=police_station,school --limit 20
+    """
+    from pbgraph.queries.runner import get_query, run_query
+
+    spec = get_query(name)
+    values: dict[str, Any] = {}
+    for text in params:
+        if "=" not in text:
+            raise click.BadParameter(f"{text!r} is not NAME=VALUE", param_hint="--param")
+        key, raw = text.split("=", 1)
+        values[key.strip()] = raw  # typed by the runner from the query header
+    if area is not None:
+        values["area"] = area
+    rows = run_query(spec.name, state.backend(), limit=limit, **values)
+    click.echo(render(fmt, list(spec.columns), rows))
+
+
+@cli.group()
 def load() -> None:
     """Load data into the graph: rosters (台账) and, later, documents.
 

@@ -122,3 +122,43 @@ def test_every_command_teaches(name, command):
     assert command.help and "Example" in command.help, f"pbgraph {name} has no help example"
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"pbgraph {name}" in readme, f"README does not mention 'pbgraph {name}'"
+
+
+def test_wheel_carries_queries_and_runs_without_the_source_tree(tmp_path):
+    """A normal (non-editable) install: build the wheel, unpack it, list the queries from it."""
+    import subprocess
+    import sys
+    import zipfile
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    wheel = next(tmp_path.glob("pbgraph-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "pbgraph/queries/packs/coverage/uncovered-grids.cypher" in names
+    assert not any(n.startswith(("graph/", "loaders/", "queries/")) for n in names)  # one import root only
+    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import pbgraph.queries.runner as r; "
+        "assert r.__file__.startswith(sys.argv[1]), r.__file__; print(len(r.list_queries()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "site")], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) >= 11
