@@ -381,3 +381,85 @@ def test_preset_candidates_match_an_independent_computation(presets):
     rows = run_query("matching/candidates", backend, area="广东省")
     assert {(r["demand_id"], r["resource_id"], r["tier"]) for r in rows} == expected
     assert len(rows) == len(expected)  # one row per pair
+
+
+# -- the questions analysts ask next ----------------------------------------------------------------
+
+
+def test_area_overview(district):
+    rows = run_query("summary/area-overview", district)
+    assert rows == [
+        {
+            "area_id": "S1",
+            "area": "柳巷街道",
+            "communities": 2,
+            "grids": 3,
+            "uncovered_grids": 1,
+            "joint_committees": 2,
+            "units": 5,
+            "grid_workers": 2,
+            "open_demands": 2,
+        },
+        {
+            "area_id": "S2",
+            "area": "桥东街道",
+            "communities": 1,
+            "grids": 1,
+            "uncovered_grids": 1,
+            "joint_committees": 1,
+            "units": 1,
+            "grid_workers": 1,
+            "open_demands": 1,
+        },
+        {
+            "area_id": "S3",
+            "area": "巨轮街道",
+            "communities": 2,
+            "grids": 2,
+            "uncovered_grids": 1,
+            "joint_committees": 1,
+            "units": 1,
+            "grid_workers": 1,
+            "open_demands": 1,
+        },
+    ]
+    by_district = run_query("summary/area-overview", district, level="district")
+    assert [(r["area_id"], r["communities"], r["open_demands"]) for r in by_district] == [("D1", 3, 3), ("D2", 2, 1)]
+    assert ids(run_query("summary/area-overview", district, area="D2"), "area_id") == ["S3"]
+
+
+def test_multi_seat_units(district):
+    rows = run_query("committees/multi-seat-units", district)
+    assert [(r["unit_id"], r["committees"]) for r in rows] == [("u1", 3), ("u5", 2)]
+    assert sorted(rows[0]["committee_names"]) == ["柳巷区域党委", "柳巷街道大工委", "西吴社区大党委"]
+    assert ids(run_query("committees/multi-seat-units", district, min_committees=3), "unit_id") == ["u1"]
+    (row,) = run_query("committees/multi-seat-units", district, area="S2")
+    assert (row["unit_id"], row["unit"], row["sector"], row["committees"]) == ("u5", "桥东小学", "school", 2)
+    assert sorted(row["committee_names"]) == sorted(["桥东社区大党委", "柳巷区域党委"])
+
+
+def test_broken_links(district):
+    assert run_query("chain/broken-links", district) == [
+        {
+            "org_id": "bpg3",
+            "org": "三社区1号楼党小组",
+            "kind": "building_party_group",
+            "seated_in": "双塔西街三社区网格",
+            "community": "双塔西街三社区",
+            "missing_superior": "grid_party_branch",
+        },
+        {
+            "org_id": "gpb5",
+            "org": "巨轮社区网格党支部",
+            "kind": "grid_party_branch",
+            "seated_in": "巨轮社区网格",
+            "community": "巨轮社区",
+            "missing_superior": "community_party_org",
+        },
+    ]
+    assert ids(run_query("chain/broken-links", district, area="S3"), "org_id") == ["gpb5"]
+
+
+def test_broken_links_on_a_preset_is_empty_when_the_chain_is_whole(presets):
+    backend, _, _ = presets
+    assert run_query("chain/broken-links", backend, area="广东省") == []
