@@ -9,6 +9,8 @@ WITH scope
 MATCH (a:Agreement)<-[:PARTY_TO]-(p:Area)
 WHERE a.signed <= $today AND a.expires IS NOT NULL AND a.expires >= $today AND a.expires < $before
   AND ($area IS NULL OR (p)-[:PART_OF*0..12]->(scope))
-OPTIONAL MATCH (a)<-[:PARTY_TO]-(u:Unit)
-RETURN a.id AS agreement_id, a.kind AS kind, u.name AS unit, p.name AS area, a.expires AS expires
+OPTIONAL MATCH (a)<-[:PARTY_TO]-(u)
+WHERE u:Unit
+WITH a, p, collect(u.name)[0] AS unit
+RETURN a.id AS agreement_id, a.kind AS kind, unit, p.name AS area, a.expires AS expires
 ORDER BY expires, agreement_id

@@ -5,15 +5,19 @@
 // columns: unit_id, unit, sector, community
 OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope
-MATCH (u:Unit)-[:LOCATED_IN]->(loc:Area)
+MATCH (u:Unit)-[:LOCATED_IN]->(loc)
 WHERE $area IS NULL OR (loc)-[:PART_OF*0..12]->(scope)
-MATCH (loc)-[:PART_OF*0..12]->(c:Community)
-OPTIONAL MATCH (c)-[:PART_OF*1..12]->(s:Street)
-WITH u, c, collect(s.id) AS streets
-OPTIONAL MATCH (u)-[:PARTY_TO]->(a:Agreement)<-[:PARTY_TO]-(p:Area)
-WHERE a.kind = 'co_building' AND a.signed <= $on AND (a.expires IS NULL OR a.expires >= $on)
-  AND (p.id = c.id OR p.id IN streets)
-WITH u, c, count(a) AS agreements
-WHERE agreements = 0
+// the containing community (a unit in a grid or building belongs to it); units in no community drop out
+MATCH (loc)-[:PART_OF*0..12]->(c)
+WHERE c.level = 'community'
+WITH u, c, [(c)-[:PART_OF*1..12]->(s) WHERE s.level = 'street' | s.id] AS streets
+OPTIONAL MATCH (u)-[:PARTY_TO]->(a)<-[:PARTY_TO]-(p)
+WITH u, c, collect(
+       CASE
+         WHEN a.kind = 'co_building' AND a.signed <= $on AND (a.expires IS NULL OR a.expires >= $on)
+              AND (p.id = c.id OR p.id IN streets)
+           THEN a.id
+       END) AS in_force
+WHERE size(in_force) = 0
 RETURN u.id AS unit_id, u.name AS unit, u.sector AS sector, c.name AS community
 ORDER BY unit_id

@@ -7,7 +7,7 @@ WITH scope
 MATCH (o:PartyOrg)
 WHERE o.kind IN ['street_working_committee', 'community_party_org', 'grid_party_branch', 'building_party_group',
                  'member_household']
-OPTIONAL MATCH (o)-[:SEATED_IN]->(seat:Area)
+OPTIONAL MATCH (o)-[:SEATED_IN]->(seat)
 WITH scope, o, seat
 WHERE $area IS NULL OR (seat)-[:PART_OF*0..12]->(scope)
 WITH o, seat,
@@ -18,9 +18,9 @@ WITH o, seat,
        WHEN 'building_party_group' THEN 'grid_party_branch'
        ELSE 'building_party_group'
      END AS expected
-OPTIONAL MATCH (up:PartyOrg)-[:LEADS]->(o)
+OPTIONAL MATCH (up)-[:LEADS]->(o)
 WITH o, seat, expected, collect(up.kind) AS superiors
 WHERE NOT expected IN superiors
 RETURN o.id AS org_id, o.name AS org, o.kind AS kind, seat.name AS seated_in,
-       [(seat)-[:PART_OF*0..12]->(c:Community) | c.name][0] AS community, expected AS missing_superior
+       [(seat)-[:PART_OF*0..12]->(c) WHERE c.level = 'community' | c.name][0] AS community, expected AS missing_superior
 ORDER BY org_id

@@ -8,7 +8,7 @@ WITH scope
 MATCH (c:PartyOrg)
 WHERE c.kind IN ['street_joint_committee', 'community_joint_committee', 'grid_joint_branch', 'regional_party_committee']
   AND ($area IS NULL OR (c)-[:SEATED_IN]->(:Area)-[:PART_OF*0..12]->(scope))
-OPTIONAL MATCH (u:Unit)-[:MEMBER_OF]->(c)
+OPTIONAL MATCH (u)-[:MEMBER_OF]->(c)
 WITH c, count(DISTINCT u) AS members, collect(DISTINCT u.sector) AS present
 WITH c, members, present,
      CASE

@@ -7,7 +7,7 @@ OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope
 MATCH (u:Unit)-[:MEMBER_OF]->(c:PartyOrg)
 WHERE c.kind IN ['street_joint_committee', 'community_joint_committee', 'grid_joint_branch', 'regional_party_committee']
-OPTIONAL MATCH (u)-[:LOCATED_IN]->(loc:Area)
+OPTIONAL MATCH (u)-[:LOCATED_IN]->(loc)
 WITH scope, u, loc, c
 WHERE $area IS NULL OR (loc)-[:PART_OF*0..12]->(scope)
 WITH u, c

@@ -6,10 +6,9 @@ OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope
 MATCH (c:Community)
 WHERE $area IS NULL OR (c)-[:PART_OF*0..12]->(scope)
-OPTIONAL MATCH (o:PartyOrg)-[:SEATED_IN]->(c)
-WHERE o.kind = 'community_joint_committee'
-WITH c, count(o) AS committees
-WHERE committees = 0
+OPTIONAL MATCH (o)-[:SEATED_IN]->(c)
+WITH c, collect(o.kind) AS kinds
+WHERE NOT 'community_joint_committee' IN kinds
 RETURN c.id AS community_id, c.name AS community,
-       [(c)-[:PART_OF*0..12]->(s:Street) | s.name][0] AS street
+       [(c)-[:PART_OF*0..12]->(s) WHERE s.level = 'street' | s.name][0] AS street
 ORDER BY community_id

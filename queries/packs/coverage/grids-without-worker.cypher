@@ -6,9 +6,9 @@ OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope
 MATCH (g:Grid)
 WHERE $area IS NULL OR (g)-[:PART_OF*0..12]->(scope)
-OPTIONAL MATCH (w:GridWorker)-[:ASSIGNED_TO]->(g)
+OPTIONAL MATCH (w)-[:ASSIGNED_TO]->(g)
 WITH g, count(w) AS workers
 WHERE workers = 0
 RETURN g.id AS grid_id, g.name AS grid,
-       [(g)-[:PART_OF*0..12]->(c:Community) | c.name][0] AS community
+       [(g)-[:PART_OF*0..12]->(c) WHERE c.level = 'community' | c.name][0] AS community
 ORDER BY grid_id

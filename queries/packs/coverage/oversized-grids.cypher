@@ -9,6 +9,6 @@ MATCH (g:Grid)
 WHERE g.households > $max_households
   AND ($area IS NULL OR (g)-[:PART_OF*0..12]->(scope))
 RETURN g.id AS grid_id, g.name AS grid,
-       [(g)-[:PART_OF*0..12]->(c:Community) | c.name][0] AS community,
+       [(g)-[:PART_OF*0..12]->(c) WHERE c.level = 'community' | c.name][0] AS community,
        g.households AS households
 ORDER BY households DESC, grid_id

@@ -6,10 +6,9 @@ OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope
 MATCH (s:Street)
 WHERE $area IS NULL OR (s)-[:PART_OF*0..12]->(scope)
-OPTIONAL MATCH (o:PartyOrg)-[:SEATED_IN]->(s)
-WHERE o.kind = 'street_joint_committee'
-WITH s, count(o) AS committees
-WHERE committees = 0
+OPTIONAL MATCH (o)-[:SEATED_IN]->(s)
+WITH s, collect(o.kind) AS kinds
+WHERE NOT 'street_joint_committee' IN kinds
 RETURN s.id AS street_id, s.name AS street,
-       [(s)-[:PART_OF*0..12]->(d:District) | d.name][0] AS district
+       [(s)-[:PART_OF*0..12]->(d) WHERE d.level = 'district' | d.name][0] AS district
 ORDER BY street_id

@@ -7,14 +7,13 @@ OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope, CASE $max_tier WHEN 0 THEN 'community' WHEN 1 THEN 'street' ELSE 'district' END AS hub_level
 // resources with capacity left (capacity minus claimed or done projects using them), where their owner sits
 MATCH (r:Resource)<-[:OFFERS]-(owner)
-OPTIONAL MATCH (owner)-[:LOCATED_IN]->(home:Area)
+OPTIONAL MATCH (owner)-[:LOCATED_IN]->(home)
 WITH scope, hub_level, r, coalesce(home, owner) AS loc
-OPTIONAL MATCH (p:Project)-[:USES]->(r)
-WHERE p.status IN ['claimed', 'done']
-WITH scope, hub_level, r, loc, r.capacity - count(p) AS remaining
+OPTIONAL MATCH (p)-[:USES]->(r)
+WITH scope, hub_level, r, loc, r.capacity - size([s IN collect(p.status) WHERE s IN ['claimed', 'done']]) AS remaining
 WHERE remaining > 0
 WITH scope, hub_level, r,
-     [(loc)-[:PART_OF*0..12]->(x:Area) WHERE x.level IN ['community', 'street', 'district'] | x] AS up
+     [(loc)-[:PART_OF*0..12]->(x) WHERE x.level IN ['community', 'street', 'district'] | x] AS up
 WITH scope, hub_level, r, [x IN up WHERE x.level = 'community'][0] AS rc,
      [x IN up WHERE x.level = 'street'][0] AS rs, [x IN up WHERE x.level = 'district'][0] AS rd
 // group offers by the largest area a pair within max_tier can share, and by category;
@@ -24,13 +23,12 @@ WITH scope, r.category AS category,
        AS hub,
      collect({id: r.id, c: rc.id, s: rs.id}) AS offers
 WHERE hub IS NOT NULL
-MATCH (hub)<-[:PART_OF*0..12]-(da:Area)-[:RAISES]->(d:Demand)
+MATCH (hub)<-[:PART_OF*0..12]-(da)-[:RAISES]->(d:Demand)
 WHERE d.category = category AND ($area IS NULL OR (da)-[:PART_OF*0..12]->(scope))
-OPTIONAL MATCH (p:Project)-[:ADDRESSES]->(d)
-WHERE p.status IN ['claimed', 'done']
-WITH d, da, category, offers, count(p) AS closing
-WHERE closing = 0
-WITH d, category, offers, [(da)-[:PART_OF*0..12]->(x:Area) WHERE x.level IN ['community', 'street'] | x] AS up
+OPTIONAL MATCH (p)-[:ADDRESSES]->(d)
+WITH d, da, category, offers, collect(p.status) AS statuses
+WHERE NOT 'claimed' IN statuses AND NOT 'done' IN statuses
+WITH d, category, offers, [(da)-[:PART_OF*0..12]->(x) WHERE x.level IN ['community', 'street'] | x] AS up
 WITH d, category, offers, [x IN up WHERE x.level = 'community'][0].id AS dc,
      [x IN up WHERE x.level = 'street'][0].id AS ds
 UNWIND offers AS o

@@ -7,27 +7,28 @@ OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope
 MATCH (a:Area)
 WHERE a.level = $level AND ($area IS NULL OR (a)-[:PART_OF*0..12]->(scope))
-MATCH (x:Area)-[:PART_OF*0..12]->(a)
+MATCH (x)-[:PART_OF*0..12]->(a)
 WITH DISTINCT a, x
-OPTIONAL MATCH (u:Unit)-[:LOCATED_IN]->(x)
+OPTIONAL MATCH (u)-[:LOCATED_IN]->(x)
 WITH a, x, count(u) AS units
-OPTIONAL MATCH (w:GridWorker)-[:ASSIGNED_TO]->(x)
+OPTIONAL MATCH (w)-[:ASSIGNED_TO]->(x)
 WITH a, x, units, count(w) AS workers
-OPTIONAL MATCH (b:PartyOrg)-[:COVERS]->(x)
-WHERE b.kind = 'grid_party_branch'
-WITH a, x, units, workers, count(b) AS branches
-OPTIONAL MATCH (j:PartyOrg)-[:SEATED_IN]->(x)
-WHERE j.kind IN ['street_joint_committee', 'community_joint_committee', 'grid_joint_branch', 'regional_party_committee']
-WITH a, x, units, workers, branches, count(j) AS committees
-OPTIONAL MATCH (x)-[:RAISES]->(d:Demand)
-OPTIONAL MATCH (p:Project)-[:ADDRESSES]->(d)
-WHERE p.status IN ['claimed', 'done']
-WITH a, x, units, workers, branches, committees, d, count(p) AS closing
-WITH a, x, units, workers, branches, committees, count(CASE WHEN closing = 0 THEN d END) AS open_demands
+OPTIONAL MATCH (b)-[:COVERS]->(x)
+WITH a, x, units, workers, collect(b.kind) AS covering
+OPTIONAL MATCH (j)-[:SEATED_IN]->(x)
+WITH a, x, units, workers, covering,
+     size([k IN collect(j.kind) WHERE k IN ['street_joint_committee', 'community_joint_committee',
+                                            'grid_joint_branch', 'regional_party_committee']]) AS committees
+OPTIONAL MATCH (x)-[:RAISES]->(d)
+OPTIONAL MATCH (p)-[:ADDRESSES]->(d)
+WITH a, x, units, workers, covering, committees, d, collect(p.status) AS statuses
+WITH a, x, units, workers, covering, committees,
+     count(CASE WHEN NOT 'claimed' IN statuses AND NOT 'done' IN statuses THEN d END) AS open_demands
 RETURN a.id AS area_id, a.name AS area,
        toInteger(sum(CASE WHEN x.level = 'community' THEN 1 ELSE 0 END)) AS communities,
        toInteger(sum(CASE WHEN x.level = 'grid' THEN 1 ELSE 0 END)) AS grids,
-       toInteger(sum(CASE WHEN x.level = 'grid' AND branches = 0 THEN 1 ELSE 0 END)) AS uncovered_grids,
+       toInteger(sum(CASE WHEN x.level = 'grid' AND NOT 'grid_party_branch' IN covering THEN 1 ELSE 0 END))
+         AS uncovered_grids,
        toInteger(sum(committees)) AS joint_committees, toInteger(sum(units)) AS units,
        toInteger(sum(workers)) AS grid_workers, toInteger(sum(open_demands)) AS open_demands
 ORDER BY area_id
