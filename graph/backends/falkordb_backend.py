@@ -28,7 +28,7 @@ from falkordb import FalkorDB
 from falkordb.edge import Edge
 from falkordb.node import Node
 from falkordb.path import Path as FPath
-from falkordb.query_result import QueryResult
+from falkordb.query_result import parse_scalar
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -50,13 +50,6 @@ LOCK_WAIT_S = float(os.environ.get("PBGRAPH_LOCK_WAIT", "600"))
 #: The lock expires this long after its holder stops renewing it (e.g. was killed).
 LOCK_TTL_MS = 15_000
 
-_STAT_KEYS = {
-    "nodes_created": "nodes_created",
-    "nodes_deleted": "nodes_deleted",
-    "relationships_created": "relationships_created",
-    "relationships_deleted": "relationships_deleted",
-    "properties_set": "properties_set",
-}
 
 _RENEW = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
@@ -121,7 +114,9 @@ class FalkorDBBackend(Backend):
         command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
         try:
             response = self._redis.execute_command(command, graph, params_header(params) + query, "--compact")
-            res = QueryResult(g, response)
+            if response and isinstance(response[-1], redis.exceptions.ResponseError):
+                raise response[-1]  # a run-time error arrives inside the reply
+            result = _result(response, g)
         except redis.exceptions.ResponseError as e:
             msg = str(e)
             if "read-only" in msg:
@@ -131,10 +126,7 @@ class FalkorDBBackend(Backend):
             raise QueryError(_first_line(msg)) from e
         except (redis.exceptions.ConnectionError, OSError) as e:
             raise DatabaseUnavailable(f"lost the connection to FalkorDB at {self.location}: {e}") from e
-        columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in (res.header or [])]
-        rows = [[_value(v) for v in row] for row in (res.result_set or [])]
-        stats = {k: int(getattr(res, attr) or 0) for k, attr in _STAT_KEYS.items()}
-        return Result(columns=columns, rows=rows, stats=stats)
+        return result
 
     # -- Backend ----------------------------------------------------------------
 
@@ -330,6 +322,49 @@ def _literal(v: Any, out: list[str], where: str) -> None:
         _literal(float(v), out, where)
     else:
         raise QueryError(f"parameter ${where}: values of type {type(v).__name__} cannot be sent")
+
+
+_STATS = {
+    "Nodes created": "nodes_created",
+    "Nodes deleted": "nodes_deleted",
+    "Relationships created": "relationships_created",
+    "Relationships deleted": "relationships_deleted",
+    "Properties set": "properties_set",
+}
+
+
+def _result(response: list[Any], graph: Any) -> Result:
+    """A compact-mode reply as a :class:`Result`.
+
+    Scalars (the bulk of every canned answer) are decoded here directly; nodes,
+    relationships, paths, maps and temporal values go through the client's parser.
+    """
+    stats: dict[str, int] = {}
+    for line in response[-1]:
+        key, _, value = str(line).partition(":")
+        if key.strip() in _STATS:
+            stats[_STATS[key.strip()]] = int(float(value.strip().split()[0]))
+    if len(response) < 3:
+        return Result(columns=[], rows=[], stats=stats)
+    columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in response[0]]
+    rows = []
+    for raw in response[1]:
+        row = []
+        for t, v in raw:
+            if t == 2:  # string
+                row.append(v)
+            elif t == 3:  # integer
+                row.append(int(v))
+            elif t == 1:  # null
+                row.append(None)
+            elif t == 5:  # double
+                row.append(float(v))
+            elif t == 4:  # boolean
+                row.append(v == "true")
+            else:
+                row.append(_value(parse_scalar([t, v], graph)))
+        rows.append(row)
+    return Result(columns=columns, rows=rows, stats=stats)
 
 
 def _value(v: Any) -> Any:
