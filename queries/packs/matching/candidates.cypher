@@ -4,25 +4,31 @@
 // param: max_tier int = 2 | 0: same community only; 1: also same street; 2: also same district
 // columns: demand_id, resource_id, category, tier
 OPTIONAL MATCH (scope:Area {id: $area})
-WITH scope, CASE $max_tier WHEN 0 THEN 'community' WHEN 1 THEN 'street' ELSE 'district' END AS hub_level
+WITH scope, [(scope)-[:PART_OF*0..12]->(a) | a.id] AS scope_up,
+     CASE $max_tier WHEN 0 THEN 'community' WHEN 1 THEN 'street' ELSE 'district' END AS hub_level
 // resources with capacity left (capacity minus claimed or done projects using them), where their owner sits
 MATCH (r:Resource)<-[:OFFERS]-(owner)
 OPTIONAL MATCH (owner)-[:LOCATED_IN]->(home)
-WITH scope, hub_level, r, coalesce(home, owner) AS loc
+WITH scope, scope_up, hub_level, r, coalesce(home, owner) AS loc
 OPTIONAL MATCH (p)-[:USES]->(r)
-WITH scope, hub_level, r, loc, r.capacity - size([s IN collect(p.status) WHERE s IN ['claimed', 'done']]) AS remaining
+WITH scope, scope_up, hub_level, r, loc, r.capacity - size([s IN collect(p.status) WHERE s IN ['claimed', 'done']]) AS remaining
 WHERE remaining > 0
-WITH scope, hub_level, r,
+WITH scope, scope_up, hub_level, r,
      [(loc)-[:PART_OF*0..12]->(x) WHERE x.level IN ['community', 'street', 'district'] | x] AS up
-WITH scope, hub_level, r, [x IN up WHERE x.level = 'community'][0] AS rc,
+WITH scope, scope_up, hub_level, r, [x IN up WHERE x.level = 'community'][0] AS rc,
      [x IN up WHERE x.level = 'street'][0] AS rs, [x IN up WHERE x.level = 'district'][0] AS rd
 // group offers by the largest area a pair within max_tier can share, and by category;
 // each group then walks down from that area once to find the demands in it
-WITH scope, r.category AS category,
+WITH scope, scope_up, r.category AS category,
      CASE hub_level WHEN 'community' THEN rc WHEN 'street' THEN coalesce(rs, rc) ELSE coalesce(rd, rs, rc) END
        AS hub,
      collect({id: r.id, c: rc.id, s: rs.id}) AS offers
 WHERE hub IS NOT NULL
+// with an area, only groups whose area contains it or lies inside it can hold demands inside it
+// (computed in WITH: FalkorDB cannot evaluate a pattern comprehension inside WHERE)
+WITH scope, category, hub, offers, hub.id IN scope_up AS hub_contains_scope,
+     scope.id IN [(hub)-[:PART_OF*0..12]->(a) | a.id] AS scope_contains_hub
+WHERE $area IS NULL OR hub_contains_scope OR scope_contains_hub
 MATCH (hub)<-[:PART_OF*0..12]-(da)-[:RAISES]->(d:Demand)
 WHERE d.category = category AND ($area IS NULL OR (da)-[:PART_OF*0..12]->(scope))
 OPTIONAL MATCH (p)-[:ADDRESSES]->(d)
