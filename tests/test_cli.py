@@ -162,3 +162,41 @@ def test_wheel_carries_queries_and_runs_without_the_source_tree(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) >= 11
+
+
+def test_query_commands(tmp_path):
+    db = tmp_path / "q.db"
+    assert run_cli("generate", "--preset", "guangming", "--out", str(tmp_path / "r")).returncode == 0
+    assert run_cli("load", "roster", str(tmp_path / "r"), db=db).returncode == 0
+    out = run_cli("query", "list", "--format", "json")
+    names = [q["name"] for q in json.loads(out.stdout)]
+    assert "coverage/uncovered-grids" in names and len(names) >= 11
+    out = run_cli("query", "show", "coverage/oversized-grids")
+    assert out.stdout.startswith("// name: coverage/oversized-grids") and "MATCH" in out.stdout
+    out = run_cli(
+        "query",
+        "run",
+        "coverage/oversized-grids",
+        "--area",
+        "光明街道",
+        "-p",
+        "max_households=450",
+        "--format",
+        "json",
+        "--limit",
+        "2",
+        db=db,
+    )
+    rows = json.loads(out.stdout)
+    assert out.returncode == 0 and len(rows) == 2
+    assert list(rows[0]) == ["grid_id", "grid", "community", "households"] and rows[0]["households"] > 450
+    out = run_cli("query", "run", "coverage/oversized-grids", "--format", "csv", db=db)
+    assert out.stdout.splitlines()[0] == "grid_id,grid,community,households"
+    for args, message in (
+        (["query", "run", "coverage/uncovered-grid"], "did you mean coverage/uncovered-grids"),
+        (["query", "run", "coverage/uncovered-grids", "-p", "colour=red"], "has no parameter colour"),
+        (["query", "run", "coverage/oversized-grids", "-p", "max_households=lots"], "must be int"),
+        (["query", "run", "coverage/uncovered-grids", "--area", "火星街道"], "no area has the id or name"),
+    ):
+        out = run_cli(*args, db=db)
+        assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr, out.stderr

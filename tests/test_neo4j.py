@@ -53,3 +53,39 @@ def test_live_write_all_is_atomic(neo4j_db):
     with pytest.raises(WriteFailed):
         neo4j_db.write_all([Statement("CREATE (:Area {id: 'a'})"), Statement("CREATE (:Area {id: 'a'})")])
     assert neo4j_db.counts().nodes == {}
+
+
+def test_reads_and_writes_open_sessions_in_the_right_access_mode():
+    """Routing without a server: the driver's own session objects carry the access mode."""
+    import neo4j
+
+    from pbgraph.graph.backends.neo4j_backend import Neo4jBackend
+
+    backend = Neo4jBackend("neo4j://127.0.0.1:1", "neo4j", "x", database="pb", verify=False)
+    try:
+        read, write = backend._session(read=True), backend._session(read=False)
+        assert read._config.default_access_mode == neo4j.READ_ACCESS
+        assert write._config.default_access_mode == neo4j.WRITE_ACCESS
+        assert read._config.database == "pb"
+        read.close()
+        write.close()
+    finally:
+        backend.close()
+
+
+def test_parameters_are_sent_as_plain_values():
+    """Dates become ISO strings and tuples lists before they reach the driver, as on FalkorDB."""
+    import datetime as dt
+
+    from pbgraph.graph.backends.base import plain
+
+    sent = plain({"on": dt.date(2025, 6, 30), "rows": ({"id": "u1", "since": dt.date(2024, 1, 2)},), "n": 3})
+    assert sent == {"on": "2025-06-30", "rows": [{"id": "u1", "since": "2024-01-02"}], "n": 3}
+
+
+def test_credentials_in_the_uri_are_refused():
+    from pbgraph.graph import open_backend
+    from pbgraph.graph.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="NEO4J_USERNAME and NEO4J_PASSWORD, not in the URI"):
+        open_backend("neo4j://neo4j:secret@127.0.0.1:7687")
