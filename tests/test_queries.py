@@ -6,11 +6,12 @@ import csv
 from collections import defaultdict
 
 import pytest
-from fixture_district import ON, write_district
 
 from pbgraph.loaders.rosters import load_roster
 from pbgraph.loaders.synthetic import generate, write_roster
 from pbgraph.queries.runner import AmbiguousArea, AreaNotFound, BadParameter, UnknownQuery, run_query
+
+from fixture_district import ON, write_district
 
 
 @pytest.fixture
