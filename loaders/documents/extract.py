@@ -21,13 +21,27 @@ from .normalize import CJK, Normalized
 
 # -- areas ---------------------------------------------------------------------------------
 
-LEVEL_RANK = {"province": 0, "city": 1, "district": 2, "region": 3, "street": 3, "town": 3, "community": 4,
-              "village": 4, "neighborhood": 5}
+LEVEL_RANK = {
+    "province": 0,
+    "city": 1,
+    "district": 2,
+    "region": 3,
+    "street": 3,
+    "town": 3,
+    "community": 4,
+    "village": 4,
+    "neighborhood": 5,
+}
 #: a child's parent may be of these levels
 PARENT_LEVELS = {
-    "city": ("province",), "district": ("city",), "street": ("district", "city"), "town": ("district", "city"),
-    "region": ("district", "city"), "community": ("street", "town", "district", "city"),
-    "village": ("town", "street", "district"), "neighborhood": ("community", "street", "village", "district"),
+    "city": ("province",),
+    "district": ("city",),
+    "street": ("district", "city"),
+    "town": ("district", "city"),
+    "region": ("district", "city"),
+    "community": ("street", "town", "district", "city"),
+    "village": ("town", "street", "district"),
+    "neighborhood": ("community", "street", "village", "district"),
 }
 _GAZ_PROVINCE = {"省", "自治区"}
 _GAZ_CITY = {"直辖市", "地级市", "自治州", "地区", "盟", "特别行政区"}
@@ -75,16 +89,26 @@ class Mention:
 
 
 _SUFFIXES = [  # (suffix, level, longest name before it)
-    ("街道办事处", "street", 5), ("街道办", "street", 5), ("街道", "street", 5),
-    ("社区", "community", 6), ("区域", "region", 4), ("小区", "neighborhood", 5),
-    ("镇", "town", 3), ("乡", "town", 3), ("村", "village", 4),
+    ("街道办事处", "street", 5),
+    ("街道办", "street", 5),
+    ("街道", "street", 5),
+    ("社区", "community", 6),
+    ("区域", "region", 4),
+    ("小区", "neighborhood", 5),
+    ("镇", "town", 3),
+    ("乡", "town", 3),
+    ("村", "village", 4),
 ]
-_STOP_CHARS = set("了在的是到对向于从把将以为与和及各全该本进入回至由有等个名这那其所我你他们就都也还并即或共给让被之后里经按据因每省市区县")
-_GENERIC = set("""
+_STOP_CHARS = set(
+    "了在的是到对向于从把将以为与和及各全该本进入回至由有等个名这那其所我你他们就都也还并即或共给让被之后里经按据因每省市区县"
+)
+_GENERIC = set(
+    """
 城市 农村 老旧 新型 和谐 智慧 示范 试点 各个 这些 所有 全部 每个 相关 周边 辖区 全市 全区 基层 所在 城镇 重点 涉农 城乡
 下沉 进入 深入 走进 服务 融入 报到 管理 治理 建设 党建 工作 组织 网格 功能 行政 中心 县域 区域 本地 当地 其他 一个 两个
 新建 居民 商住 传统 单位 机关 行业 社会 村级 乡镇 街道 社区 整个 大型 小型 城郊 近郊 偏远 主城 老城 新城 分 驻 本 该
-""".split())
+""".split()
+)
 
 
 def _name_start(text: str, end: int, longest: int, floor: int) -> int:
@@ -111,12 +135,12 @@ def find_areas(text: str) -> list[Mention]:
     i, n = 0, len(text)
     while i < n:
         for length in range(8, 1, -1):
-            name = text[i:i + length]
+            name = text[i : i + length]
             if name in gaz:
                 # a division name inside a longer word (e.g. 城区 in 主城区) does not count
                 if length == 2 and i > 0 and re.match(f"[{CJK}]", text[i - 1]) and name[-1] in "区县":
                     continue
-                if name.endswith("区") and text[i + length:i + length + 1] == "域":
+                if name.endswith("区") and text[i + length : i + length + 1] == "域":
                     continue  # 鼓楼区 in 钟鼓楼区域 is a region's name, not a district
                 divisions = gaz[name]
                 level = Counter(d.level for d in divisions).most_common(1)[0][0]
@@ -134,12 +158,19 @@ def find_areas(text: str) -> list[Mention]:
             end = m.start()
             if end == 0 or taken[end - 1] or taken[m.start()]:
                 continue
-            if level == "region" and text[m.end():m.end() + 1] == "化":
+            if level == "region" and text[m.end() : m.end() + 1] == "化":
                 continue
-            if level in ("town", "village") and not re.match(f"[{CJK}]", text[m.end():m.end() + 1] or "。"):
+            if level in ("town", "village") and not re.match(f"[{CJK}]", text[m.end() : m.end() + 1] or "。"):
                 pass
             floor = max([mm.end for mm in mentions if mm.end <= end] or [0])
             start = _name_start(text, end, longest, floor)
+            if (
+                end - start < 2
+                and start - 1 >= floor
+                and text[start - 1] in _STOP_CHARS
+                and (start < 2 or text[start - 2] in _NAME_OPENERS)
+            ):
+                start -= 1  # a name that starts with a function character: 在向阳街道
             core = text[start:end]
             if (level == "community" and core in _stems(mentions)) or not _good_core(core, level, text, start, floor):
                 continue
@@ -151,15 +182,17 @@ def find_areas(text: str) -> list[Mention]:
     return mentions
 
 
-_VERBS = tuple("""
+_VERBS = tuple(
+    """
 强化 增强 狠抓 削减 畅通 厘清 保留 搭建 形成 发挥 成立 吸收 培训 提倡 建立 推动 赋予 持续 深化 加强 取消 实行 负责 依托
 整合 前往 上报 理顺 参加 组建 覆盖 剥离 扩大 调动 落实 借助 不出 推行 下沉 回到 进入 走进 深入 融入 联系 包括 支持 服务
 管理 引导 带动 指导 加快 完善 健全 创新 优化 规范 明确 统筹 协调 共建 参与 选派 设立 设置 打造 构建 开展 实施 做好 抓好
 聚焦 困扰 下好 如何 担任 充分 一步 找 居住 传统 专职 大幅 提升 正如 第一 大力 常事 大事 有效 积极 全面 不断 切实 逐步
 实现 通过 接受 掌握 摸清 分批 保障 组织 城镇 老旧 年终
-""".split())
+""".split()
+)
 #: characters that may stand right before a name that no other area precedes
-_NAME_OPENERS = set("在了和与及到对向从把于、，。；：:,;“\"（( 　\n")
+_NAME_OPENERS = set('在了和与及到对向从把于、，。；：:,;“"（( 　\n')
 
 
 def _good_core(core: str, level: str, text: str, start: int, floor: int) -> bool:
@@ -212,14 +245,16 @@ def resolve_areas(mentions: list[Mention]) -> list[AreaFact]:
                 if m.start - nearest.end < 300:
                     votes[nearest.name] += weight
         if votes:
-            best = max(votes.items(), key=lambda kv: (kv[1], -LEVEL_RANK[facts[kv[0]].level]))
-            fact.parent = best[0]
-        elif fact.level in ("city",):
-            fact.parent = None
-        else:
-            candidates = [f for f in facts.values() if f.level in allowed]
-            if len({c.name for c in candidates}) == 1:
-                fact.parent = candidates[0].name
+            # the most specific level with any support (a street's district over its city), then the most votes
+            fact.parent = max(votes.items(), key=lambda kv: (LEVEL_RANK[facts[kv[0]].level], kv[1]))[0]
+            continue
+        for level in sorted(allowed, key=lambda lv: -LEVEL_RANK[lv]):
+            candidates = {f.name for f in facts.values() if f.level == level and f.name != fact.name}
+            if len(candidates) == 1:
+                fact.parent = candidates.pop()
+                break
+            if candidates:
+                break
     return list(facts.values())
 
 
@@ -254,27 +289,50 @@ _APPROX_PRE = {"近", "约", "超过", "逾"}
 
 #: (cue, category) — longest cues first within a category family; the first match in the noun wins
 _NOUN_CUES = [
-    ("街道大工委", "street_joint_committee"), ("大工委", "street_joint_committee"),
-    ("社区大党委", "community_joint_committee"), ("大党委", "community_joint_committee"),
-    ("网格大支部", "grid_joint_branch"), ("大支部", "grid_joint_branch"),
+    ("街道大工委", "street_joint_committee"),
+    ("大工委", "street_joint_committee"),
+    ("社区大党委", "community_joint_committee"),
+    ("大党委", "community_joint_committee"),
+    ("网格大支部", "grid_joint_branch"),
+    ("大支部", "grid_joint_branch"),
     ("区域党委", "regional_party_committee"),
-    ("街道党工委", "street_working_committee"), ("党工委", "street_working_committee"),
-    ("社区党组织", "community_party_org"), ("社区党委", "community_party_org"), ("社区党总支", "community_party_org"),
+    ("街道党工委", "street_working_committee"),
+    ("党工委", "street_working_committee"),
+    ("社区党组织", "community_party_org"),
+    ("社区党委", "community_party_org"),
+    ("社区党总支", "community_party_org"),
     ("网格党支部", "grid_party_branch"),
-    ("楼栋党小组", "building_party_group"), ("楼院党小组", "building_party_group"), ("党小组", "building_party_group"),
-    ("党员中心户", "member_household"), ("中心户", "member_household"),
+    ("楼栋党小组", "building_party_group"),
+    ("楼院党小组", "building_party_group"),
+    ("党小组", "building_party_group"),
+    ("党员中心户", "member_household"),
+    ("中心户", "member_household"),
     ("基层党组织", "party_org"),
     ("网格员", "grid_worker"),
-    ("社区专职工作者", "community_worker"), ("专职工作者", "community_worker"), ("社区工作者", "community_worker"),
+    ("社区专职工作者", "community_worker"),
+    ("专职工作者", "community_worker"),
+    ("社区工作者", "community_worker"),
     ("志愿者", "volunteer"),
-    ("服务队伍", "service_team"), ("服务队", "service_team"), ("小分队", "service_team"),
-    ("党群服务中心", "service_center"), ("服务中心", "service_center"), ("活动中心", "service_center"),
-    ("阵地", "service_center"), ("工作站", "service_center"), ("服务圈", "service_center"),
-    ("社会组织", "social_org"), ("社工组织", "social_org"),
+    ("服务队伍", "service_team"),
+    ("服务队", "service_team"),
+    ("小分队", "service_team"),
+    ("党群服务中心", "service_center"),
+    ("服务中心", "service_center"),
+    ("活动中心", "service_center"),
+    ("阵地", "service_center"),
+    ("工作站", "service_center"),
+    ("服务圈", "service_center"),
+    ("社会组织", "social_org"),
+    ("社工组织", "social_org"),
     ("项目", "project"),
     ("驻区单位", "resident_unit"),
-    ("综合治理网格", "grid"), ("网格", "grid"), ("单元", "grid_unit"),
-    ("乡镇", "town"), ("街道", "street"), ("社区", "community"), ("村", "village"),
+    ("综合治理网格", "grid"),
+    ("网格", "grid"),
+    ("单元", "grid_unit"),
+    ("乡镇", "town"),
+    ("街道", "street"),
+    ("社区", "community"),
+    ("村", "village"),
     ("党员", "party_member"),
 ]
 _ISSUE_NOUNS = ("问题", "诉求", "事项", "矛盾", "积案", "难题", "困难", "信访")
@@ -345,16 +403,31 @@ def _lead_cue(lead: str) -> str | None:
 _PLACES_AND_ORGS = {"个", "家", "所", "座"}
 _PEOPLE = {"名", "人", "位"}
 _MW_FOR = {
-    "street": _PLACES_AND_ORGS, "town": _PLACES_AND_ORGS, "community": _PLACES_AND_ORGS,
-    "village": _PLACES_AND_ORGS, "grid": _PLACES_AND_ORGS, "grid_unit": _PLACES_AND_ORGS,
-    "party_org": _PLACES_AND_ORGS, "service_center": _PLACES_AND_ORGS, "resident_unit": _PLACES_AND_ORGS,
-    "street_working_committee": _PLACES_AND_ORGS, "community_party_org": _PLACES_AND_ORGS,
-    "grid_party_branch": _PLACES_AND_ORGS, "building_party_group": _PLACES_AND_ORGS,
-    "street_joint_committee": _PLACES_AND_ORGS, "community_joint_committee": _PLACES_AND_ORGS,
-    "grid_joint_branch": _PLACES_AND_ORGS, "regional_party_committee": _PLACES_AND_ORGS,
-    "member_household": _PEOPLE | {"户", "个"}, "grid_worker": _PEOPLE, "community_worker": _PEOPLE,
-    "volunteer": _PEOPLE, "party_member": _PEOPLE, "social_org": {"家", "个"},
-    "service_team": {"支", "个"}, "project": {"个", "项"},
+    "street": _PLACES_AND_ORGS,
+    "town": _PLACES_AND_ORGS,
+    "community": _PLACES_AND_ORGS,
+    "village": _PLACES_AND_ORGS,
+    "grid": _PLACES_AND_ORGS,
+    "grid_unit": _PLACES_AND_ORGS,
+    "party_org": _PLACES_AND_ORGS,
+    "service_center": _PLACES_AND_ORGS,
+    "resident_unit": _PLACES_AND_ORGS,
+    "street_working_committee": _PLACES_AND_ORGS,
+    "community_party_org": _PLACES_AND_ORGS,
+    "grid_party_branch": _PLACES_AND_ORGS,
+    "building_party_group": _PLACES_AND_ORGS,
+    "street_joint_committee": _PLACES_AND_ORGS,
+    "community_joint_committee": _PLACES_AND_ORGS,
+    "grid_joint_branch": _PLACES_AND_ORGS,
+    "regional_party_committee": _PLACES_AND_ORGS,
+    "member_household": _PEOPLE | {"户", "个"},
+    "grid_worker": _PEOPLE,
+    "community_worker": _PEOPLE,
+    "volunteer": _PEOPLE,
+    "party_member": _PEOPLE,
+    "social_org": {"家", "个"},
+    "service_team": {"支", "个"},
+    "project": {"个", "项"},
 }
 _LEAD_FILLER = re.compile(r"(共有|总数|共计|总计|累计|合计|数量|达到|已达|已有|有|共|达|为|即|约|近|超过|已)+$")
 
@@ -363,11 +436,11 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     """Categories of the number matched by ``m`` (empty when it is not a count)."""
     s, e = m.start("num"), m.end()
     mw = m.group("mw") or ""
-    before = text[max(0, s - 3):s]
-    after = text[e:e + 2]
-    if re.match(r"\d|[年月日岁%％‰倍时天周]|分钟|小时|平方|公里|米|届|期|次会|号|\+", after) or text[e - 1:e] == "+":
+    before = text[max(0, s - 3) : s]
+    after = text[e : e + 2]
+    if re.match(r"\d|[年月日岁%％‰倍时天周]|分钟|小时|平方|公里|米|届|期|次会|号|\+", after) or text[e - 1 : e] == "+":
         return []
-    if "每" in text[max(0, s - 6):s] or "第" in before[-1:] or text[s - 1:s] in "+-/" or "标准" in text[e:e + 8]:
+    if "每" in text[max(0, s - 6) : s] or "第" in before[-1:] or text[s - 1 : s] in "+-/" or "标准" in text[e : e + 8]:
         return []
     if re.match(r"/|／", after) and mw in ("元", "万元") and (_value(m) or 0) < 1_000_000:
         return []  # a salary or a per-unit standard (4674元/月, 5万元/年), not a total
@@ -377,15 +450,15 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     sentence = text[sl:sr]
     if re.search("至少|不少于|不超过|最多|平均|每个|每名|每支", text[cl:s]):
         return []
-    noun = re.split(r"[，。；、,;（(]", text[e:e + 14])[0].replace("“", "").replace("”", "")
+    noun = re.split(r"[，。；、,;（(]", text[e : e + 14])[0].replace("“", "").replace("”", "")
     if noun.startswith("的"):
         return []
-    lead = text[max(cl, s - 14):max(cl, s - len(m.group("pre") or ""))]
+    lead = text[max(cl, s - 14) : max(cl, s - len(m.group("pre") or ""))]
     cats: list[str] = []
 
     # money
     if mw in ("元", "万元", "亿元"):
-        if any(c in text[max(sl, s - 12):s] for c in _FUNDING_CUES) or any(c in noun[:4] for c in _FUNDING_CUES):
+        if any(c in text[max(sl, s - 12) : s] for c in _FUNDING_CUES) or any(c in noun[:4] for c in _FUNDING_CUES):
             return ["funding_yuan"]
         return []
     if not mw:
@@ -412,8 +485,10 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     if "报到" in lead and "党员" in lead:
         return ["reporting_member", "party_member"]
     # cadres sent down to communities
-    if is_people and (("干部" in noun and ("机关" in noun or re.search("下沉|驻点|包联|进社区|到社区", clause)))
-                      or (re.search("下沉|驻点", clause) and re.search("人员|负责人|干部", noun))):
+    if is_people and (
+        ("干部" in noun and ("机关" in noun or re.search("下沉|驻点|包联|进社区|到社区", clause)))
+        or (re.search("下沉|驻点", clause) and re.search("人员|负责人|干部", noun))
+    ):
         out = ["cadre_sent_down"]
         if "党员" in noun:
             out.append("party_member")
@@ -429,11 +504,11 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     category = _noun_cue(noun[:10])
     if category is None and not noun:
         # nothing after the number: the cue is right before it (街道大工委9个, 网格员…杏花岭区共有762名)
-        stripped = _LEAD_FILLER.sub("", text[cl:s - len(m.group("pre") or "")])
+        stripped = _LEAD_FILLER.sub("", re.sub('[“”"「」\\s]', "", text[cl : s - len(m.group("pre") or "")]))
         stripped = re.sub(f"[{CJK}]{{1,6}}[市区县]$", "", stripped) if not _lead_cue(stripped) else stripped
         category = _lead_cue(stripped)
         if category is None and not stripped:
-            prev = text[max(sl, _clause(text, cl - 2, cl - 1)[0]):max(sl, cl - 1)]
+            prev = text[max(sl, _clause(text, cl - 2, cl - 1)[0]) : max(sl, cl - 1)]
             category = _lead_cue(prev)
     if category is None:
         return []
@@ -459,44 +534,89 @@ def find_counts(text: str, mentions: list[Mention], main_area: str | None) -> li
         if value is None:
             continue
         approx = bool(m.group("approx1") or m.group("approx2") or m.group("approx3") or m.group("pre") in _APPROX_PRE)
-        if text[max(0, m.start() - 2):m.start()] in ("超过", "接近") or text[m.start() - 1:m.start()] in ("近", "约"):
+        if text[max(0, m.start() - 2) : m.start()] in ("超过", "接近") or text[m.start() - 1 : m.start()] in (
+            "近",
+            "约",
+        ):
             approx = True
-        sl, sr = _sentence(text, m.start(), m.end())
+        sl, _ = _sentence(text, m.start(), m.end())
         area = _count_area(mentions, sl, m.start(), main_area)
         cl, cr = _clause(text, m.start(), m.end())
         snippet_start = max(cl, m.start() - 12)
         for category in cats:
-            out.append(CountFact(category, int(value) if value.is_integer() else value, approx, area,
-                                 text[snippet_start:cr], [m.start(), m.end()]))
+            out.append(
+                CountFact(
+                    category,
+                    int(value) if value.is_integer() else value,
+                    approx,
+                    area,
+                    text[snippet_start:cr],
+                    [m.start(), m.end()],
+                )
+            )
     return out
 
 
 def _count_area(mentions: list[Mention], sentence_start: int, at: int, main_area: str | None) -> str | None:
-    inside = [mm for mm in mentions if sentence_start <= mm.start < at]
-    return inside[-1].name if inside else main_area
+    """The area a count is about: the area the sentence opens with (在迎泽街道，84名…), else the document's."""
+    opening = [mm for mm in mentions if sentence_start <= mm.start < min(at, sentence_start + 12)]
+    if opening:
+        chain = [opening[0]]
+        for mm in opening[1:]:
+            if mm.start == chain[-1].end:
+                chain.append(mm)
+        return chain[-1].name
+    return main_area
 
 
-def main_area(areas: list[AreaFact], mentions: list[Mention]) -> str | None:
-    """What the document is about: its most mentioned area, the lowest level breaking ties."""
-    counts = Counter(m.name for m in mentions)
-    if not counts:
+def main_area(areas: list[AreaFact], mentions: list[Mention], title: str, text: str) -> str | None:
+    """What the document is about: the area its title names (a bare stem counts: 太原 → 太原市), else the
+    first area of the text, taking the most specific link of a chain (深圳市光明街道 → 光明街道)."""
+    if not mentions:
         return None
-    level = {a.name: a.level for a in areas}
-    return max(counts, key=lambda n: (counts[n], LEVEL_RANK.get(level[n], 9)))
+    level = {a.name: LEVEL_RANK.get(a.level, 9) for a in areas}
+    in_title = [
+        a.name
+        for a in areas
+        if a.name in title
+        or (len(a.name) >= 3 and a.name[:-1] in title and a.level in ("city", "district", "province"))
+    ]
+    if in_title:
+        return max(in_title, key=lambda n: level[n])
+    first = mentions[0]
+    chain = [first]
+    for mm in mentions[1:]:
+        if mm.start == chain[-1].end:
+            chain.append(mm)
+        else:
+            break
+    return chain[-1].name
 
 
 # -- chains, orgs, units, mechanisms (reported, not scored) -------------------------------------
 
 _CHAIN_TOKENS = [
-    ("省委", "province_committee"), ("市委", "city_committee"), ("区委", "district_committee"),
-    ("县委", "district_committee"), ("街道党工委", "street_working_committee"), ("党工委", "street_working_committee"),
-    ("社区党组织", "community_party_org"), ("社区党委", "community_party_org"), ("网格党支部", "grid_party_branch"),
-    ("楼栋党小组", "building_party_group"), ("楼院党小组", "building_party_group"), ("党员中心户", "member_household"),
-    ("党员网格员", "grid_member"), ("区域党委", "regional_party_committee"),
+    ("省委", "province_committee"),
+    ("市委", "city_committee"),
+    ("区委", "district_committee"),
+    ("县委", "district_committee"),
+    ("街道党工委", "street_working_committee"),
+    ("党工委", "street_working_committee"),
+    ("社区党组织", "community_party_org"),
+    ("社区党委", "community_party_org"),
+    ("网格党支部", "grid_party_branch"),
+    ("楼栋党小组", "building_party_group"),
+    ("楼院党小组", "building_party_group"),
+    ("党员中心户", "member_household"),
+    ("党员网格员", "grid_member"),
+    ("区域党委", "regional_party_committee"),
 ]
 _CHAIN = re.compile(
-    r"(?:\d*个?(?:" + "|".join(t for t, _ in _CHAIN_TOKENS) + r")[—\-－→]+){2,}\d*个?(?:"
-    + "|".join(t for t, _ in _CHAIN_TOKENS) + ")"
+    r"(?:\d*个?(?:"
+    + "|".join(t for t, _ in _CHAIN_TOKENS)
+    + r")[—\-－→]+){2,}\d*个?(?:"
+    + "|".join(t for t, _ in _CHAIN_TOKENS)
+    + ")"
 )
 
 
@@ -526,16 +646,26 @@ def find_orgs(text: str, areas: dict[str, AreaFact]) -> list[dict[str, Any]]:
         if not known:
             continue
         level = areas[known].level
-        kind = kinds.get(m.group(2)) or {"region": "regional_party_committee", "community": "community_party_org",
-                                         "street": "street_working_committee"}.get(level, "grid_party_branch")
+        kind = kinds.get(m.group(2)) or {
+            "region": "regional_party_committee",
+            "community": "community_party_org",
+            "street": "street_working_committee",
+        }.get(level, "grid_party_branch")
         name = known + m.group(2)
         out.setdefault(name, {"name": name, "kind": kind, "area": known})
     return list(out.values())
 
 
 _UNIT = re.compile(rf"([{CJK}]{{2,10}}?(?:医院|派出所|中学|小学|学校|大学|公司|集团|银行|物业))")
-_SECTORS = [("医院", "hospital"), ("派出所", "police_station"), ("学", "school"), ("物业", "property_company"),
-            ("集团", "soe"), ("公司", "private_enterprise"), ("银行", "soe")]
+_SECTORS = [
+    ("医院", "hospital"),
+    ("派出所", "police_station"),
+    ("学", "school"),
+    ("物业", "property_company"),
+    ("集团", "soe"),
+    ("公司", "private_enterprise"),
+    ("银行", "soe"),
+]
 
 
 def find_units(text: str, mentions: list[Mention]) -> list[dict[str, Any]]:
@@ -543,7 +673,7 @@ def find_units(text: str, mentions: list[Mention]) -> list[dict[str, Any]]:
     for m in _UNIT.finditer(text):
         name = m.group(1)
         start = _name_start(text, m.end() - 2, 12, 0)
-        name = text[start:m.end()]
+        name = text[start : m.end()]
         if len(name) < 4 or any(g in name for g in ("等", "各", "所有")):
             continue
         sector = next(s for k, s in _SECTORS if k in name[-4:])
@@ -561,7 +691,7 @@ def find_mechanisms(text: str, area: str | None) -> list[dict[str, Any]]:
         name = m.group(1).strip()
         if re.fullmatch(r"[\d\s.%]+", name) or len(re.findall(f"[{CJK}]", name)) < 2:
             continue
-        head = re.match(r"(制度|机制|模式|工程|体系|平台|工作法|工作站|清单|制)", text[m.end():m.end() + 4])
+        head = re.match(r"(制度|机制|模式|工程|体系|平台|工作法|工作站|清单|制)", text[m.end() : m.end() + 4])
         if head and not name.endswith(head.group(1)):
             name += head.group(1)
         out.setdefault(name, {"name": name, "area": area})
@@ -575,7 +705,7 @@ def extract(doc: Normalized) -> dict[str, Any]:
     """The extraction object of the spec for one normalized document."""
     mentions = find_areas(doc.text)
     areas = resolve_areas(mentions)
-    about = main_area(areas, mentions)
+    about = main_area(areas, mentions, doc.title, doc.text)
     by_name = {a.name: a for a in areas}
     return {
         "source": doc.source,
@@ -583,8 +713,14 @@ def extract(doc: Normalized) -> dict[str, Any]:
         "chars": len(doc.text),
         "areas": [{"name": a.name, "level": a.level, "parent": a.parent, "spans": a.spans} for a in areas],
         "counts": [
-            {"category": c.category, "value": c.value, "approx": c.approx, "area": c.area, "text": c.text,
-             "span": c.span}
+            {
+                "category": c.category,
+                "value": c.value,
+                "approx": c.approx,
+                "area": c.area,
+                "text": c.text,
+                "span": c.span,
+            }
             for c in find_counts(doc.text, mentions, about)
         ],
         "chains": find_chains(doc.text, about),

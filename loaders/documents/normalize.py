@@ -57,9 +57,33 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
 class _Body(html.parser.HTMLParser):
     """The visible text of a saved page, without scripts, styles and the page chrome around the body."""
 
-    SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button", "select", "iframe"}
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "title",
-             "table", "ul", "ol", "blockquote", "dd", "dt"}
+    SKIP = frozenset(
+        {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button", "select", "iframe"}
+    )
+    BLOCK = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "tr",
+            "section",
+            "article",
+            "title",
+            "table",
+            "ul",
+            "ol",
+            "blockquote",
+            "dd",
+            "dt",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

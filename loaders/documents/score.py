@@ -47,8 +47,13 @@ class Tally:
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
 
-def _match(pred: list[dict[str, Any]], gold: list[dict[str, Any]], same: Callable[[dict, dict], bool],
-           attr: str, attr_counts: Callable[[dict], bool]) -> tuple[Tally, list[dict], list[dict]]:
+def _match(
+    pred: list[dict[str, Any]],
+    gold: list[dict[str, Any]],
+    same: Callable[[dict, dict], bool],
+    attr: str,
+    attr_counts: Callable[[dict], bool],
+) -> tuple[Tally, list[dict], list[dict]]:
     tally = Tally()
     free = list(range(len(pred)))
     misses, matched_pairs = [], []
@@ -95,10 +100,14 @@ class Score:
 
     def summary(self) -> dict[str, float]:
         return {
-            "areas_precision": self.areas.precision, "areas_recall": self.areas.recall, "areas_f1": self.areas.f1,
+            "areas_precision": self.areas.precision,
+            "areas_recall": self.areas.recall,
+            "areas_f1": self.areas.f1,
             "parent_accuracy": self.areas.attr_accuracy,
-            "counts_precision": self.counts.precision, "counts_recall": self.counts.recall,
-            "counts_f1": self.counts.f1, "count_area_accuracy": self.counts.attr_accuracy,
+            "counts_precision": self.counts.precision,
+            "counts_recall": self.counts.recall,
+            "counts_f1": self.counts.f1,
+            "count_area_accuracy": self.counts.attr_accuracy,
         }
 
 
@@ -106,14 +115,21 @@ def score(pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> Score:
     """Score (prediction, gold) document pairs."""
     total = Score()
     for pred, gold in pairs:
-        a, a_miss, a_fp = _match(pred.get("areas", []), gold.get("areas", []), _same_area, "parent",
-                                 lambda g: g.get("parent") is not None)
-        c, c_miss, c_fp = _match(pred.get("counts", []), gold.get("counts", []), _same_count, "area",
-                                 lambda g: True)
+        a, a_miss, a_fp = _match(
+            pred.get("areas", []), gold.get("areas", []), _same_area, "parent", lambda g: g.get("parent") is not None
+        )
+        c, c_miss, c_fp = _match(pred.get("counts", []), gold.get("counts", []), _same_count, "area", lambda g: True)
         total.areas.add(a)
         total.counts.add(c)
-        total.details.append({"source": pred.get("source"), "areas_missed": a_miss, "areas_false": a_fp,
-                              "counts_missed": c_miss, "counts_false": c_fp})
+        total.details.append(
+            {
+                "source": pred.get("source"),
+                "areas_missed": a_miss,
+                "areas_false": a_fp,
+                "counts_missed": c_miss,
+                "counts_false": c_fp,
+            }
+        )
     return total
 
 
