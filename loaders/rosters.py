@@ -241,6 +241,8 @@ class Plan:
     existing: dict[str, set[str]]
     #: resource id → "units" or "areas", for owners
     owner_table: dict[str, str]
+    #: per table, document-made nodes the roster's rows take over: [{"doc": id, "keep": id}]
+    adopt: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
 def validate(raw: RawRoster, backend: Backend) -> Plan:
@@ -321,7 +323,7 @@ def validate(raw: RawRoster, backend: Backend) -> Plan:
     if problems.items:
         raise RosterInvalid(problems.items, problems.truncated)
     existing = {name: set(found) for name, found in in_graph.items() if name in roster_ids}
-    return Plan(tables=tables, existing=existing, owner_table=owner_table)
+    return Plan(tables=tables, existing=existing, owner_table=owner_table, adopt=_adoptions(tables, backend))
 
 
 def _check_cycles(rows: list[Row], backend: Backend, problems: _Problems) -> None:
@@ -536,6 +538,89 @@ def _replace_steps(plan: Plan, backend: Backend, batch_size: int) -> list[_Step]
     return steps
 
 
+#: Nodes a document made before the roster named them: (table, label, id prefix, matching property,
+#: relationships to hand over as (type, True when the node is the end node)).
+_ADOPTABLE = (
+    (
+        "areas",
+        Label.AREA,
+        "doc-area-",
+        "level",
+        (
+            ("ABOUT", True),
+            ("MENTIONED_IN", False),
+            ("PART_OF", True),
+            ("SEATED_IN", True),
+            ("LOCATED_IN", True),
+            ("PRACTICES", False),
+            ("RAISES", False),
+            ("SPANS", True),
+        ),
+    ),
+    ("orgs", Label.PARTY_ORG, "doc-org-", "kind", (("MENTIONED_IN", False),)),
+    ("units", Label.UNIT, "doc-unit-", "sector", (("MENTIONED_IN", False),)),
+)
+
+
+def _adoptions(tables: dict[str, list[Row]], backend: Backend) -> dict[str, list[dict[str, str]]]:
+    """Per table, the document-made nodes that are the roster's rows (looked up before anything is written).
+
+    Same name and the same level / kind / sector; for areas, also the document's parent, if it gave one,
+    among the roster area's ancestors.
+    """
+    out: dict[str, list[dict[str, str]]] = {}
+    for table, label, prefix, prop, _ in _ADOPTABLE:
+        rows = tables.get(table, [])
+        if not rows:
+            continue
+        found = backend.read(
+            f"UNWIND $rows AS r MATCH (d:{label.value} {{name: r.name}}) WHERE d.{prop} = r.v "
+            f"AND d.id STARTS WITH '{prefix}' RETURN r.id, d.id, [(d)-[:PART_OF]->(p) | p.name]",
+            {"rows": [{"id": r.values["id"], "name": r.values["name"], "v": r.values[prop]} for r in rows]},
+        ).rows
+        if not found:
+            continue
+        by_id = {r.values["id"]: r.values for r in tables.get("areas", [])}
+        parents = sorted({v.get("parent_id") for v in by_id.values() if v.get("parent_id")})
+        graph_names = (
+            dict(backend.read("UNWIND $ids AS i MATCH (a:Area {id: i}) RETURN a.id, a.name", {"ids": parents}).rows)
+            if parents
+            else {}
+        )
+        pairs = []
+        for roster_id, doc_id, doc_parents in found:
+            if table == "areas" and doc_parents:
+                ancestors, node, hops = set(), by_id.get(roster_id), 0
+                while node and node.get("parent_id") and hops < 20:
+                    parent = node["parent_id"]
+                    ancestors.add(by_id[parent]["name"] if parent in by_id else graph_names.get(parent))
+                    node, hops = by_id.get(parent), hops + 1
+                if doc_parents[0] not in ancestors:
+                    continue
+            pairs.append({"doc": doc_id, "keep": roster_id})
+        out[table] = pairs
+    return out
+
+
+def _adopt_steps(plan: Plan) -> list[_Step]:
+    steps: list[_Step] = []
+    for table, label, _, _, rels in _ADOPTABLE:
+        pairs = plan.adopt.get(table)
+        if not pairs:
+            continue
+        for rel, incoming in rels:
+            old = f"(x)-[e:{rel}]->(d)" if incoming else f"(d)-[e:{rel}]->(x)"
+            new = f"(x)-[f:{rel}]->(k)" if incoming else f"(k)-[f:{rel}]->(x)"
+            q = (
+                f"UNWIND $rows AS r MATCH (d:{label.value} {{id: r.doc}}) MATCH (k:{label.value} {{id: r.keep}}) "
+                f"MATCH {old} WHERE x <> k MERGE {new} SET f += properties(e) DELETE e"
+            )
+            steps.append(_Step(Statement(q, {"rows": pairs}), rel, "rel-create"))
+        q = f"UNWIND $rows AS r MATCH (d:{label.value} {{id: r.doc}}) DETACH DELETE d"
+        steps.append(_Step(Statement(q, {"rows": pairs}), label.value, "node-remove"))
+    return steps
+
+
 def load_plan(
     plan: Plan,
     backend: Backend,
@@ -546,6 +631,7 @@ def load_plan(
 ) -> LoadReport:
     """Write a validated roster as one atomic unit and report what changed."""
     steps = (_replace_steps(plan, backend, batch_size) if replace else []) + plan_statements(plan, batch_size)
+    steps += _adopt_steps(plan)
     total = len(steps)
     summary = backend.write_all(
         [s.statement for s in steps], progress=(lambda done: progress(done, total)) if progress else None

@@ -550,6 +550,66 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
         click.echo(render("table", ["item", "kind", "created", "updated", "removed"], report.table()))
 
 
+@load.command("docs")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@pass_state
+def load_docs_cmd(state: State, paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
+    """Load documents (reports, case studies, saved news pages) into the graph.
+
+    Each document becomes a Document (keyed by the hash of its text: loading
+    it again changes nothing); each number it states a Statement FROM it and
+    ABOUT its area, with the span; named areas join the graph's areas of the
+    same name and level when their parents agree (the report lists what was
+    merged and what is new); orgs, units and mechanisms are MENTIONED_IN it.
+    Unreadable files are reported; the others still load; the exit status is
+    then 1.
+
+    \b
+    Examples:
+      pbgraph load docs ./reports/
+      pbgraph load docs 工作报告.docx 新闻.html --format json
+      pbgraph query run reconciliation/stated-vs-actual
+    """
+    from pbgraph.loaders.documents.load import load_documents
+
+    backend = state.backend()
+    with _progress("writing", quiet) as bar:
+        report = load_documents(paths, backend, progress=bar)
+    for error in report.errors:
+        click.echo(f"pbgraph: {error}", err=True)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "documents_new": report.documents_new,
+                    "documents_unchanged": report.documents_unchanged,
+                    "statements": report.statements,
+                    "areas_merged": [{"name": n, "level": lv, "id": i} for n, lv, i in report.areas_merged],
+                    "areas_new": [{"name": n, "level": lv, "id": i} for n, lv, i in report.areas_new],
+                    "areas_ambiguous": report.areas_ambiguous,
+                    "errors": report.errors,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        click.echo(
+            f"documents loaded: {len(report.documents_new)}, unchanged: {len(report.documents_unchanged)}; "
+            f"statements: {report.statements}"
+        )
+        click.echo(
+            "areas merged with the graph: " + (", ".join(f"{n}({lv})" for n, lv, _ in report.areas_merged) or "none")
+        )
+        click.echo("new areas: " + (", ".join(f"{n}({lv})" for n, lv, _ in report.areas_new) or "none"))
+        if report.areas_ambiguous:
+            click.echo("ambiguous (a new node was made): " + "; ".join(report.areas_ambiguous))
+    if report.errors:
+        raise SystemExit(1)
+
+
 @contextlib.contextmanager
 def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A progress callback drawing a bar on stderr, or None when quiet or not on a terminal."""

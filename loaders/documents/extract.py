@@ -127,13 +127,22 @@ def _stems(mentions: list[Mention]) -> set[str]:
     return {m.name[:-1] for m in mentions if m.level in ("city", "district", "province") and len(m.name) >= 3}
 
 
+@lru_cache(maxsize=1)
+def _prefixes() -> frozenset[str]:
+    return frozenset(name[:2] for name in gazetteer())
+
+
 def find_areas(text: str) -> list[Mention]:
     """Every area mention, left to right (gazetteer names first, then names by suffix)."""
     gaz = gazetteer()
+    prefixes = _prefixes()
     mentions: list[Mention] = []
     taken = [False] * len(text)
     i, n = 0, len(text)
     while i < n:
+        if text[i : i + 2] not in prefixes:
+            i += 1
+            continue
         for length in range(8, 1, -1):
             name = text[i : i + length]
             if name in gaz:
@@ -153,6 +162,7 @@ def find_areas(text: str) -> list[Mention]:
         else:
             i += 1
     mentions.sort(key=lambda m: m.start)
+    stems = _stems(mentions)
     for suffix, level, longest in _SUFFIXES:
         for m in re.finditer(suffix, text):
             end = m.start()
@@ -172,7 +182,7 @@ def find_areas(text: str) -> list[Mention]:
             ):
                 start -= 1  # a name that starts with a function character: 在向阳街道
             core = text[start:end]
-            if (level == "community" and core in _stems(mentions)) or not _good_core(core, level, text, start, floor):
+            if (level == "community" and core in stems) or not _good_core(core, level, text, start, floor):
                 continue
             name = core + ("街道" if level == "street" else suffix)
             mentions.append(Mention(name, level, start, m.end()))

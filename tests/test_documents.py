@@ -1,0 +1,273 @@
+"""Documents: normalization, extraction quality, bad files, and loading with provenance."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pbgraph.loaders.documents import extract_file, normalize_text
+from pbgraph.loaders.documents.load import load_documents
+from pbgraph.loaders.documents.normalize import DocumentError, normalize_file
+from pbgraph.loaders.documents.score import load_gold, score
+from pbgraph.loaders.rosters import load_roster
+from pbgraph.loaders.synthetic import generate, write_roster
+from pbgraph.queries.runner import run_query
+
+from conftest import SHARED, graph_dump, run_cli, write_csv
+
+HERE = Path(__file__).parent / "documents"
+CORPUS = SHARED / "corpus"
+needs_corpus = pytest.mark.skipif(
+    not (CORPUS / "seeds").is_dir(), reason="the development corpus ../shared/corpus is not beside this checkout"
+)
+
+
+def counts(facts):
+    return {(c["category"], c["value"], c["approx"]) for c in facts["counts"]}
+
+
+# -- normalization ----------------------------------------------------------------------------
+
+
+def test_normalization_cases():
+    raw = (
+        "網站首頁 | 新聞中心\n當前位置：首頁 > 黨建\n\n黨(dang)建引領新實踐\n來源：日報　時間：2024-05-01\n"
+        "兩(liang) 新組織融合，社 區 大 黨 委 持續發力。\n責任編輯：王某\n"
+    )
+    text = normalize_text(raw).text
+    assert "网站首页" not in text and "当前位置" not in text and "责任编辑" not in text and "来源" not in text
+    assert "党建引领新实践" in text and "两新组织" in text and "社区大党委" in text
+    assert "(dang)" not in text and "(liang)" not in text
+    assert normalize_text(raw).title == "党建引领新实践"
+
+
+def test_gb18030_and_html_and_docx(tmp_path):
+    assert normalize_file(HERE / "chengdu_traditional.txt").encoding == "gb18030"
+    page = normalize_file(HERE / "nanjing_page.html")
+    assert "var views" not in page.text and "版权所有" not in page.text and "关于我们" not in page.text
+    assert "南京市鼓楼区宁海路街道现有8个社区" in page.text
+    docx = tmp_path / "report.docx"
+    body = "".join(
+        f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in ("宁海路街道工作报告", "全街道建立网格党支部24个。")
+    )
+    xml = (
+        '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("word/document.xml", xml)
+    docx.write_bytes(buf.getvalue())
+    facts = extract_file(docx)
+    assert facts["title"] == "宁海路街道工作报告" and ("grid_party_branch", 24, False) in counts(facts)
+
+
+# -- extraction on documents written for these tests -------------------------------------------------
+
+
+def test_report_categories_and_numbers():
+    facts = extract_file(HERE / "report_wuhan.txt")
+    assert {(a["name"], a["level"], a["parent"]) for a in facts["areas"]} == {
+        ("武汉市", "city", None),
+        ("江汉区", "district", "武汉市"),
+        ("向阳街道", "street", "江汉区"),
+    }
+    assert counts(facts) == {
+        ("street", 12, False),
+        ("town", 3, False),
+        ("community", 86, False),
+        ("grid", 420, False),
+        ("street_joint_committee", 12, False),
+        ("community_joint_committee", 86, False),
+        ("regional_party_committee", 4, False),
+        ("joint_committee_member", 136, False),
+        ("co_building_agreement", 1200, True),
+        ("resident_unit", 1200, True),
+        ("reporting_member", 35000, False),
+        ("party_member", 35000, False),
+        ("service_team", 215, False),
+        ("volunteer", 8000, True),
+        ("service_center", 98, False),
+        ("funding_yuan", 120000000, False),
+        ("issues_resolved", 2600, True),
+        ("community_worker", 1050, False),
+        ("grid_worker", 460, False),
+        ("cadre_sent_down", 32, False),
+    }  # and not 2023 (a year) nor 300 (a per-grid standard)
+    cadre = next(c for c in facts["counts"] if c["category"] == "cadre_sent_down")
+    assert cadre["area"] == "向阳街道"
+    text = normalize_file(HERE / "report_wuhan.txt").text
+    for c in facts["counts"]:
+        assert c["text"] in text and text[c["span"][0] : c["span"][1]].strip()
+
+
+def test_traditional_page_and_saved_html():
+    chengdu = extract_file(HERE / "chengdu_traditional.txt")
+    assert {(a["name"], a["parent"]) for a in chengdu["areas"]} == {
+        ("成都市", None),
+        ("武侯区", "成都市"),
+        ("红牌楼街道", "武侯区"),
+    }
+    assert counts(chengdu) == {
+        ("grid_party_branch", 36, False),
+        ("building_party_group", 210, False),
+        ("member_household", 380, False),
+        ("community_party_org", 9, False),
+    }
+    nanjing = extract_file(HERE / "nanjing_page.html")
+    assert {(a["name"], a["level"], a["parent"]) for a in nanjing["areas"]} == {
+        ("南京市", "city", None),
+        ("鼓楼区", "district", "南京市"),
+        ("宁海路街道", "street", "鼓楼区"),
+    }
+    assert counts(nanjing) == {("community", 8, False), ("reporting_unit_org", 52, False)}
+
+
+def test_numbers_in_words():
+    facts = extract(normalize_text("光明街道下辖六个社区，近两年新建十二个党群服务中心，约3千名志愿者参与。"))
+    assert {("community", 6, False), ("service_center", 12, False)} <= counts(facts)
+
+
+def extract(doc):
+    from pbgraph.loaders.documents import extract as run
+
+    return run(doc)
+
+
+# -- the development set ----------------------------------------------------------------------------
+
+
+@needs_corpus
+def test_development_set_meets_the_targets():
+    gold = load_gold(CORPUS / "gold")
+    pairs = [(extract_file(p), gold[p.stem]) for p in sorted((CORPUS / "seeds").glob("*.txt"))]
+    result = score(pairs).summary()
+    assert result["areas_f1"] >= 0.90, result
+    assert result["counts_f1"] >= 0.85, result
+
+
+@needs_corpus
+def test_extract_eval_command():
+    out = run_cli("extract-eval", "--gold", str(CORPUS / "gold"), str(CORPUS / "seeds"), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["documents"] == 5 and result["areas_f1"] >= 0.9 and result["counts_f1"] >= 0.85
+
+
+# -- bad input ------------------------------------------------------------------------------------------
+
+
+def test_bad_files_are_named_and_the_rest_processed(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "latin.txt").write_bytes("caf\xe9 \xff\xfe".encode("latin-1"))
+    good = HERE / "report_wuhan.txt"
+    out = run_cli(
+        "extract",
+        str(tmp_path / "empty.txt"),
+        str(good),
+        str(tmp_path / "binary.txt"),
+        str(tmp_path / "broken.docx"),
+        str(tmp_path / "latin.txt"),
+    )
+    assert out.returncode == 1
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [facts["source"] for facts in lines] == [str(good)]
+    for name in ("empty.txt", "binary.txt", "broken.docx", "latin.txt"):
+        assert name in out.stderr
+    assert "Traceback" not in out.stderr
+    with pytest.raises(DocumentError, match="empty"):
+        normalize_file(tmp_path / "empty.txt")
+
+
+def test_jsonl_in_input_order():
+    out = run_cli("extract", str(HERE / "nanjing_page.html"), str(HERE / "chengdu_traditional.txt"))
+    sources = [json.loads(line)["source"] for line in out.stdout.splitlines()]
+    assert sources == [str(HERE / "nanjing_page.html"), str(HERE / "chengdu_traditional.txt")]
+
+
+# -- loading into the graph -----------------------------------------------------------------------------
+
+
+def test_load_docs_with_provenance_and_twice_changes_nothing(db):
+    report = load_documents([HERE], db)
+    assert len(report.documents_new) == 3 and report.statements == 26
+    stated = db.read(
+        "MATCH (s:Statement {category: 'cadre_sent_down'})-[:ABOUT]->(a:Area), (s)-[:FROM]->(d) "
+        "RETURN s.value, a.name, d.source, s.span_start < s.span_end"
+    ).rows
+    assert stated == [[32, "向阳街道", str(HERE / "report_wuhan.txt"), True]]
+    assert db.read("MATCH (:Area {name: '武侯区'})-[:PART_OF]->(c:Area) RETURN c.name").rows == [["成都市"]]
+    before = graph_dump(db)
+    again = load_documents([HERE], db)
+    assert again.documents_new == [] and len(again.documents_unchanged) == 3
+    assert graph_dump(db) == before
+
+
+def test_documents_and_rosters_reconcile(db, tmp_path):
+    """Areas a document names join the roster's areas; stated numbers sit next to the roster's counts."""
+    areas = ["id", "name", "level", "parent_id"]
+    write_csv(
+        tmp_path / "r",
+        "areas",
+        areas,
+        [
+            ["CD", "成都市", "city", None],
+            ["WH", "武侯区", "district", "CD"],
+            ["HPL", "红牌楼街道", "street", "WH"],
+            ["k1", "佳灵社区", "community", "HPL"],
+            ["k2", "太平园社区", "community", "HPL"],
+            ["g1", "佳灵社区一网格", "grid", "k1"],
+        ],
+    )
+    write_csv(
+        tmp_path / "r",
+        "orgs",
+        ["id", "name", "kind", "area_id"],
+        [
+            ["cpo1", "佳灵社区党委", "community_party_org", "k1"],
+            ["cpo2", "太平园社区党委", "community_party_org", "k2"],
+            ["gpb1", "一网格党支部", "grid_party_branch", "g1"],
+        ],
+    )
+    load_roster(tmp_path / "r", db)
+    report = load_documents([HERE / "chengdu_traditional.txt"], db)
+    assert {(n, i) for n, _, i in report.areas_merged} == {("成都市", "CD"), ("武侯区", "WH"), ("红牌楼街道", "HPL")}
+    assert report.areas_new == []
+    rows = run_query("reconciliation/stated-vs-actual", db)
+    got = {(r["area"], r["category"], r["stated"], r["actual"]) for r in rows}
+    assert got == {
+        ("红牌楼街道", "community_party_org", 9, 2),
+        ("红牌楼街道", "grid_party_branch", 36, 1),
+        ("红牌楼街道", "building_party_group", 210, 0),
+        ("红牌楼街道", "member_household", 380, 0),
+    }
+    assert {r["source"] for r in rows} == {str(HERE / "chengdu_traditional.txt")}
+
+
+@needs_corpus
+@pytest.mark.parametrize("roster_first", [False, True], ids=["documents-then-roster", "roster-then-documents"])
+def test_seed_documents_reconcile_with_a_generated_roster_of_their_place(db, tmp_path, roster_first):
+    write_roster(generate("guangming", seed=3, gap_rate=0), tmp_path / "roster")
+    if roster_first:
+        load_roster(tmp_path / "roster", db)
+    load_documents(sorted((CORPUS / "seeds").glob("*.txt")), db)
+    if not roster_first:
+        load_roster(tmp_path / "roster", db)
+        assert db.read("MATCH (a:Area {name: '光明街道'}) RETURN count(a)").rows == [[1]]
+    rows = run_query("reconciliation/stated-vs-actual", db, area="光明街道")
+    got = {(r["category"], r["stated"], r["actual"]) for r in rows}
+    assert {
+        ("community", 6, 6),
+        ("grid", 150, 150),
+        ("grid_party_branch", 48, 48),
+        ("community_party_org", 6, 6),
+        ("street_working_committee", 1, 1),
+    } <= got
+    out = run_cli("load", "docs", str(CORPUS / "seeds"), "--format", "json", db=db.location)
+    assert out.returncode == 0 and len(json.loads(out.stdout)["documents_unchanged"]) == 5
