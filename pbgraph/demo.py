@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> None:
         from pbgraph.loaders.documents.load import load_documents
 
         loaded = load_documents([docs], db)
-        print(f"3. loaded a work report from {docs}/: {loaded.statements} stated numbers, areas merged with the "
-              f"roster: {', '.join(n for n, _, _ in loaded.areas_merged)}")
+        print(
+            f"3. loaded a work report from {docs}/: {loaded.statements} stated numbers, areas merged with the "
+            f"roster: {', '.join(n for n, _, _ in loaded.areas_merged)}"
+        )
 
         print("4. asked the canned questions (pbgraph query run NAME):")
         for name, params in QUESTIONS:

@@ -271,3 +271,10 @@ def test_seed_documents_reconcile_with_a_generated_roster_of_their_place(db, tmp
     } <= got
     out = run_cli("load", "docs", str(CORPUS / "seeds"), "--format", "json", db=db.location)
     assert out.returncode == 0 and len(json.loads(out.stdout)["documents_unchanged"]) == 5
+
+
+def test_every_mention_carries_its_span(db):
+    load_documents([HERE / "nanjing_page.html", HERE / "report_wuhan.txt"], db)
+    rows = db.read("MATCH (x)-[m:MENTIONED_IN]->(d:Document) RETURN labels(x), m.span_start, m.span_end").rows
+    assert rows and all(start is not None and end > start for _, start, end in rows)
+    assert {lbl for labels, _, _ in rows for lbl in labels} >= {"Area", "Mechanism"}

@@ -662,7 +662,8 @@ def find_orgs(text: str, areas: dict[str, AreaFact]) -> list[dict[str, Any]]:
             "street": "street_working_committee",
         }.get(level, "grid_party_branch")
         name = known + m.group(2)
-        out.setdefault(name, {"name": name, "kind": kind, "area": known})
+        start = m.start(1) + len(place) - len(known)
+        out.setdefault(name, {"name": name, "kind": kind, "area": known, "span": [start, m.end()]})
     return list(out.values())
 
 
@@ -688,7 +689,7 @@ def find_units(text: str, mentions: list[Mention]) -> list[dict[str, Any]]:
             continue
         sector = next(s for k, s in _SECTORS if k in name[-4:])
         area = _count_area(mentions, _sentence(text, m.start(), m.end())[0], m.start(), None)
-        out.setdefault(name, {"name": name, "sector": sector, "area": area})
+        out.setdefault(name, {"name": name, "sector": sector, "area": area, "span": [start, m.end()]})
     return list(out.values())
 
 
@@ -704,7 +705,7 @@ def find_mechanisms(text: str, area: str | None) -> list[dict[str, Any]]:
         head = re.match(r"(制度|机制|模式|工程|体系|平台|工作法|工作站|清单|制)", text[m.end() : m.end() + 4])
         if head and not name.endswith(head.group(1)):
             name += head.group(1)
-        out.setdefault(name, {"name": name, "area": area})
+        out.setdefault(name, {"name": name, "area": area, "span": [m.start(1), m.end(1)]})
     return list(out.values())
 
 

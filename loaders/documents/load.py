@@ -173,6 +173,8 @@ def document_statements(
             or f"doc-org-{_h(o['name'], ids.get(o['area'] or '', ''))}",
             "name": o["name"],
             "kind": o["kind"],
+            "start": o["span"][0],
+            "end": o["span"][1],
             "area": ids.get(o["area"] or ""),
         }
         for o in facts["orgs"]
@@ -182,7 +184,8 @@ def document_statements(
         out.append(
             Statement(
                 "UNWIND $rows AS r MATCH (d:Document {id: $doc}) MERGE (o:PartyOrg {id: r.id}) "
-                "SET o.name = r.name, o.kind = r.kind MERGE (o)-[:MENTIONED_IN]->(d) "
+                "SET o.name = r.name, o.kind = r.kind "
+                "MERGE (o)-[mi:MENTIONED_IN]->(d) SET mi.span_start = r.start, mi.span_end = r.end "
                 "WITH o, r WHERE r.area IS NOT NULL MATCH (a:Area {id: r.area}) MERGE (o)-[:SEATED_IN]->(a)",
                 {"rows": orgs, "doc": doc_id},
             )
@@ -193,6 +196,8 @@ def document_statements(
             "id": known.get("units", {}).get((u["name"], u["sector"])) or f"doc-unit-{_h(u['name'])}",
             "name": u["name"],
             "sector": u["sector"] if u["sector"] in sectors else "other",
+            "start": u["span"][0],
+            "end": u["span"][1],
             "area": ids.get(u["area"] or ""),
         }
         for u in facts["units"]
@@ -201,20 +206,28 @@ def document_statements(
         out.append(
             Statement(
                 "UNWIND $rows AS r MATCH (d:Document {id: $doc}) MERGE (u:Unit {id: r.id}) "
-                "SET u.name = r.name, u.sector = r.sector MERGE (u)-[:MENTIONED_IN]->(d) "
+                "SET u.name = r.name, u.sector = r.sector "
+                "MERGE (u)-[mi:MENTIONED_IN]->(d) SET mi.span_start = r.start, mi.span_end = r.end "
                 "WITH u, r WHERE r.area IS NOT NULL MATCH (a:Area {id: r.area}) MERGE (u)-[:LOCATED_IN]->(a)",
                 {"rows": units, "doc": doc_id},
             )
         )
     mechanisms = [
-        {"id": f"mech-{_h(m['name'])}", "name": m["name"], "area": ids.get(m["area"] or "")}
+        {
+            "id": f"mech-{_h(m['name'])}",
+            "name": m["name"],
+            "area": ids.get(m["area"] or ""),
+            "start": m["span"][0],
+            "end": m["span"][1],
+        }
         for m in facts["mechanisms"]
     ]
     if mechanisms:
         out.append(
             Statement(
                 "UNWIND $rows AS r MATCH (d:Document {id: $doc}) MERGE (m:Mechanism {id: r.id}) SET m.name = r.name "
-                "MERGE (m)-[:MENTIONED_IN]->(d) WITH m, r WHERE r.area IS NOT NULL MATCH (a:Area {id: r.area}) "
+                "MERGE (m)-[mi:MENTIONED_IN]->(d) SET mi.span_start = r.start, mi.span_end = r.end "
+                "WITH m, r WHERE r.area IS NOT NULL MATCH (a:Area {id: r.area}) "
                 "MERGE (a)-[:PRACTICES]->(m)",
                 {"rows": mechanisms, "doc": doc_id},
             )
