@@ -39,7 +39,8 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 bench: setup
-	$(BIN)/python -m bench
+	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]' > $(VENV)/install-bench.log 2>&1 || { tail -n 20 $(VENV)/install-bench.log; exit 1; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(LINT)/node_modules $(DEMO) .pytest_cache .ruff_cache

@@ -173,3 +173,41 @@ def test_existing_falkordb_server_over_tcp(tmp_path):
     finally:
         server.kill()
         server.wait()
+
+
+def test_parameters_round_trip_exactly(session_backend):
+    """Any text, number or nesting a loader may send comes back from the engine unchanged (both serialisers)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+    scalar = (
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**62), 2**62)
+        | text
+        | st.floats(allow_nan=False, allow_infinity=False, width=32)
+    )
+    key = st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="`"), min_size=1, max_size=8
+    )
+    value = st.recursive(
+        scalar, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(key, inner, max_size=4), max_leaves=12
+    )
+
+    def same(a, b):  # the engine replies with doubles to 15 significant digits
+        if isinstance(a, float) and isinstance(b, float):
+            return abs(a - b) <= abs(b) * 1e-14
+        if isinstance(a, list) and isinstance(b, list):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        if isinstance(a, dict) and isinstance(b, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return a == b and type(a) is type(b)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(value)
+    def check(v):
+        got = session_backend.read("RETURN $v AS v", {"v": v}).rows[0][0]
+        assert same(got, v), (got, v)
+
+    check()

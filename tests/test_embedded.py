@@ -113,3 +113,24 @@ def test_acknowledged_write_survives_killing_the_engine(tmp_path):
     _kill(holder)
     with open_backend(str(folder)) as b:
         assert b.read("MATCH (n:Area) RETURN n.id AS id").rows == [["acknowledged"]]
+
+
+def test_log_is_compacted_after_a_load_so_restarts_do_not_replay_queries(tmp_path):
+    """After an atomic write the append-only log is rewritten into a snapshot (no query replay on restart)."""
+    from pbgraph.loaders.rosters import load_roster
+    from pbgraph.loaders.synthetic import generate, write_roster
+
+    write_roster(generate("cuiping", seed=1), tmp_path / "roster")
+    folder = tmp_path / "compact.db"
+    with open_backend(str(folder)) as b:
+        load_roster(tmp_path / "roster", b)
+        assert _wait(lambda: b._redis.info("persistence")["aof_rewrite_in_progress"] == 0, 30)
+    logs = {
+        p.name.split(".")[-2] if p.name.endswith((".rdb", ".aof")) else p.name: p.stat().st_size
+        for p in (folder / "data" / "appendonlydir").iterdir()
+    }
+    assert logs["base"] > 50_000, logs  # the data lives in the snapshot
+    assert logs["incr"] < 10_000, logs  # not in a log of queries to replay
+    out = run_cli("status", "--format", "json", db=folder)
+    assert out.returncode == 0 and json.loads(out.stdout)["nodes"]["Area"] > 100
+    assert "CRITICAL" not in (folder / "server.log").read_text(encoding="utf-8")

@@ -261,6 +261,11 @@ def _server_args(layout: Layout) -> list[str]:
         "yes",
         "--aof-load-truncated",
         "yes",
+        # compact the log into a snapshot often: restarts load snapshots far faster than they replay queries
+        "--auto-aof-rewrite-percentage",
+        "50",
+        "--auto-aof-rewrite-min-size",
+        "8mb",
         "--save",
         "",
         "--protected-mode",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import math
 import os
 import re
@@ -157,7 +158,20 @@ class FalkorDBBackend(Backend):
                 raise
             # the commit: one atomic command, logged and fsynced before it returns
             self._redis.rename(staging, self.graph_name)
+        self._compact_log()
         return summary
+
+    def _compact_log(self) -> None:
+        """Rewrite the embedded engine's append-only log into a snapshot (in the background).
+
+        Restarts then load the graph from the engine's own snapshot instead of replaying every query
+        ever sent (which on FalkorDB can outrun index building and take very long for big loads).
+        Crash-safe: the old log stays authoritative until the new one is complete.
+        """
+        if self._lease is None:
+            return  # an external server's persistence is its operator's business
+        with contextlib.suppress(redis.exceptions.ResponseError):  # one already running: it covers this
+            self._redis.execute_command("BGREWRITEAOF")
 
     def _drop_abandoned_staging(self) -> None:
         """Free the staging copy a killed writer left, unless a live writer is using it."""
@@ -192,8 +206,10 @@ class FalkorDBBackend(Backend):
                 "CALL db.constraints() YIELD type, label, properties WHERE type = 'UNIQUE' RETURN label, properties"
             ).rows
         }
+        created = False
         for label in KEYED_LABELS:
             if (label.value, ("id",)) not in constrained:
+                created = True
                 self._redis.execute_command(
                     "GRAPH.CONSTRAINT",
                     "CREATE",
@@ -206,6 +222,8 @@ class FalkorDBBackend(Backend):
                     "id",
                 )
         self._schema_checked = True
+        if created:
+            self._compact_log()  # schema commands replay badly from the log: keep them in the snapshot
 
     def reset(self) -> None:
         with self.write_lock():
@@ -263,10 +281,10 @@ class FalkorDBBackend(Backend):
 def params_header(params: Mapping[str, Any] | None) -> str:
     """The ``CYPHER name=value …`` prefix that carries parameters to FalkorDB.
 
-    One pass over the values (the client's own serialiser is several times
-    slower on big ``UNWIND`` batches): dates become ISO strings, strings escape
-    backslash and double quote — exactly what the engine's parser decodes —
-    and non-finite numbers or unusable map keys are refused with a clear error.
+    The fast path is ``json.dumps`` (C): JSON escapes ``\\"`` ``\\\\`` ``\\n`` ``\\t`` ``\\r``, which
+    the engine decodes, and map keys become backtick-quoted identifiers. Values JSON would
+    escape otherwise (control characters as ``\\uXXXX``), backticks, dates and the like take
+    the careful one-pass serialiser; non-finite numbers or unusable map keys are refused.
     """
     if not params:
         return ""
@@ -276,9 +294,31 @@ def params_header(params: Mapping[str, Any] | None) -> str:
             raise QueryError(f"parameter name {name!r} must be an ASCII identifier")
         out.append(name)
         out.append("=")
-        _literal(value, out, name)
+        fast = _json_literal(value)
+        if fast is None:
+            _literal(value, out, name)
+        else:
+            out.append(fast)
         out.append(" ")
     return "".join(out)
+
+
+_JSON_KEY = re.compile(r'(?<!\\)"([^"\\]*)":')
+_JSON_UNSAFE = re.compile(r"`|\\u|\\[bf]")
+
+
+def _json_literal(value: Any) -> str | None:
+    """``value`` as a Cypher literal via JSON, or None when the careful serialiser must do it."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None  # dates, Decimals, NaN, …: the careful path converts or refuses them
+    if _JSON_UNSAFE.search(text):
+        return None
+    literal = _JSON_KEY.sub(r"`\1`:", text)
+    if '":' in literal:
+        return None  # a key with a quote or backslash in it (or such text in a value): the careful path
+    return literal
 
 
 def _literal(v: Any, out: list[str], where: str) -> None:
