@@ -134,3 +134,27 @@ def test_log_is_compacted_after_a_load_so_restarts_do_not_replay_queries(tmp_pat
     out = run_cli("status", "--format", "json", db=folder)
     assert out.returncode == 0 and json.loads(out.stdout)["nodes"]["Area"] > 100
     assert "CRITICAL" not in (folder / "server.log").read_text(encoding="utf-8")
+
+
+def test_atomic_writes_right_after_a_log_rewrite_do_not_hang_the_engine(tmp_path):
+    """A log rewrite still running when the next atomic write copies the graph used to deadlock FalkorDB."""
+    import contextlib
+    import threading
+
+    import redis
+
+    from pbgraph.graph.backends.base import Statement
+
+    folder = tmp_path / "busy.db"
+    with open_backend(str(folder)) as b:
+        for i in range(15):
+            with contextlib.suppress(redis.exceptions.ResponseError):  # already running: as wanted
+                b._redis.execute_command("BGREWRITEAOF")  # as a previous write leaves it: a rewrite running
+            writer = threading.Thread(
+                target=b.write_all, args=([Statement("CREATE (:Area {id: $id})", {"id": f"a{i}"})],), daemon=True
+            )
+            writer.start()
+            writer.join(60)
+            assert not writer.is_alive(), f"write {i} hung behind a log rewrite"
+        assert b.counts().nodes == {"Area": 15}
+    assert "Can't fork" not in (folder / "server.log").read_text(encoding="utf-8")

@@ -50,6 +50,8 @@ GRAPH_NAME = "pbgraph"
 LOCK_WAIT_S = float(os.environ.get("PBGRAPH_LOCK_WAIT", "600"))
 #: The lock expires this long after its holder stops renewing it (e.g. was killed).
 LOCK_TTL_MS = 15_000
+#: Compact the embedded log after a single write once it is this big and 50 % above its base.
+COMPACT_MIN_BYTES = 8 * 1024 * 1024
 
 
 _RENEW = (
@@ -90,6 +92,7 @@ class FalkorDBBackend(Backend):
         self._db = FalkorDB(**kwargs)
         self._redis: redis.Redis = self._db.connection
         self._schema_checked = False
+        self._lock_depth = 0
         try:
             self._redis.ping()
         except redis.exceptions.AuthenticationError as e:
@@ -137,7 +140,9 @@ class FalkorDBBackend(Backend):
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         with self.write_lock():
             self.ensure_schema()
-            return self._run(self.graph_name, query, params, read_only=False)
+            result = self._run(self.graph_name, query, params, read_only=False)
+            self._compact_log(only_if_grown=True)
+        return result
 
     def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
         staging = f"{self.graph_name}__staging"
@@ -145,6 +150,7 @@ class FalkorDBBackend(Backend):
         with self.write_lock():
             self.ensure_schema()
             self._delete_graph(staging)  # left by a writer that was killed
+            self._wait_for_no_fork()
             self._redis.execute_command("GRAPH.COPY", self.graph_name, staging)
             try:
                 for i, st in enumerate(statements, 1):
@@ -158,20 +164,44 @@ class FalkorDBBackend(Backend):
                 raise
             # the commit: one atomic command, logged and fsynced before it returns
             self._redis.rename(staging, self.graph_name)
-        self._compact_log()
+            self._compact_log()
         return summary
 
-    def _compact_log(self) -> None:
+    def _compact_log(self, only_if_grown: bool = False) -> None:
         """Rewrite the embedded engine's append-only log into a snapshot (in the background).
 
         Restarts then load the graph from the engine's own snapshot instead of replaying every query
         ever sent (which on FalkorDB can outrun index building and take very long for big loads).
-        Crash-safe: the old log stays authoritative until the new one is complete.
+        Crash-safe: the old log stays authoritative until the new one is complete. Called only
+        with the writer lock held: the engine's own automatic rewrite is off, because a rewrite
+        that forks while ``GRAPH.COPY`` forks deadlocks FalkorDB (see :meth:`_wait_for_no_fork`).
+        ``only_if_grown`` mimics the automatic rule: the log is over 8 MB and 50 % above its base.
         """
         if self._lease is None:
             return  # an external server's persistence is its operator's business
+        if only_if_grown:
+            info = self._redis.info("persistence")
+            size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
+            if size < COMPACT_MIN_BYTES or size < base * 1.5:
+                return
         with contextlib.suppress(redis.exceptions.ResponseError):  # one already running: it covers this
             self._redis.execute_command("BGREWRITEAOF")
+
+    def _wait_for_no_fork(self) -> None:
+        """Wait until no background save or log rewrite is running.
+
+        ``GRAPH.COPY`` forks; when the engine already has a child (a log rewrite), the fork
+        fails and FalkorDB 4.x never releases its global lock — the server hangs for good.
+        Writers hold the writer lock here and only writers start rewrites, so once this
+        returns nothing else forks until the copy is done.
+        """
+        busy = ("aof_rewrite_in_progress", "aof_rewrite_scheduled", "rdb_bgsave_in_progress",
+                "module_fork_in_progress")
+        while True:
+            info = self._redis.info("persistence")
+            if not any(int(info.get(key, 0)) for key in busy):
+                return
+            time.sleep(0.01)
 
     def _drop_abandoned_staging(self) -> None:
         """Free the staging copy a killed writer left, unless a live writer is using it."""
@@ -187,6 +217,12 @@ class FalkorDBBackend(Backend):
             self._redis.execute_command("GRAPH.DELETE", name)
 
     def ensure_schema(self) -> None:
+        if self._schema_checked:
+            return
+        with self.write_lock():  # creating indexes compacts the log: only under the writer lock
+            self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
         if self._schema_checked:
             return
         g = self._db.select_graph(self.graph_name)
@@ -243,7 +279,17 @@ class FalkorDBBackend(Backend):
 
     @contextlib.contextmanager
     def write_lock(self, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
-        """Hold the graph's writer lock; wait for another writer, saying so on stderr."""
+        """Hold the graph's writer lock; wait for another writer, saying so on stderr.
+
+        Re-entrant within one backend object (and thread), so locked steps can nest.
+        """
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
         key = f"pbgraph:lock:{self.graph_name}"
         token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         deadline = time.monotonic() + wait_s
@@ -269,9 +315,11 @@ class FalkorDBBackend(Backend):
 
         thread = threading.Thread(target=keep_alive, daemon=True)
         thread.start()
+        self._lock_depth = 1
         try:
             yield
         finally:
+            self._lock_depth = 0
             stop.set()
             thread.join()
             with contextlib.suppress(Exception):
