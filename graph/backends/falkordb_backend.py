@@ -195,8 +195,7 @@ class FalkorDBBackend(Backend):
         Writers hold the writer lock here and only writers start rewrites, so once this
         returns nothing else forks until the copy is done.
         """
-        busy = ("aof_rewrite_in_progress", "aof_rewrite_scheduled", "rdb_bgsave_in_progress",
-                "module_fork_in_progress")
+        busy = ("aof_rewrite_in_progress", "aof_rewrite_scheduled", "rdb_bgsave_in_progress", "module_fork_in_progress")
         while True:
             info = self._redis.info("persistence")
             if not any(int(info.get(key, 0)) for key in busy):
