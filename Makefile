@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 LINT   := tools/cypher-lint
 DEMO   ?= demo
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup browser demo test lint bench clean
 
 setup: $(VENV)/.installed $(LINT)/node_modules/.installed
 
@@ -28,10 +28,16 @@ $(LINT)/node_modules/.installed: $(LINT)/package.json $(LINT)/package-lock.json
 	cd $(LINT) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Headless Chromium for the map tests, and a CJK font so Chinese labels render; from Debian if absent.
+browser:
+	@command -v chromium >/dev/null || { echo "installing chromium and a CJK font (Debian packages)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  chromium fonts-wqy-microhei >/dev/null; }
+
 demo: setup
 	$(BIN)/python -m pbgraph.demo --out $(DEMO)
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
 lint: setup

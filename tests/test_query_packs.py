@@ -40,7 +40,9 @@ def test_declared_params_are_the_used_params(q):
 
 @pytest.mark.parametrize("q", QUERIES, ids=lambda q: q.name)
 def test_names_exist_in_schema(q):
-    labels = set(re.findall(r"[(:]\s*:\s*([A-Z][A-Za-z]*)", q.text)) | set(re.findall(r"\w:([A-Z][A-Za-z]*)", q.text))
+    outside_brackets = re.sub(r"\[[^\]]*\]", "[]", q.text)
+    labels = set(re.findall(r"[(:]\s*:\s*([A-Z][A-Za-z]*)", outside_brackets))
+    labels |= set(re.findall(r"\w:([A-Z][A-Za-z]*)", outside_brackets))
     types = set(re.findall(r"\[[a-z_]*:([A-Z_|]+)", q.text))
     types = {t for group in types for t in group.split("|")}
     assert labels <= {label.value for label in Label}, labels - {label.value for label in Label}

@@ -1,0 +1,14 @@
+// name: map/areas
+// description: 地图骨架：某区域及其下级区域 | Map backbone: an area and the areas under it, to a depth
+// param: area area = null | the map's area (id or unambiguous name); null: every top-level area
+// param: depth int = 12 | how many levels below the area to include
+// columns: id, name, level, parent_id, households, depth, spans
+MATCH (top:Area)
+WHERE top.id = $area OR ($area IS NULL AND NOT (top)-[:PART_OF]->(:Area))
+MATCH p = (a:Area)-[:PART_OF*0..12]->(top)
+WITH a, length(p) AS depth
+WHERE depth <= $depth
+OPTIONAL MATCH (a)-[:PART_OF]->(parent:Area)
+RETURN a.id AS id, a.name AS name, a.level AS level, parent.id AS parent_id, a.households AS households, depth,
+       [(a)-[:SPANS]->(s:Area) | s.id] AS spans
+ORDER BY depth, id
