@@ -78,7 +78,17 @@ def main(argv: list[str] | None = None) -> None:
             if len(rows) > len(shown):
                 print(f"… {len(rows) - len(shown)} more (use --limit / --format json)")
 
+        from pbgraph import maps
+
+        m = maps.build_map(db, area="光明街道", query="coverage/uncovered-grids")
+        page = maps.write_map(m, out / "光明街道-map.html")
+        print(
+            f"\n5. drew the street's map for planners: {page} ({len(m.nodes)} nodes; gaps outlined in red, "
+            "uncovered grids in yellow; open it in a browser, no network needed)"
+        )
+
     print(f"\nTry it yourself:\n  .venv/bin/pbgraph --db {db_dir} query list")
+    print(f"  .venv/bin/pbgraph --db {db_dir} map --area 光明街道 --out map.html")
 
 
 if __name__ == "__main__":
