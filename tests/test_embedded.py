@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -158,3 +159,31 @@ def test_atomic_writes_right_after_a_log_rewrite_do_not_hang_the_engine(tmp_path
             assert not writer.is_alive(), f"write {i} hung behind a log rewrite"
         assert b.counts().nodes == {"Area": 15}
     assert "Can't fork" not in (folder / "server.log").read_text(encoding="utf-8")
+
+
+def test_a_hung_engine_is_detected_and_restarted(tmp_path):
+    """An engine that neither answers nor runs (here: stopped) is killed and restarted, data intact."""
+    folder = tmp_path / "hung.db"
+    holder = _hold(folder, "kept")
+    pid = _read_pid(Layout(folder).pidfile)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        out = run_cli("status", "--format", "json", db=folder, env={"PBGRAPH_HUNG_AFTER": "2"})
+        assert out.returncode == 0, out.stderr
+        assert "did not answer" in out.stderr and "restarted" in out.stderr
+        assert json.loads(out.stdout)["nodes"] == {"Area": 1}
+        assert time.monotonic() - started < 60
+        assert not _pid_alive_or_zombie(pid)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        _kill(holder)
+
+
+def _pid_alive_or_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -38,6 +38,11 @@ FORMAT_VERSION = 1
 
 #: How long an open waits for a starting server (loading a big append-only log takes time).
 START_TIMEOUT_S = float(os.environ.get("PBGRAPH_START_TIMEOUT", "300"))
+#: An engine that neither answers nor uses any CPU on its main thread for this long is hung
+#: (FalkorDB 4.x can deadlock while loading its snapshot at start); it is killed and restarted.
+HUNG_AFTER_S = float(os.environ.get("PBGRAPH_HUNG_AFTER", "15"))
+#: How many times an open restarts an engine that hung while starting.
+START_ATTEMPTS = 3
 #: How often the reaper checks whether anyone still uses the server.
 REAP_INTERVAL_S = 0.25
 #: Longest unix socket path the kernel accepts (sun_path is 108 bytes with the NUL).
@@ -274,33 +279,74 @@ def _server_args(layout: Layout) -> list[str]:
     ]
 
 
-def _start_server(layout: Layout, messages: list[str]) -> None:
-    for stale in (layout.socket, layout.pidfile):
-        stale.unlink(missing_ok=True)
+def _main_thread_cpu(pid: int) -> float | None:
+    """CPU seconds the process's main thread has used (None when it is gone)."""
     try:
-        proc = _spawn(_server_args(layout), cwd=layout.data)
-    except OSError as e:
-        raise DatabaseUnavailable(f"cannot start the embedded engine: {e}") from e
-    layout.pidfile.write_text(f"{proc.pid}\n")
+        with open(f"/proc/{pid}/task/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_for_engine(pid: int, layout: Layout, deadline: float) -> str:
+    """Wait until the engine answers: ``ok``, ``exited``, ``hung`` (silent and idle) or ``timeout``.
+
+    Loading a big snapshot keeps the main thread busy and silent for a while, so silence
+    alone is not a hang; silence with no CPU used for :data:`HUNG_AFTER_S` is.
+    """
     sock = socket_path(layout)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    announced = False
+    last_cpu, idle_since, announced = None, time.monotonic(), False
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise DatabaseUnavailable(
-                f"the embedded engine exited at start (code {proc.returncode}): {_log_tail(layout)} — see {layout.log}"
-            )
+        if not _pid_alive(pid):
+            return "exited"
         state = _ping(sock) if layout.socket.exists() else "down"
         if state == "ok":
-            _start_reaper(layout)
-            return
+            return "ok"
         if state == "loading" and not announced:
             print(f"pbgraph: loading database {layout.root} …", file=sys.stderr)
             announced = True
-        time.sleep(0.02)
-    proc.kill()
+        cpu = _main_thread_cpu(pid)
+        now = time.monotonic()
+        if state == "loading" or cpu != last_cpu:
+            last_cpu, idle_since = cpu, now
+        elif now - idle_since > HUNG_AFTER_S:
+            return "hung"
+        time.sleep(0.05)
+    return "timeout"
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    while _pid_alive(pid):
+        time.sleep(0.01)
+
+
+def _start_server(layout: Layout, messages: list[str]) -> None:
+    for attempt in range(1, START_ATTEMPTS + 1):
+        for stale in (layout.socket, layout.pidfile):
+            stale.unlink(missing_ok=True)
+        try:
+            proc = _spawn(_server_args(layout), cwd=layout.data)
+        except OSError as e:
+            raise DatabaseUnavailable(f"cannot start the embedded engine: {e}") from e
+        layout.pidfile.write_text(f"{proc.pid}\n")
+        outcome = _wait_for_engine(proc.pid, layout, time.monotonic() + START_TIMEOUT_S)
+        if outcome == "ok":
+            _start_reaper(layout)
+            return
+        if outcome == "exited":
+            raise DatabaseUnavailable(
+                f"the embedded engine exited at start (code {proc.poll()}): {_log_tail(layout)} — see {layout.log}"
+            )
+        _kill(proc.pid)
+        if outcome == "timeout":
+            break
+        messages.append(f"recovered: the engine hung while starting (attempt {attempt}); restarted it")
     raise DatabaseUnavailable(
-        f"the embedded engine did not become ready within {START_TIMEOUT_S:.0f} s; see {layout.log}"
+        f"the embedded engine did not become ready (waited up to {START_TIMEOUT_S:.0f} s, "
+        f"{START_ATTEMPTS} attempts); see {layout.log}"
     )
 
 
@@ -378,19 +424,12 @@ class ServerLease:
         layout = self.layout
         pid = _read_pid(layout.pidfile)
         if pid and _is_our_server(pid, layout):
-            state = "loading"
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while state == "loading" and time.monotonic() < deadline:
-                state = _ping(socket_path(layout))
-                if state == "loading":
-                    time.sleep(0.05)
-            if state == "ok":
+            outcome = _wait_for_engine(pid, layout, time.monotonic() + START_TIMEOUT_S)
+            if outcome == "ok":
                 _start_reaper(layout)  # the old reaper may have been killed with its server's users
                 return
-            self.messages.append(f"recovered: the engine (pid {pid}) did not answer; restarted it")
-            os.kill(pid, signal.SIGKILL)
-            while _pid_alive(pid):
-                time.sleep(0.01)
+            self.messages.append(f"recovered: the engine (pid {pid}) did not answer ({outcome}); restarted it")
+            _kill(pid)
         elif pid or layout.socket.exists():
             self.messages.append("recovered: removed the socket and pid file left by an engine that was killed")
         _start_server(layout, self.messages)
