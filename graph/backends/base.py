@@ -99,6 +99,13 @@ class Backend(ABC):
         """
 
     @abstractmethod
+    def read_snapshot(self, queries: list[str]) -> list[Result]:
+        """Run read-only statements against one consistent state of the graph.
+
+        Writers that commit meanwhile are not seen; readers are never blocked.
+        """
+
+    @abstractmethod
     def ensure_schema(self) -> None:
         """Create the indexes and uniqueness constraints the model needs (idempotent)."""
 

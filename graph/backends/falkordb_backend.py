@@ -137,6 +137,18 @@ class FalkorDBBackend(Backend):
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         return self._run(self.graph_name, query, params, read_only=True)
 
+    def read_snapshot(self, queries: list[str]) -> list[Result]:
+        """Copy the graph under the writer lock (a fork: instant, consistent), then read the copy."""
+        copy = f"{self.graph_name}__snapshot_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        with self.write_lock():
+            self._wait_for_no_fork()
+            self._redis.execute_command("GRAPH.COPY", self.graph_name, copy)
+        try:
+            return [self._run(copy, q, None, read_only=True) for q in queries]
+        finally:
+            with self.write_lock():  # deleting is a write the log must not interleave with a copy
+                self._delete_graph(copy)
+
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         with self.write_lock():
             self.ensure_schema()
@@ -205,7 +217,15 @@ class FalkorDBBackend(Backend):
     def _drop_abandoned_staging(self) -> None:
         """Free the staging copy a killed writer left, unless a live writer is using it."""
         staging = f"{self.graph_name}__staging"
-        if not self._graph_exists(staging):
+        graphs = self._redis.execute_command("GRAPH.LIST")
+        if self._lease is not None:  # snapshots of backups whose process died (same machine: pids tell)
+            prefix = f"{self.graph_name}__snapshot_"
+            for name in graphs:
+                pid = name[len(prefix) :].split("_")[0] if name.startswith(prefix) else ""
+                if pid.isdigit() and not _process_exists(int(pid)):
+                    with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
+                        self._delete_graph(name)
+        if staging not in graphs:
             return
         with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
             self._delete_graph(staging)
@@ -323,6 +343,16 @@ class FalkorDBBackend(Backend):
             thread.join()
             with contextlib.suppress(Exception):
                 self._redis.register_script(_RELEASE)(keys=[key], args=[token])
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def params_header(params: Mapping[str, Any] | None) -> str:

@@ -71,6 +71,13 @@ class Neo4jBackend(Backend):
         with _errors(), self._session(read=True) as s:
             return s.execute_read(_run, query, plain(dict(params or {})))
 
+    def read_snapshot(self, queries: list[str]) -> list[Result]:
+        def work(tx: neo4j.ManagedTransaction) -> list[Result]:
+            return [_run(tx, q, {}) for q in queries]
+
+        with _errors(), self._session(read=True) as s:
+            return s.execute_read(work)  # one read transaction: one consistent state
+
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         self.ensure_schema()
         with _errors(), self._session(read=False) as s:
