@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -31,19 +30,73 @@ class Row:
     note: str = ""
 
 
+class PeakRSS:
+    """Peak resident memory of one step: this process plus the engine it drives, from a reset point.
+
+    Linux keeps a high-water mark per process (``VmHWM``); writing 5 to ``clear_refs``
+    resets it, so consecutive steps in one process are measured separately.
+    """
+
+    def __init__(self, backend: object | None = None) -> None:
+        self.pids = ["self"]
+        lease = getattr(backend, "_lease", None)
+        if lease is not None:
+            pid = lease.layout.pidfile.read_text().strip()
+            self.pids.append(pid)
+
+    @staticmethod
+    def _hwm_kb(pid: str) -> int:
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as f:
+                return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+        except (OSError, StopIteration):
+            return 0
+
+    def __enter__(self) -> PeakRSS:
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/clear_refs", "w", encoding="ascii") as f:
+                    f.write("5")
+            except OSError:
+                pass
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.mb = sum(self._hwm_kb(pid) for pid in self.pids) / 1024
+
+
+#: The same measurement for code run in a child process (see :func:`run_child`).
+CHILD_PEAK = """
+def _reset_peak(pids):
+    for pid in pids:
+        try:
+            open(f"/proc/{pid}/clear_refs", "w").write("5")
+        except OSError:
+            pass
+def _peak_mb(pids):
+    total = 0
+    for pid in pids:
+        try:
+            total += next(int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM:"))
+        except (OSError, StopIteration):
+            pass
+    return total / 1024
+def _pids(backend):
+    lease = getattr(backend, "_lease", None)
+    return ["self"] + ([lease.layout.pidfile.read_text().strip()] if lease else [])
+"""
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def run_child(code: str, *args: str) -> tuple[dict, float]:
-    """Run ``code`` in a fresh Python; it prints one JSON object last. Returns it and the child's peak RSS (MB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
+def run_child(code: str, *args: str) -> dict:
+    """Run ``code`` (with :data:`CHILD_PEAK` defined) in a fresh Python; it prints one JSON object last."""
+    out = subprocess.run([sys.executable, "-c", CHILD_PEAK + code, *args], capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"benchmark child failed: {out.stderr.strip()[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the max over all waited-for children: report the child's when it rose
-    return json.loads(out.stdout.strip().splitlines()[-1]), max(peak, before) / 1024
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def fmt(x: float | None) -> str:

@@ -57,6 +57,8 @@ class Allocation:
     resources_offered: int
     #: demand id → "no candidate" or "outbid"
     unmatched: dict[str, str] = field(default_factory=dict)
+    #: how many candidate pairs the optimization chose from
+    candidates: int = 0
 
     @property
     def total(self) -> float:
@@ -232,6 +234,7 @@ def allocate(
         open_demands=len(demands),
         resources_offered=len({c.resource_id for c in candidates}),
         unmatched=unmatched,
+        candidates=len(candidates),
     )
 
 

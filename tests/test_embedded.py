@@ -187,3 +187,22 @@ def _pid_alive_or_zombie(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_reported_load_survives_killing_every_process(tmp_path):
+    """pbgraph load reports success; SIGKILL the engine and reaper at once; reopen: every row is there."""
+    from pbgraph.loaders.synthetic import generate, write_roster
+
+    write_roster(generate("cuiping", seed=8), tmp_path / "roster")
+    folder = tmp_path / "durable-load.db"
+    with open_backend(str(folder)) as b:  # hold the engine open so the load's exit does not stop it cleanly
+        out = run_cli("load", "roster", str(tmp_path / "roster"), "-q", db=folder)
+        assert out.returncode == 0, out.stderr
+        expected = b.counts()
+        layout = Layout(folder)
+        for pid in (_read_pid(layout.pidfile), _read_pid(layout.reaper_pidfile)):
+            with contextlib.suppress(ProcessLookupError, TypeError):
+                os.kill(pid, signal.SIGKILL)
+    with open_backend(str(folder)) as b:
+        assert b.counts() == expected
+        assert expected.nodes["Unit"] > 100

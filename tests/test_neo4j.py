@@ -89,3 +89,36 @@ def test_credentials_in_the_uri_are_refused():
 
     with pytest.raises(ConfigError, match="NEO4J_USERNAME and NEO4J_PASSWORD, not in the URI"):
         open_backend("neo4j://neo4j:secret@127.0.0.1:7687")
+
+
+def _small_backup(tmp_path):
+    from pbgraph.backup import backup
+    from pbgraph.loaders.rosters import load_roster
+    from pbgraph.loaders.synthetic import generate, write_roster
+
+    write_roster(generate("guangming", seed=9), tmp_path / "roster")
+    with open_backend(str(tmp_path / "src.db")) as b:
+        load_roster(tmp_path / "roster", b)
+        expected = b.counts()
+    backup(str(tmp_path / "src.db"), tmp_path / "g.pbgraph.gz")
+    return tmp_path / "g.pbgraph.gz", expected
+
+
+def test_restore_statements_pass_neo4j_front_end(tmp_path):
+    """The statements that move a backup into Neo4j are valid Neo4j Cypher (checked without a server)."""
+    from pbgraph.backup import read_backup, restore_statements
+
+    path, _ = _small_backup(tmp_path)
+    texts = sorted({st.query for st in restore_statements(read_backup(path), replace=True)})
+    assert len(texts) > 10
+    diagnostics = lint([{"id": str(i), "query": q, "parameters": {"rows": []}} for i, q in enumerate(texts)])
+    assert {texts[int(i)]: errors(d) for i, d in diagnostics.items() if errors(d)} == {}
+
+
+@live
+def test_live_embedded_database_moves_to_neo4j(neo4j_db, tmp_path):
+    from pbgraph.backup import restore
+
+    path, expected = _small_backup(tmp_path)
+    restore(neo4j_db, path)
+    assert neo4j_db.counts() == expected
