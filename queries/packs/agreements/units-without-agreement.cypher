@@ -5,7 +5,10 @@
 // columns: unit_id, unit, sector, community
 OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope
-MATCH (u:Unit)-[:LOCATED_IN]->(loc)
+// start from the units: with the OR below in the same MATCH, FalkorDB would scan every node as loc
+MATCH (u:Unit)
+WITH scope, u
+MATCH (u)-[:LOCATED_IN]->(loc)
 WHERE $area IS NULL OR (loc)-[:PART_OF*0..12]->(scope)
 // the containing community (a unit in a grid or building belongs to it); units in no community drop out
 MATCH (loc)-[:PART_OF*0..12]->(c)
