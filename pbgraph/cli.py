@@ -632,11 +632,12 @@ def restore_(state: State, path: Path, replace: bool, fmt: str) -> None:
 
 @cli.group()
 def load() -> None:
-    """Load data into the graph: rosters (台账) and, later, documents.
+    """Load data into the graph: rosters (台账) and documents (reports, news pages).
 
     \b
-    Example:
+    Examples:
       pbgraph load roster ./roster/
+      pbgraph load docs ./reports/
     """
 
 
