@@ -445,7 +445,7 @@ def match(state: State, area: str | None, max_tier: int, write: bool, greedy: bo
     community), 1 (same street) or 2 (same district); missing households count
     as 1, missing urgency as 3. Each demand gets at most one resource, each
     resource serves at most its remaining capacity. The allocation is optimal
-    (an exact integer program, HiGHS), not first-come.
+    (an exact min-cost flow, OR-Tools), not first-come.
 
     Prints the pairs, then a summary (total score, demands matched / open,
     resources used / offered, unmatched demands and why: no candidate, or

@@ -5,26 +5,25 @@ A pair (demand d, resource r) from ``matching/candidates`` scores
 (missing households count as 1, missing urgency as 3). Each open demand gets at
 most one resource; a resource serves at most its remaining capacity.
 
-This is a maximum-weight b-matching. Its constraint matrix is totally
-unimodular, so the linear program that :func:`solve` hands to HiGHS (dual
-simplex, ``scipy.optimize.linprog``) has an integral optimal vertex: an exact
-optimum, checked to be integral, with HiGHS's integer solver (gap 0) as the
-fallback. The candidate graph falls apart into independent components (one
-category, one district); each is solved on its own, and a component whose
-resources can serve every demand's best pair is solved directly.
+This is a maximum-weight b-matching, solved exactly as a min-cost flow by
+OR-Tools (integer weights ×4, so the optimum is exact, not rounded). Categories
+never pair across, so each category is fetched and solved on its own.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
-from pbgraph.graph import Backend, Statement, using
+import numpy as np
+
+from pbgraph.graph import Backend, Statement, gc_paused, using
 from pbgraph.graph.errors import PbgraphError
 
-from .runner import run_query
+from .runner import query_result, run_query
 
 TIER_FACTOR = {0: 4, 1: 2, 2: 1}  # f(tier) × 4: integer weights keep the optimum exact
 DEFAULT_HOUSEHOLDS = 1
@@ -87,100 +86,100 @@ class Allocation:
 
 def weight(urgency: int | None, households: int | None, tier: int) -> int:
     """4 × urgency × households × f(tier), with the defaults for missing values."""
-    u = DEFAULT_URGENCY if urgency is None else urgency
-    h = DEFAULT_HOUSEHOLDS if households is None else households
-    return u * h * TIER_FACTOR[tier]
+    return _need(urgency, households) * TIER_FACTOR[tier]
 
 
-def _components(candidates: list[Candidate]) -> list[list[Candidate]]:
-    """Candidates grouped by connected component of the demand–resource graph (union-find)."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for c in candidates:
-        a, b = find("d:" + c.demand_id), find("r:" + c.resource_id)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    groups: dict[str, list[Candidate]] = defaultdict(list)
-    for c in candidates:
-        groups[find("d:" + c.demand_id)].append(c)
-    return [groups[k] for k in sorted(groups)]
+def _need(urgency: int | None, households: int | None) -> int:
+    """urgency × households, with the defaults for missing values."""
+    return (DEFAULT_URGENCY if urgency is None else urgency) * (
+        DEFAULT_HOUSEHOLDS if households is None else households
+    )
 
 
-def _solve_component(cands: list[Candidate], capacity: dict[str, int]) -> list[Candidate]:
-    best: dict[str, Candidate] = {}
-    for c in cands:  # each demand's best pair; ties to the lower tier, then the smaller resource id
-        b = best.get(c.demand_id)
-        if b is None or (c.weight, -c.tier, _neg(c.resource_id)) > (b.weight, -b.tier, _neg(b.resource_id)):
-            best[c.demand_id] = c
-    load: dict[str, int] = defaultdict(int)
-    for c in best.values():
-        load[c.resource_id] += 1
-    if all(load[r] <= capacity[r] for r in load):
-        return sorted(best.values(), key=lambda c: c.demand_id)  # nobody competes: optimal as is
-
-    import numpy as np
-    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-    from scipy.sparse import coo_array
-
-    demands = sorted({c.demand_id for c in cands})
-    resources = sorted({c.resource_id for c in cands})
-    row_of = {d: i for i, d in enumerate(demands)}
-    row_of.update({r: len(demands) + i for i, r in enumerate(resources)})
-    n = len(cands)
-    rows = [row_of[c.demand_id] for c in cands] + [row_of[c.resource_id] for c in cands]
-    cols = list(range(n)) * 2
-    matrix = coo_array((np.ones(2 * n), (rows, cols)), shape=(len(demands) + len(resources), n)).tocsr()
-    upper = np.array([1] * len(demands) + [capacity[r] for r in resources], dtype=float)
-    cost = -np.array([c.weight for c in cands], dtype=float)
-    # The matrix is totally unimodular, so the simplex optimum is already integral (7x faster than
-    # branch and bound); the integer program is the fallback should a vertex ever come back fractional.
-    lp = linprog(cost, A_ub=matrix, b_ub=upper, bounds=(0, 1), method="highs-ds")
-    x = lp.x if lp.status == 0 else None
-    if x is None or np.any(np.abs(x - np.round(x)) > 1e-6):
-        result = milp(
-            c=cost,
-            constraints=LinearConstraint(matrix, -np.inf, upper),
-            integrality=np.ones(n),
-            bounds=Bounds(0, 1),
-            options={"mip_rel_gap": 0},
-        )
-        if result.status != 0 or result.x is None:  # pragma: no cover - a bounded b-matching always solves
-            raise PbgraphError(f"the optimizer failed on a component of {n} pairs: {result.message}")
-        x = result.x
-    return sorted((c for c, v in zip(cands, x, strict=True) if v > 0.5), key=lambda c: c.demand_id)
+_FACTOR = np.array([TIER_FACTOR[t] for t in range(len(TIER_FACTOR))], dtype=np.int64)
 
 
-def _neg(text: str) -> tuple[int, ...]:
-    return tuple(-ord(ch) for ch in text)
+def _choose(d: np.ndarray, r: np.ndarray, tier: np.ndarray, w: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Indices of the pairs of largest total weight (each demand once, resource ``j`` at most ``capacity[j]``).
+
+    A min-cost flow: source → each demand (1) → its candidate resources (1, cost −weight) →
+    sink (the resource's capacity), and demand → sink (1, cost 0) for a demand left out.
+    ``d`` and ``r`` are codes that sort like the ids; the arcs go in one canonical order
+    (demand, tier, resource), so the same pairs give the same choice among equal optima.
+    """
+    from ortools.graph.python import min_cost_flow
+
+    keep = np.flatnonzero(capacity[r] > 0)
+    keep = keep[np.lexsort((r[keep], tier[keep], d[keep]))]
+    if len(keep) == 0:
+        return keep
+    demands, ld = np.unique(d[keep], return_inverse=True)
+    resources, lr = np.unique(r[keep], return_inverse=True)
+    nd, nr, n = len(demands), len(resources), len(keep)
+    source, sink = nd + nr, nd + nr + 1
+    tails = np.concatenate([np.full(nd, source), ld, nd + np.arange(nr), np.arange(nd)])
+    heads = np.concatenate([np.arange(nd), nd + lr, np.full(nr, sink), np.full(nd, sink)])
+    caps = np.concatenate([np.ones(nd + n, dtype=np.int64), capacity[resources], np.ones(nd, dtype=np.int64)])
+    costs = np.concatenate([np.zeros(nd, dtype=np.int64), -w[keep], np.zeros(nr + nd, dtype=np.int64)])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs.astype(np.int64)
+    )
+    supplies = np.zeros(nd + nr + 2, dtype=np.int64)
+    supplies[source], supplies[sink] = nd, -nd
+    flow.set_nodes_supplies(np.arange(nd + nr + 2, dtype=np.int32), supplies)
+    status = flow.solve()
+    if status != flow.OPTIMAL:  # pragma: no cover - every demand can go unmatched: always feasible
+        raise PbgraphError(f"the optimizer failed on {n} candidate pairs: {status}")
+    used = flow.flows(arcs[nd : nd + n]) > 0
+    return np.sort(keep[used])
+
+
+def _greedy(d: np.ndarray, r: np.ndarray, w: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Indices the greedy baseline keeps: by descending weight (ties by demand id, then resource id)."""
+    left = capacity.tolist()
+    taken: set[int] = set()
+    chosen = []
+    order = np.lexsort((r, d, -w))
+    for i, di, ri in zip(order.tolist(), d[order].tolist(), r[order].tolist(), strict=True):
+        if di not in taken and left[ri] > 0:
+            taken.add(di)
+            left[ri] -= 1
+            chosen.append(i)
+    return np.sort(np.array(chosen, dtype=np.int64))
+
+
+def _codes(ids: Iterable[str]) -> dict[str, int]:
+    """Integer codes that sort like the ids."""
+    return {x: i for i, x in enumerate(sorted(set(ids)))}
+
+
+def _by_list(method: str, candidates: Iterable[Candidate], capacity: dict[str, int]) -> list[Candidate]:
+    cands = list(candidates)
+    dcode = _codes(c.demand_id for c in cands)
+    rcode = _codes([c.resource_id for c in cands] + list(capacity))
+    cap = np.zeros(len(rcode), dtype=np.int64)
+    for rid, v in capacity.items():
+        cap[rcode[rid]] = max(v or 0, 0)
+    d = np.array([dcode[c.demand_id] for c in cands], dtype=np.int64)
+    r = np.array([rcode[c.resource_id] for c in cands], dtype=np.int64)
+    tier = np.array([c.tier for c in cands], dtype=np.int64)
+    w = np.array([c.weight for c in cands], dtype=np.int64)
+    if not cands:
+        return []
+    picked = _choose(d, r, tier, w, cap) if method == "optimal" else _greedy(d, r, w, cap)
+    return sorted((cands[i] for i in picked.tolist()), key=lambda c: (c.demand_id, c.resource_id))
 
 
 def solve(candidates: Iterable[Candidate], capacity: dict[str, int]) -> list[Candidate]:
     """The pairs of largest total weight: each demand at most once, each resource at most its capacity."""
-    usable = [c for c in candidates if capacity.get(c.resource_id, 0) > 0]
-    chosen: list[Candidate] = []
-    for component in _components(usable):
-        chosen += _solve_component(component, capacity)
-    return sorted(chosen, key=lambda c: (c.demand_id, c.resource_id))
+    return _by_list("optimal", candidates, capacity)
 
 
 def greedy(candidates: Iterable[Candidate], capacity: dict[str, int]) -> list[Candidate]:
     """The baseline of model.md: pairs by descending score (ties by demand id, then resource id), kept while
     the demand is unassigned and the resource has capacity left."""
-    left = dict(capacity)
-    taken: set[str] = set()
-    chosen = []
-    for c in sorted(candidates, key=lambda c: (-c.weight, c.demand_id, c.resource_id)):
-        if c.demand_id not in taken and left.get(c.resource_id, 0) > 0:
-            taken.add(c.demand_id)
-            left[c.resource_id] -= 1
-            chosen.append(c)
-    return sorted(chosen, key=lambda c: (c.demand_id, c.resource_id))
+    return _by_list("greedy", candidates, capacity)
 
 
 def _check_inputs(backend: Backend) -> None:
@@ -209,32 +208,61 @@ def _check_inputs(backend: Backend) -> None:
 def allocate(
     db: Backend | str | None = None, *, area: str | None = None, max_tier: int = 2, method: str = "optimal"
 ) -> Allocation:
-    """The best allocation of resources to the open demands (inside ``area``, when given)."""
+    """The best allocation of resources to the open demands (inside ``area``, when given).
+
+    Categories never pair across, so candidates are fetched one category at a time, two at
+    once (the engine computes the next while this process decodes and solves the last).
+    """
     with using(db) as backend:
         _check_inputs(backend)
         demands = {r["demand_id"]: r for r in run_query("matching/open-demands", backend, area=area)}
-        capacity = {r["resource_id"]: r["remaining"] for r in run_query("matching/available-resources", backend)}
-        pairs = run_query("matching/candidates", backend, area=area, max_tier=max_tier)
-    candidates = [
-        Candidate(
-            p["demand_id"],
-            p["resource_id"],
-            p["tier"],
-            weight(demands[p["demand_id"]]["urgency"], demands[p["demand_id"]]["households"], p["tier"]),
+        offered = run_query("matching/available-resources", backend)
+        dcode, rcode = _codes(demands), _codes(r["resource_id"] for r in offered)
+        capacity = np.zeros(len(rcode), dtype=np.int64)
+        for r in offered:
+            capacity[rcode[r["resource_id"]]] = max(r["remaining"] or 0, 0)
+        base = np.array(
+            [_need(demands[x]["urgency"], demands[x]["households"]) for x in sorted(demands)], dtype=np.int64
         )
-        for p in pairs
-        if p["demand_id"] in demands
-    ]
-    chosen = (solve if method == "optimal" else greedy)(candidates, capacity)
-    has_candidate = {c.demand_id for c in candidates}
-    matched = {c.demand_id for c in chosen}
-    unmatched = {d: ("outbid" if d in has_candidate else "no candidate") for d in demands if d not in matched}
+        categories = sorted({d["category"] for d in demands.values()} & {r["category"] for r in offered} - {None})
+
+        def fetch(category: str) -> list[list[Any]]:
+            params = {"area": area, "max_tier": max_tier, "category": category}
+            return query_result("matching/candidates", backend, **params).rows
+
+        demand_ids, resource_ids = sorted(dcode), sorted(rcode)
+        has_candidate = np.zeros(len(dcode), dtype=bool)
+        offered_now = np.zeros(len(rcode), dtype=bool)
+        picks: list[np.ndarray] = []
+        n_candidates = 0
+        with ThreadPoolExecutor(max_workers=2) as pool, gc_paused():
+            for rows in pool.map(fetch, categories):
+                if not rows:
+                    continue
+                ds, rs, _, tiers = zip(*rows, strict=True)
+                d = np.fromiter(map(dcode.get, ds, repeat(-1)), dtype=np.int64, count=len(rows))
+                r = np.fromiter(map(rcode.get, rs, repeat(-1)), dtype=np.int64, count=len(rows))
+                ok = (d >= 0) & (r >= 0)  # both lists are read apart from the pairs: a write may fall between
+                d, r, tier = d[ok], r[ok], np.array(tiers, dtype=np.int64)[ok]
+                w = base[d] * _FACTOR[tier]
+                picked = _choose(d, r, tier, w, capacity) if method == "optimal" else _greedy(d, r, w, capacity)
+                n_candidates += len(d)
+                has_candidate[d] = True
+                offered_now[r] = True
+                picks.append(np.stack([d[picked], r[picked], tier[picked], w[picked]], axis=1))
+    chosen = np.concatenate(picks) if picks else np.zeros((0, 4), dtype=np.int64)
+    chosen = chosen[np.lexsort((chosen[:, 1], chosen[:, 0]))]
+    pairs = [Candidate(demand_ids[di], resource_ids[ri], ti, wi) for di, ri, ti, wi in chosen.tolist()]
+    matched = set(chosen[:, 0].tolist())
+    unmatched = {
+        x: ("outbid" if has_candidate[i] else "no candidate") for i, x in enumerate(demand_ids) if i not in matched
+    }
     return Allocation(
-        pairs=chosen,
+        pairs=pairs,
         open_demands=len(demands),
-        resources_offered=len({c.resource_id for c in candidates}),
+        resources_offered=int(offered_now.sum()),
         unmatched=unmatched,
-        candidates=len(candidates),
+        candidates=n_candidates,
     )
 
 

@@ -11,7 +11,7 @@ import difflib
 from functools import lru_cache
 from typing import Any
 
-from pbgraph.graph import Backend, using
+from pbgraph.graph import Backend, Result, gc_paused, using
 from pbgraph.graph.errors import PbgraphError
 from pbgraph.graph.schema import Sector
 
@@ -149,14 +149,22 @@ def bind(spec: QuerySpec, backend: Backend, params: dict[str, Any]) -> dict[str,
     return bound
 
 
-def run_query(
-    name: str, db: Backend | str | None = None, *, limit: int | None = None, **params: Any
-) -> list[dict[str, Any]]:
-    """Run a canned query read-only; rows are dicts keyed by the header's columns, in order."""
+def query_result(name: str, db: Backend | str | None = None, **params: Any) -> Result:
+    """Run a canned query read-only and return its rows as lists (the fast path for big answers)."""
     spec = get_query(name)
     with using(db) as backend:
         result = backend.read(spec.text, bind(spec, backend, params))
     if tuple(result.columns) != spec.columns:
         raise PbgraphError(f"{spec.name} returned columns {result.columns}, its header promises {list(spec.columns)}")
-    rows = result.records()
-    return rows[:limit] if limit is not None else rows
+    return result
+
+
+def run_query(
+    name: str, db: Backend | str | None = None, *, limit: int | None = None, **params: Any
+) -> list[dict[str, Any]]:
+    """Run a canned query read-only; rows are dicts keyed by the header's columns, in order."""
+    result = query_result(name, db, **params)
+    if limit is not None:
+        result.rows = result.rows[:limit]
+    with gc_paused():
+        return result.records()

@@ -128,7 +128,7 @@ def test_bad_input_is_refused_and_nothing_written(district):
 
 
 def test_generated_preset_optimal_against_an_independent_lp(db, tmp_path):
-    """The whole preset as one LP (no decomposition, no shortcuts): b-matching is totally unimodular."""
+    """The whole preset as one LP (another algorithm, no split by category): b-matching is totally unimodular."""
     import numpy as np
     from scipy.optimize import linprog
     from scipy.sparse import coo_array
@@ -161,6 +161,22 @@ def test_generated_preset_optimal_against_an_independent_lp(db, tmp_path):
     assert lp.status == 0
     assert a.total == pytest.approx(-lp.fun / 4)
     assert a.total >= g.total and len(a.pairs) > 0
+
+
+def test_candidates_by_category_are_the_candidates_split(db, tmp_path):
+    """The optimizer fetches one category at a time: the parts must be exactly the whole."""
+    from pbgraph.queries.runner import run_query
+
+    write_roster(generate("cuiping", seed=5), tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    whole = run_query("matching/candidates", db)
+    categories = sorted({p["category"] for p in whole})
+    assert len(categories) > 1
+    parts = [p for c in categories for p in run_query("matching/candidates", db, category=c)]
+    assert all(p["category"] == c for c in categories for p in run_query("matching/candidates", db, category=c))
+    key = lambda p: (p["demand_id"], p["resource_id"], p["tier"])  # noqa: E731
+    assert sorted(map(key, parts)) == sorted(map(key, whole))
+    assert run_query("matching/candidates", db, category="no_such_category") == []
 
 
 def test_cli_match(district):

@@ -42,7 +42,7 @@ from ..errors import (
     WriteFailed,
 )
 from ..schema import INDEXED_PROPERTIES, KEYED_LABELS
-from .base import Backend, Progress, Result, Statement, WriteSummary, plain
+from .base import Backend, Progress, Result, Statement, WriteSummary, gc_paused, plain
 from .embedded import ServerLease
 
 GRAPH_NAME = "pbgraph"
@@ -117,10 +117,11 @@ class FalkorDBBackend(Backend):
         g = self._db.select_graph(graph)
         command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
         try:
-            response = self._redis.execute_command(command, graph, params_header(params) + query, "--compact")
-            if response and isinstance(response[-1], redis.exceptions.ResponseError):
-                raise response[-1]  # a run-time error arrives inside the reply
-            result = _result(response, g)
+            with gc_paused():  # a big answer is millions of small objects
+                response = self._redis.execute_command(command, graph, params_header(params) + query, "--compact")
+                if response and isinstance(response[-1], redis.exceptions.ResponseError):
+                    raise response[-1]  # a run-time error arrives inside the reply
+                result = _result(response, g)
         except redis.exceptions.ResponseError as e:
             msg = str(e)
             if "read-only" in msg:

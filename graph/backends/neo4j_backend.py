@@ -19,7 +19,7 @@ from neo4j import exceptions as nx
 
 from ..errors import AuthError, DatabaseUnavailable, QueryError, ReadOnlyViolation, WriteFailed
 from ..schema import INDEXED_PROPERTIES, KEYED_LABELS
-from .base import Backend, Progress, Result, Statement, WriteSummary, plain
+from .base import Backend, Progress, Result, Statement, WriteSummary, gc_paused, plain
 
 # The driver logs connection failures itself; pbgraph reports them as one line instead.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
@@ -132,7 +132,8 @@ def _oneline(e: BaseException) -> str:
 def _run(tx: neo4j.ManagedTransaction, query: str, params: dict[str, Any]) -> Result:
     res = tx.run(query, params)
     columns = list(res.keys())
-    rows = [[_value(v) for v in record.values()] for record in res]
+    with gc_paused():
+        rows = [[_value(v) for v in record.values()] for record in res]
     c = res.consume().counters
     stats = {
         "nodes_created": c.nodes_created,

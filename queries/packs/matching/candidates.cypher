@@ -2,12 +2,14 @@
 // description: 开放需求与同类资源的候选配对及距离层级 | Open demands paired with same-category resources that have capacity left, by tier (0 same community, 1 same street, 2 same district)
 // param: area area = null | an area id or unambiguous name: demands raised inside it
 // param: max_tier int = 2 | 0: same community only; 1: also same street; 2: also same district
+// param: category str = null | only pairs of this category (categories never pair across: the optimizer fetches them one by one)
 // columns: demand_id, resource_id, category, tier
 OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope, [(scope)-[:PART_OF*0..12]->(a) | a.id] AS scope_up,
      CASE $max_tier WHEN 0 THEN 'community' WHEN 1 THEN 'street' ELSE 'district' END AS hub_level
 // resources with capacity left (capacity minus claimed or done projects using them), where their owner sits
 MATCH (r:Resource)<-[:OFFERS]-(owner)
+WHERE $category IS NULL OR r.category = $category
 OPTIONAL MATCH (owner)-[:LOCATED_IN]->(home)
 WITH scope, scope_up, hub_level, r, coalesce(home, owner) AS loc
 OPTIONAL MATCH (p)-[:USES]->(r)
