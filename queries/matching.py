@@ -210,8 +210,9 @@ def allocate(
 ) -> Allocation:
     """The best allocation of resources to the open demands (inside ``area``, when given).
 
-    Categories never pair across, so candidates are fetched one category at a time, two at
-    once (the engine computes the next while this process decodes and solves the last).
+    Categories never pair across, so without an area candidates are fetched one category at
+    a time, two at once (the engine computes the next while this process decodes and solves
+    the last). Every fetch scans all offers, so a scoped allocation fetches once.
     """
     with using(db) as backend:
         _check_inputs(backend)
@@ -226,9 +227,21 @@ def allocate(
         )
         categories = sorted({d["category"] for d in demands.values()} & {r["category"] for r in offered} - {None})
 
-        def fetch(category: str) -> list[list[Any]]:
+        def fetch(category: str | None) -> list[list[Any]]:
             params = {"area": area, "max_tier": max_tier, "category": category}
             return query_result("matching/candidates", backend, **params).rows
+
+        def by_category(pool: ThreadPoolExecutor) -> Iterable[list[list[Any]]]:
+            """Candidate rows a category at a time: fetched so for the whole graph, split so for an area
+            (each fetch scans every offer). Either way each category is solved alone, so an area that
+            holds everything gets the very same pairs."""
+            if area is None:
+                yield from pool.map(fetch, categories)
+                return
+            groups: dict[str, list[list[Any]]] = {c: [] for c in categories}
+            for row in fetch(None):
+                groups.setdefault(row[2], []).append(row)
+            yield from (groups[c] for c in sorted(groups))
 
         demand_ids, resource_ids = sorted(dcode), sorted(rcode)
         has_candidate = np.zeros(len(dcode), dtype=bool)
@@ -236,7 +249,7 @@ def allocate(
         picks: list[np.ndarray] = []
         n_candidates = 0
         with ThreadPoolExecutor(max_workers=2) as pool, gc_paused():
-            for rows in pool.map(fetch, categories):
+            for rows in by_category(pool):
                 if not rows:
                     continue
                 ds, rs, _, tiers = zip(*rows, strict=True)
