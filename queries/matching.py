@@ -154,19 +154,25 @@ def _codes(ids: Iterable[str]) -> dict[str, int]:
     return {x: i for i, x in enumerate(sorted(set(ids)))}
 
 
-def _by_list(method: str, candidates: Iterable[Candidate], capacity: dict[str, int]) -> list[Candidate]:
-    cands = list(candidates)
-    dcode = _codes(c.demand_id for c in cands)
-    rcode = _codes([c.resource_id for c in cands] + list(capacity))
+def _capacity_array(rcode: dict[str, int], capacity: dict[str, int | None]) -> np.ndarray:
+    """Remaining capacity by resource code (missing or negative: 0)."""
     cap = np.zeros(len(rcode), dtype=np.int64)
     for rid, v in capacity.items():
         cap[rcode[rid]] = max(v or 0, 0)
+    return cap
+
+
+def _by_list(method: str, candidates: Iterable[Candidate], capacity: dict[str, int]) -> list[Candidate]:
+    cands = list(candidates)
+    if not cands:
+        return []
+    dcode = _codes(c.demand_id for c in cands)
+    rcode = _codes([c.resource_id for c in cands] + list(capacity))
+    cap = _capacity_array(rcode, capacity)
     d = np.array([dcode[c.demand_id] for c in cands], dtype=np.int64)
     r = np.array([rcode[c.resource_id] for c in cands], dtype=np.int64)
     tier = np.array([c.tier for c in cands], dtype=np.int64)
     w = np.array([c.weight for c in cands], dtype=np.int64)
-    if not cands:
-        return []
     picked = _choose(d, r, tier, w, cap) if method == "optimal" else _greedy(d, r, w, cap)
     return sorted((cands[i] for i in picked.tolist()), key=lambda c: (c.demand_id, c.resource_id))
 
@@ -219,12 +225,9 @@ def allocate(
         demands = {r["demand_id"]: r for r in run_query("matching/open-demands", backend, area=area)}
         offered = run_query("matching/available-resources", backend)
         dcode, rcode = _codes(demands), _codes(r["resource_id"] for r in offered)
-        capacity = np.zeros(len(rcode), dtype=np.int64)
-        for r in offered:
-            capacity[rcode[r["resource_id"]]] = max(r["remaining"] or 0, 0)
-        base = np.array(
-            [_need(demands[x]["urgency"], demands[x]["households"]) for x in sorted(demands)], dtype=np.int64
-        )
+        demand_ids, resource_ids = list(dcode), list(rcode)  # codes enumerate the sorted ids
+        capacity = _capacity_array(rcode, {r["resource_id"]: r["remaining"] for r in offered})
+        base = np.array([_need(demands[x]["urgency"], demands[x]["households"]) for x in demand_ids], dtype=np.int64)
         categories = sorted({d["category"] for d in demands.values()} & {r["category"] for r in offered} - {None})
 
         def fetch(category: str | None) -> list[list[Any]]:
@@ -243,7 +246,6 @@ def allocate(
                 groups.setdefault(row[2], []).append(row)
             yield from (groups[c] for c in sorted(groups))
 
-        demand_ids, resource_ids = sorted(dcode), sorted(rcode)
         has_candidate = np.zeros(len(dcode), dtype=bool)
         offered_now = np.zeros(len(rcode), dtype=bool)
         picks: list[np.ndarray] = []
