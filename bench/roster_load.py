@@ -39,16 +39,18 @@ from pbgraph.loaders.rosters import validate, plan_statements
 budget = float(sys.argv[3])
 b = open_backend(sys.argv[1])
 plan = validate(read_roster(sys.argv[2]), b)
-done = 0
-t = time.perf_counter()
+done, elapsed = 0, 0.0
+# only the writes are timed: building the single-row plan (seconds at province scale) is not
+# what a naive loader pays, and counting it left the naive rate at one entity per budget
 for step in plan_statements(plan, batch_size=1):   # every statement carries a single row
     if step.kind == "rel-remove":
         continue
+    t = time.perf_counter()
     b.write(step.statement.query, step.statement.params)   # autocommit, one round trip each
+    elapsed += time.perf_counter() - t
     done += 1
-    if time.perf_counter() - t > budget:
+    if elapsed > budget:
         break
-elapsed = time.perf_counter() - t
 b.close()
 print(json.dumps({"seconds": elapsed, "entities": done}))
 """
