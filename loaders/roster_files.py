@@ -76,14 +76,19 @@ def _table(name: str, source: str, records: list[list[object]], encoding: str = 
     if not records:
         return RawTable(name, source, [], [], encoding)
     header = [(_cell(h) or "") for h in records[0]]
+    width = len(header)
+    padding = [None] * width
     rows: list[tuple[int, dict[str, str | None]]] = []
     for number, record in enumerate(records[1:], start=2):
-        cells = [_cell(v) for v in record]
+        if all(type(v) is str for v in record):  # CSV: text only, the fast path
+            cells = [v.strip() or None for v in record]
+        else:
+            cells = [_cell(v) for v in record]
         if not any(cells):
             continue  # blank line
-        padded = cells + [None] * (len(header) - len(cells))
-        row = {h: padded[i] for i, h in enumerate(header) if h}
-        if len(cells) > len(header) and any(cells[len(header) :]):
+        # the value under an empty header name stays, for the validator to report
+        row = dict(zip(header, cells + padding[len(cells) :] if len(cells) < width else cells, strict=False))
+        if len(cells) > width and any(cells[width:]):
             row["\0overflow"] = "1"  # more cells than headers: reported by the validator
         rows.append((number, row))
     return RawTable(name, source, header, rows, encoding)

@@ -8,7 +8,7 @@ import pytest
 
 from pbgraph.graph.errors import WriteFailed
 from pbgraph.loaders.roster_files import RosterFileError, read_roster
-from pbgraph.loaders.rosters import RosterInvalid, load_plan, load_roster, validate
+from pbgraph.loaders.rosters import RosterInvalid, diff_plan, load_roster, validate
 from pbgraph.loaders.synthetic import generate, write_roster
 
 from conftest import graph_dump, run_cli, write_csv
@@ -243,11 +243,12 @@ def test_engine_error_mid_load_keeps_nothing(db, tmp_path):
     load_roster(tmp_path / "r", db)
     before = graph_dump(db)
     write_roster(generate("guangming", seed=2), tmp_path / "big")
-    plan = validate(read_roster(tmp_path / "big"), db)
+    diff = diff_plan(validate(read_roster(tmp_path / "big"), db), db)
+    statements = [st for st, _ in diff.statements(batch_size=100000)]
     db._redis.execute_command("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", 256 * 1024)
     try:
         with pytest.raises(WriteFailed, match=r"statement (\d+) failed, nothing was written") as e:
-            load_plan(plan, db, batch_size=100000)
+            db.write_all(statements)
     finally:
         db._redis.execute_command("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", 0)
     assert int(e.value.args[0].split()[1]) > 1, "the failure must come after earlier batches were applied"
