@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,8 +132,30 @@ def read_xlsx(path: Path) -> RawRoster:
     return roster
 
 
-def read_roster(path: str | Path) -> RawRoster:
-    """Every roster table at ``path`` (a folder of ``<table>.csv`` or an ``.xlsx`` workbook)."""
+def fingerprints(path: str | Path) -> dict[str, str]:
+    """A digest of each roster table file's bytes at ``path``, by table; a workbook is one entry, ``*``.
+
+    Cheap (the files are hashed, not parsed): a table whose digest the graph's last load
+    recorded need not be read again (see :func:`pbgraph.loaders.rosters.load_roster`).
+    """
+    p = Path(path)
+    try:
+        if p.is_file():
+            return {"*": hashlib.sha256(p.read_bytes()).hexdigest()}
+        return {
+            f.stem: hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in sorted(p.iterdir())
+            if f.suffix.lower() == ".csv" and f.stem in TABLES
+        }
+    except OSError:
+        return {}  # read_roster says what is wrong
+
+
+def read_roster(path: str | Path, skip: Collection[str] = ()) -> RawRoster:
+    """Every roster table at ``path`` (a folder of ``<table>.csv`` or an ``.xlsx`` workbook).
+
+    Tables named in ``skip`` are not read (CSV folders only).
+    """
     p = Path(path)
     if not p.exists():
         raise RosterFileError(f"roster {p} does not exist")
@@ -146,8 +170,9 @@ def read_roster(path: str | Path) -> RawRoster:
         if file.stem not in TABLES:
             roster.ignored.append(file.name)
             continue
-        roster.tables[file.stem] = read_csv(file)
-    if not roster.tables:
+        if file.stem not in skip:
+            roster.tables[file.stem] = read_csv(file)
+    if not roster.tables and not skip:
         known = ", ".join(f"{t}.csv" for t in TABLES)
         raise RosterFileError(f"{p} holds no roster tables (expected {known})")
     return roster

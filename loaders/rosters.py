@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from pbgraph.graph.errors import PbgraphError
 from pbgraph.graph.schema import Label, Level, Rel
 
 from .roster_diff import Change, Diff, changed_keys, fetch_edges, fetch_nodes, present
-from .roster_files import RawRoster, RawTable, read_roster
+from .roster_files import RawRoster, RawTable, fingerprints, read_roster
 from .roster_tables import ORDER, REF_LEVELS, TABLE_LABEL, TABLES, Column, Table
 
 MAX_PROBLEMS = 200
@@ -85,6 +86,10 @@ class LoadReport:
     relationships: dict[str, dict[str, int]] = field(default_factory=dict)
     #: every node and relationship the load created, updated or removed
     changes: list[Change] = field(default_factory=list)
+    #: tables whose files are the ones the graph's last load read, with no write since: not read again
+    unchanged: list[str] = field(default_factory=list)
+    #: how: "nothing" (no difference), "bulk" (a new graph in one step) or "statements"
+    written: str = "nothing"
 
     def table(self) -> list[dict[str, Any]]:
         """One row per label and relationship type: created, updated, removed."""
@@ -714,19 +719,15 @@ def load_plan(
     adopt = _adopt_steps(plan)
     report = LoadReport(path="", changes=diff.changes)
     report.nodes, report.relationships = diff.counts()
-    for name in plan.tables:  # every label and type the roster describes, changed or not
-        label = TABLES[name].label
-        if label is not None:
-            report.nodes.setdefault(label.value, {"created": 0, "updated": 0, "removed": 0})
-        types = [lk.rel for lk in LINKS if lk.table == name] + ([PAIRS[name][1]] if name in PAIRS else [])
-        for rel in types:
-            report.relationships.setdefault(rel.value, {"created": 0, "updated": 0, "removed": 0})
+    _zero_counts(report, plan.tables)
     if diff.empty and not adopt:
         return report
     if plan.graph_empty and diff.only_creates and not adopt:
         nodes, relationships = _bulk_groups(diff)
         if backend.create_graph(nodes, relationships, progress=progress):
+            report.written = "bulk"
             return report
+    report.written = "statements"
     steps = [_Step(st, item, "diff") for st, item in diff.statements(batch_size)] + adopt
     total = len(steps)
     summary = backend.write_all(
@@ -742,6 +743,17 @@ def load_plan(
             entry["created"] += stats.get("relationships_created", 0)
             entry["removed"] += stats.get("relationships_deleted", 0)
     return report
+
+
+def _zero_counts(report: LoadReport, tables: Iterable[str]) -> None:
+    """List every label and relationship type the tables describe in the report, changed or not."""
+    for name in tables:
+        label = TABLES[name].label
+        if label is not None:
+            report.nodes.setdefault(label.value, {"created": 0, "updated": 0, "removed": 0})
+        types = [lk.rel for lk in LINKS if lk.table == name] + ([PAIRS[name][1]] if name in PAIRS else [])
+        for rel in types:
+            report.relationships.setdefault(rel.value, {"created": 0, "updated": 0, "removed": 0})
 
 
 def _bulk_groups(diff: Diff) -> tuple[list[NodeGroup], list[RelGroup]]:
@@ -760,6 +772,10 @@ def _bulk_groups(diff: Diff) -> tuple[list[NodeGroup], list[RelGroup]]:
     return nodes, rels
 
 
+#: The key under which a load leaves, for the next one, which files the graph now reflects.
+_MEMO = "roster-files"
+
+
 def load_roster(
     path: str | Path,
     backend: Backend,
@@ -771,16 +787,37 @@ def load_roster(
     """Read, validate and load the roster at ``path`` (a CSV folder or an .xlsx workbook).
 
     Raises :class:`RosterInvalid` (naming every problem) and writes nothing when any
-    row is invalid.
+    row is invalid. Only what differs from the graph is written.
+
+    A shortcut for the monthly resubmission: on the embedded engine, each load leaves the
+    digests of the files it loaded (:meth:`Backend.remember`); a table file with the same
+    digest is not read again when no other write happened since (:meth:`Backend.recall`
+    says so), because the graph then still holds exactly what that file wrote. Any other
+    write, ``--replace``, or another engine: every table is compared with the graph.
     """
-    raw = read_roster(path)
+    digests = fingerprints(path)
     # compared and written under the writer lock (where the engine has one): the graph cannot
     # change between the comparison and the write
     with backend.writer():
+        last = json.loads(backend.recall(_MEMO) or "{}") if not replace else {}
+        sources = last.get("sources", {})
+        unchanged = {key for key, digest in digests.items() if sources.get(key) == digest}
+        if "*" in unchanged:  # the same workbook
+            skipped = set(last.get("tables", {}))
+            raw = RawRoster(str(path))
+        else:
+            skipped = unchanged
+            raw = read_roster(path, skip=skipped)
         plan = validate(raw, backend)
         report = load_plan(plan, backend, replace=replace, progress=progress, batch_size=batch_size)
+        tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
+        for name, rows in plan.tables.items():
+            tables[name] = {"rows": len(rows), "encoding": raw.tables[name].encoding}
+        backend.remember(_MEMO, json.dumps({"sources": digests, "tables": tables}))
+    _zero_counts(report, skipped)
     report.path = str(path)
-    report.encodings = {name: t.encoding for name, t in raw.tables.items()}
+    report.unchanged = sorted(skipped)
+    report.encodings = {name: t["encoding"] for name, t in tables.items()}
     report.ignored = raw.ignored
-    report.rows = {name: len(rows) for name, rows in plan.tables.items()}
+    report.rows = {name: t["rows"] for name, t in tables.items()}
     return report

@@ -156,6 +156,15 @@ class Backend(ABC):
         """
         return False
 
+    def remember(self, key: str, value: str) -> None:
+        """Keep a small value for the next writer, valid only while nothing else writes (no-op if the
+        engine cannot tell; call inside :meth:`writer`)."""
+        return None
+
+    def recall(self, key: str) -> str | None:
+        """The value the previous writer kept, if nothing else wrote since; None when unknown."""
+        return None
+
     def writer(self) -> contextlib.AbstractContextManager[None]:
         """Be the only writer for a read-compare-write sequence (FalkorDB: its writer lock; else nothing)."""
         return contextlib.nullcontext()

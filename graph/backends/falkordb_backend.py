@@ -94,6 +94,7 @@ class FalkorDBBackend(Backend):
         self._redis: redis.Redis = self._db.connection
         self._schema_checked = False
         self._lock_depth = 0
+        self._generation = 0
         try:
             self._redis.ping()
         except redis.exceptions.AuthenticationError as e:
@@ -351,6 +352,33 @@ class FalkorDBBackend(Backend):
                 return
             time.sleep(0.01)
 
+    # -- what a writer leaves for the next one ------------------------------------------
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep ``value`` with the database for the next writer, valid while nobody else writes.
+
+        Only for the embedded engine, where every writer is a pbgraph process that takes the
+        writer lock, and each one counts itself in (an ``INCR``) before it may write.
+        """
+        if self._lease is None or not self._lock_depth:
+            return
+        memo = json.dumps({"generation": self._generation, "value": value})
+        self._redis.set(f"pbgraph:memo:{self.graph_name}:{key}", memo)
+
+    def recall(self, key: str) -> str | None:
+        """What the previous writer remembered, if no other writer took the lock since (else None).
+
+        Call while holding :meth:`write_lock`: the count then stands one above the one stored
+        exactly when this writer is the only one since.
+        """
+        if self._lease is None or not self._lock_depth:
+            return None
+        raw = self._redis.get(f"pbgraph:memo:{self.graph_name}:{key}")
+        if not raw:
+            return None
+        memo = json.loads(raw)
+        return memo["value"] if memo.get("generation") == self._generation - 1 else None
+
     # -- the writer lock ----------------------------------------------------------
 
     @contextlib.contextmanager
@@ -381,6 +409,8 @@ class FalkorDBBackend(Backend):
                 print(f"pbgraph: database is busy (writer {holder}), waiting…", file=sys.stderr)
                 told = True
             time.sleep(0.1)
+        # every writer counts itself in before it may write: see recall()
+        self._generation = int(self._redis.incr(f"pbgraph:generation:{self.graph_name}"))
         stop = threading.Event()
         renew = self._redis.register_script(_RENEW)
 
