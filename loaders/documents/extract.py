@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from .normalize import CJK, Normalized
+from .words import NUMERAL_TAGS, is_function, tag_of, tagged
 
 # -- areas ---------------------------------------------------------------------------------
 
@@ -93,20 +94,24 @@ _SUFFIXES = [  # (suffix, level, longest name before it)
     ("街道办", "street", 5),
     ("街道", "street", 5),
     ("社区", "community", 6),
+    ("居委", "community", 5),  # Shanghai's residents' committees stand for the community
+    ("办事处", "street", 4),  # a street office named without 街道, right after its district
+    ("开区", "district", 5),  # development zones that administer streets: 经开区, 汽开区
+    ("高新区", "district", 4),
     ("区域", "region", 4),
     ("小区", "neighborhood", 5),
     ("镇", "town", 3),
     ("乡", "town", 3),
     ("村", "village", 4),
 ]
-_STOP_CHARS = set(
-    "了在的是到对向于从把将以为与和及各全该本进入回至由有等个名这那其所我你他们就都也还并即或共给让被之后里经按据因每省市区县"
-)
+#: characters a name never holds; where one may (和平, 五里河) the parts of speech decide instead
+_STOP_CHARS = set("了在的是到对向于从把将以为与及各全该本有等个名这那其所我你他们就都也还并即或共给让被按每省市区县")
 _GENERIC = set(
     """
 城市 农村 老旧 新型 和谐 智慧 示范 试点 各个 这些 所有 全部 每个 相关 周边 辖区 全市 全区 基层 所在 城镇 重点 涉农 城乡
 下沉 进入 深入 走进 服务 融入 报到 管理 治理 建设 党建 工作 组织 网格 功能 行政 中心 县域 区域 本地 当地 其他 一个 两个
 新建 居民 商住 传统 单位 机关 行业 社会 村级 乡镇 街道 社区 整个 大型 小型 城郊 近郊 偏远 主城 老城 新城 分 驻 本 该
+文明 平安 安全 先进 科普 文化 星级 标准化 五星 红色 美丽 幸福 宜居 绿色 模范
 """.split()
 )
 
@@ -116,7 +121,7 @@ def _name_start(text: str, end: int, longest: int, floor: int) -> int:
     start = end
     while start > floor and end - start < longest:
         ch = text[start - 1]
-        if not re.match(f"[{CJK}]", ch) or ch in _STOP_CHARS:
+        if not re.match(f"[{CJK}]", ch) or ch in _STOP_CHARS or text[start - 2 : start] in ("街道", "社区"):
             break
         start -= 1
     return start
@@ -163,28 +168,28 @@ def find_areas(text: str) -> list[Mention]:
             i += 1
     mentions.sort(key=lambda m: m.start)
     stems = _stems(mentions)
+    regional = "区域党委" in text  # a region is an area only where the text has regional party committees
     for suffix, level, longest in _SUFFIXES:
         for m in re.finditer(suffix, text):
             end = m.start()
             if end == 0 or taken[end - 1] or taken[m.start()]:
                 continue
-            if level == "region" and text[m.end() : m.end() + 1] == "化":
+            if level == "region" and (not regional or text[m.end() : m.end() + 1] == "化"):
                 continue
-            if level in ("town", "village") and not re.match(f"[{CJK}]", text[m.end() : m.end() + 1] or "。"):
-                pass
+            if len(suffix) == 1 and tag_of(text[end : end + 2]):
+                continue  # the suffix begins a word: 村民, 镇街, 乡镇
             floor = max([mm.end for mm in mentions if mm.end <= end] or [0])
             start = _name_start(text, end, longest, floor)
-            if (
-                end - start < 2
-                and start - 1 >= floor
-                and text[start - 1] in _STOP_CHARS
-                and (start < 2 or text[start - 2] in _NAME_OPENERS)
-            ):
-                start -= 1  # a name that starts with a function character: 在向阳街道
-            core = text[start:end]
-            if (level == "community" and core in stems) or not _good_core(core, level, text, start, floor):
+            if suffix == "办事处" and start != floor:
+                continue  # 办事处 alone is any office: only right after its district is it a street
+            if suffix == "开区" and tag_of(text[end - 1 : end + 1]):
+                continue  # 公开区…: the 开 belongs to a word
+            if level in ("village", "town") and text[m.end() : m.end() + 1].isdigit():
+                continue  # 某某村3栋: an address
+            start = _name_begins(text, start, end, m.end(), floor, level)
+            if start is None or (level == "community" and text[start:end] in stems):
                 continue
-            name = core + ("街道" if level == "street" else suffix)
+            name = text[start:end] + _WRITTEN.get(suffix, suffix)
             mentions.append(Mention(name, level, start, m.end()))
             for k in range(start, m.end()):
                 taken[k] = True
@@ -192,34 +197,130 @@ def find_areas(text: str) -> list[Mention]:
     return mentions
 
 
+#: how a suffix is written in the area's name (街道办 and 街道办事处 are the street itself)
+_WRITTEN = {"街道办事处": "街道", "街道办": "街道"}
+#: verbs of these reports that the dictionary tags otherwise (深化 is tagged an abbreviation)
 _VERBS = tuple(
     """
 强化 增强 狠抓 削减 畅通 厘清 保留 搭建 形成 发挥 成立 吸收 培训 提倡 建立 推动 赋予 持续 深化 加强 取消 实行 负责 依托
 整合 前往 上报 理顺 参加 组建 覆盖 剥离 扩大 调动 落实 借助 不出 推行 下沉 回到 进入 走进 深入 融入 联系 包括 支持 服务
 管理 引导 带动 指导 加快 完善 健全 创新 优化 规范 明确 统筹 协调 共建 参与 选派 设立 设置 打造 构建 开展 实施 做好 抓好
 聚焦 困扰 下好 如何 担任 充分 一步 找 居住 传统 专职 大幅 提升 正如 第一 大力 常事 大事 有效 积极 全面 不断 切实 逐步
-实现 通过 接受 掌握 摸清 分批 保障 组织 城镇 老旧 年终
+实现 通过 接受 掌握 摸清 分批 保障 组织 城镇 老旧 年终 包保 包联 结对 对接 配合 结合 利用 发挥 围绕
 """.split()
 )
 #: characters that may stand right before a name that no other area precedes
-_NAME_OPENERS = set('在了和与及到对向从把于、，。；：:,;“"（( 　\n')
+_NAME_OPENERS = set('在了和与及到对向从把于以、，。；：:,;“"「『（( 　\n')
+_CLOSERS = set('、，。；：:,;”"」』）) \n')
+_MEASURE_WORDS = set("个名家所位")
+#: localizers that close a phrase before a name (重视下钢铁社区), unlike directions that open one (西吴社区)
+_POSTPOSITIONS = set("下上中内里外后前")
+#: one-character verbs that link a phrase to what follows (使社区…, 找社区, 驻村, 探索出社区); other single
+#: characters tagged as verbs are as often parts of unknown names (高花社区)
+_SINGLE_VERBS = set("使让令叫找到进去来回驻为是给向往入出帮抓建管设")
 
 
-def _good_core(core: str, level: str, text: str, start: int, floor: int) -> bool:
-    if len(core) < 2 or core in _GENERIC or core[-1] in "的个名":
+def _sentence_word(word: str, tag: str) -> bool:
+    """A word of the sentence rather than of a name. Unknown names fall apart into single characters
+    with arbitrary tags (宜园 → 宜/vg 园/zg), so a single character is a sentence word only when it is a
+    free verb, preposition, conjunction, particle, adverb, pronoun or a localizer after a noun (找, 在, 和,
+    以, 的, 也, 该, 下). Numerals belong to names (第二社区) and are judged where the name starts."""
+    if tag.startswith(NUMERAL_TAGS):
         return False
-    if any(core.endswith(g) or core.startswith(g) for g in ("城市", "农村", "基层", "全市", "全区", "各")):
-        return False
-    if any(v in core for v in _VERBS) or re.search("[的了着等]", core):
-        return False
+    if len(word) == 1:
+        return word in _SINGLE_VERBS or tag.startswith(("p", "c", "u", "d", "r")) or word in _POSTPOSITIONS
+    return is_function(word, tag) or word in _VERBS
+
+
+def _name_begins(text: str, start: int, end: int, suffix_end: int, floor: int, level: str) -> int | None:
+    """Where the name before a suffix begins, or None when the words there are not a name.
+
+    The characters from ``start`` are segmented with their dictionary parts of
+    speech and the name is the run of name words right before the suffix: verbs,
+    adverbs, prepositions and the like before it belong to the sentence
+    (``包保前程街道`` → ``前程街道``; ``深化街道``, ``紧紧围绕社区`` → no name). A
+    numeral, ordinal or praise word in front makes a title, not a place (十佳社区).
+    """
     chained = start == floor and floor > 0  # directly after another area: 龙城街道西吴社区
-    if level in ("town", "village", "neighborhood"):
-        # single-character suffixes are everywhere in ordinary words: only chained names count
-        return chained
+    verb_before = False
+    if not chained and start > floor:
+        # a word across the character the walk stopped at (对接汽开区): a name takes it whole, else it is
+        # the sentence's
+        pos = max(floor, start - 3)
+        for word, tag in tagged(text[pos:end]):
+            if pos < start < pos + len(word):
+                if tag.startswith(("ns", "nr", "nz", "nt")):
+                    start = pos
+                elif tag.startswith("v"):
+                    start, verb_before = pos + len(word), True
+                break
+            pos += len(word)
+    if end - start < 1:
+        return None
+    before = text[start - 1] if start > 0 else "\n"
+    if not chained and before in _MEASURE_WORDS:
+        return None  # N个城市社区, 4000名大学生社区工作者: a kind being counted, not a name
+    if not chained and before == "的":
+        return None  # 典型的混合型社区: a description
+    if not chained and before in '“"「' and text[suffix_end : suffix_end + 1] in '”"」':
+        return None  # “三进社区”: a quoted slogan or title, not a place
+    words = tagged(text[start:end])
+    j = len(words)
+    while j > 0 and not _sentence_word(*words[j - 1]):
+        j -= 1
+    lead = sum(len(w) for w, _ in words[:j])
+    if j == len(words):
+        # every word reads as part of the sentence; a name only where a list or a chain shows it is
+        # one (、解放社区、), never a known verb of these reports
+        word = words[-1][0]
+        if not (len(words) == 1 and len(word) >= 2 and word not in _VERBS and (chained or before == "、")):
+            return None
+        j, lead = 0, 0
+    elif lead and end - start - lead < 2 and level != "district":
+        if not (chained and lead == 1):
+            return None
+        j, lead = 0, 0  # 红桥区和苑街道: a one-character word that begins the name
+    # a verb of these reports that the dictionary does not know splits into characters (包保 → 包 保)
+    core = text[start + lead : end]
+    cut = max((core.rfind(v) + len(v) for v in _VERBS if v in core), default=0)
+    shortest = 1 if level == "district" or (chained and level == "town") else 2
+    if cut:
+        if end - start - lead - cut < shortest:
+            return None
+        lead += cut
+        j = len(tagged(text[start : start + lead]))
+        words = words[:0] + tagged(text[start : start + lead]) + tagged(text[start + lead : end])
+    first, tag = words[j]
+    if len(first) > 1 and tag.startswith(NUMERAL_TAGS) and before != "、":
+        return None  # 十佳社区, 首批社区: a title or a count
+    if j > 0 and len(words[j - 1][0]) > 1 and words[j - 1][1].startswith("a"):
+        return None  # 先进X社区, 优秀X社区: a title
+    core_start = start + lead
+    core = text[core_start:end]
+    if len(core) < shortest:
+        return None
+    if core in _GENERIC or core[-1] in "的个名" or re.search("[的了着等]", core):
+        return None
+    if any(core.endswith(g) or core.startswith(g) for g in ("城市", "农村", "基层", "全市", "全区", "各")):
+        return None
+    if core[-1] in "型化式性":
+        return None  # 混合型, 职业化: a kind, not a name
+    compound = tag_of(tagged(core)[-1][0] + text[end:suffix_end])
+    if compound and not compound.startswith(("ns", "nr", "nt", "nz")):
+        return None  # a common word that ends with the suffix: 文明小区, 农村
     if chained:
-        return True
-    opener = text[start - 1] if start > 0 else "\n"
-    return opener in _NAME_OPENERS and len(core) <= 5
+        return core_start
+    if level == "neighborhood":
+        return None  # 小区 ends so many descriptions (老旧小区, 商品房小区) that only a chained name counts
+    if level in ("town", "village") and any(
+        len(w) > 1 and not t.startswith(("ns", "nr", "nz")) for w, t in tagged(core)
+    ):
+        return None  # 镇 and 村 end ordinary phrases too (新型城镇): the name must not hold a common word
+    if lead or verb_before:
+        return core_start
+    if before not in _NAME_OPENERS:
+        return None  # the name may begin further back: where is unknown
+    return core_start
 
 
 @dataclass
