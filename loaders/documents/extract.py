@@ -398,7 +398,8 @@ _NUM = re.compile(
 )
 _APPROX_PRE = {"近", "约", "超过", "逾"}
 
-#: (cue, category) — longest cues first within a category family; the first match in the noun wins
+#: (cue, category). In a noun phrase the head is the last cue of a run (社区治理网格 → grid); a cue inside
+#: a longer one does not count (服务中心 in 党群服务中心, 社区 in 社区党委)
 _NOUN_CUES = [
     ("街道大工委", "street_joint_committee"),
     ("大工委", "street_joint_committee"),
@@ -419,14 +420,25 @@ _NOUN_CUES = [
     ("党员中心户", "member_household"),
     ("中心户", "member_household"),
     ("基层党组织", "party_org"),
+    ("党组织", "party_org"),
+    ("党总支", "party_org"),
+    ("党支部", "party_org"),
+    ("党委", "party_org"),
+    ("总支", "party_org"),
+    ("支部", "party_org"),
     ("网格员", "grid_worker"),
     ("社区专职工作者", "community_worker"),
     ("专职工作者", "community_worker"),
     ("社区工作者", "community_worker"),
-    ("志愿者", "volunteer"),
+    ("社区专职干部", "community_worker"),
+    ("社区干部", "community_worker"),
+    ("工作人员", "community_worker"),
+    ("志愿者队伍", "service_team"),
+    ("志愿服务队", "service_team"),
     ("服务队伍", "service_team"),
     ("服务队", "service_team"),
     ("小分队", "service_team"),
+    ("志愿者", "volunteer"),
     ("党群服务中心", "service_center"),
     ("服务中心", "service_center"),
     ("活动中心", "service_center"),
@@ -437,7 +449,9 @@ _NOUN_CUES = [
     ("社工组织", "social_org"),
     ("项目", "project"),
     ("驻区单位", "resident_unit"),
+    ("单位", "resident_unit"),
     ("综合治理网格", "grid"),
+    ("微网格", "grid_unit"),
     ("网格", "grid"),
     ("单元", "grid_unit"),
     ("乡镇", "town"),
@@ -446,7 +460,19 @@ _NOUN_CUES = [
     ("村", "village"),
     ("党员", "party_member"),
 ]
-_ISSUE_NOUNS = ("问题", "诉求", "事项", "矛盾", "积案", "难题", "困难", "信访")
+_CUE_RE = re.compile("|".join(sorted({c for c, _ in _NOUN_CUES}, key=len, reverse=True)))
+_CUE_CATEGORY = dict(_NOUN_CUES)
+#: area units a count may be made of, and what each of them has one of (N个社区党群服务中心: N communities too)
+_AREA_UNITS = {"village", "community", "street", "town"}
+_ONE_PER_UNIT = {
+    "service_center",
+    "street_joint_committee",
+    "community_joint_committee",
+    "grid_joint_branch",
+}
+#: verbs between a unit and what each unit set up: 39个街道成立“大工委”
+_ESTABLISH = re.compile("^(成立|组建|建立|设立|建成|建有|设有)了?$")
+_ISSUE_NOUNS = ("问题", "诉求", "事项", "矛盾", "积案", "难题", "困难", "信访", "实事")
 _ISSUE_VERBS = ("解决", "化解", "破解", "办结", "销号")
 _FUNDING_CUES = ("经费", "资金", "投入")
 
@@ -495,18 +521,46 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     return left, min([r for r in rights if r >= 0] or [len(text)])
 
 
-def _noun_cue(noun: str) -> str | None:
-    for cue, category in _NOUN_CUES:
-        if cue in noun:
-            return category
-    return None
+def _cues(phrase: str) -> list[tuple[int, int, str]]:
+    """(start, end, category) of each cue in ``phrase``, leftmost-longest, none inside another."""
+    return [(m.start(), m.end(), _CUE_CATEGORY[m.group(0)]) for m in _CUE_RE.finditer(phrase)]
 
 
-def _lead_cue(lead: str) -> str | None:
-    """The category a cue right before the number gives (街道大工委9个, 党员1485名)."""
-    for cue, category in _NOUN_CUES:
-        if lead.endswith(cue):
-            return category
+def _head(noun: str, mw: str) -> list[str]:
+    """Categories of the noun phrase after a number: the head of its first run of cues that the measure
+    word fits (4个社区治理网格 → grid; 20名党员参与社区网格 → party_member), plus the area unit
+    it is made of where each unit has one (1702个社区党群服务中心, 39个街道成立“大工委”)."""
+    cues = _cues(noun)
+    if not cues or cues[0][0] > 6:
+        return []
+    run = [cues[0]]
+    established = False
+    for cue in cues[1:]:
+        gap = noun[run[-1][1] : cue[0]]
+        if len(gap) > 4 or re.search("[的和与及或一二两三四五六七八九十]", gap):
+            break
+        if gap and _ESTABLISH.match(gap):
+            if run[0][2] in _AREA_UNITS and cue[2] in _ONE_PER_UNIT | {"party_org"}:
+                run.append(cue)
+                established = True
+            break
+        run.append(cue)
+    for i in range(len(run) - 1, -1, -1):
+        category = run[i][2]
+        if mw in _MW_FOR.get(category, {mw}):
+            unit = run[0][2]
+            per_unit = category in _ONE_PER_UNIT or established
+            if i > 0 and unit in _AREA_UNITS and per_unit and mw in _MW_FOR[unit]:
+                return [unit, category]
+            return [category]
+    return []
+
+
+def _lead_cue(lead: str, mw: str) -> str | None:
+    """The category a cue right before the number gives (街道大工委9个, 志愿者队伍4支163人)."""
+    cues = [c for c in _cues(lead) if mw in _MW_FOR.get(c[2], {mw})]
+    if cues and cues[-1][1] == len(lead):
+        return cues[-1][2]
     return None
 
 
@@ -540,7 +594,14 @@ _MW_FOR = {
     "service_team": {"支", "个"},
     "project": {"个", "项"},
 }
-_LEAD_FILLER = re.compile(r"(共有|总数|共计|总计|累计|合计|数量|达到|已达|已有|有|共|达|为|即|约|近|超过|已)+$")
+_QUOTES = re.compile("[“”\"'‘’″「」『』〝〞＂]")
+_LEAD_FILLER = re.compile(
+    r"(共有|总数|总量|共计|总计|累计|合计|数量|达到|已达|已有|现有|拥有|增至|有|共|达|为|即|约|近|超过|已|了|是)+$"
+)
+#: 综治网格细化为, 人数增加到: a verb that sets the number
+_LEAD_VERB = re.compile(f"[{CJK}]{{2}}(为|到|至)$")
+#: a count right before this one, of the same noun (志愿者队伍4支163人)
+_LEAD_COUNT = re.compile(rf"\d+(?:{_MW})$")
 
 
 def classify(text: str, m: re.Match[str]) -> list[str]:
@@ -549,7 +610,9 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     mw = m.group("mw") or ""
     before = text[max(0, s - 3) : s]
     after = text[e : e + 2]
-    if re.match(r"\d|[年月日岁%％‰倍时天周]|分钟|小时|平方|公里|米|届|期|次会|号|\+", after) or text[e - 1 : e] == "+":
+    if re.match(r"[年月日岁%％‰倍时天周]|分钟|小时|平方|公里|米|届|期|次会|号|\+", after) or text[e - 1 : e] == "+":
+        return []
+    if after[:1].isdigit() and not mw:
         return []
     if "每" in text[max(0, s - 6) : s] or "第" in before[-1:] or text[s - 1 : s] in "+-/" or "标准" in text[e : e + 8]:
         return []
@@ -561,9 +624,7 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     sentence = text[sl:sr]
     if re.search("至少|不少于|不超过|最多|平均|每个|每名|每支", text[cl:s]):
         return []
-    noun = re.split(r"[，。；、,;（(]", text[e : e + 14])[0].replace("“", "").replace("”", "")
-    if noun.startswith("的"):
-        return []
+    noun = re.split(r"[，。；、,;（(：:—－\-→\d]", _QUOTES.sub("", text[e : e + 20]))[0]
     lead = text[max(cl, s - 14) : max(cl, s - len(m.group("pre") or ""))]
     cats: list[str] = []
 
@@ -575,6 +636,9 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     if not mw:
         return []
     is_people = mw in _PEOPLE
+    if noun.startswith("的"):
+        # 80余人的“志愿先锋队”: the size of a volunteer team; other "N…的" phrases are not counts
+        return ["volunteer"] if is_people and "志愿" in noun[:12] else []
     # joint committee members: 525名…负责人担任街道“大工委”委员
     if "担任" in clause and re.search("委员|副书记", clause) and re.search("大工委|大党委|区域党委|大支部", clause):
         return ["joint_committee_member"]
@@ -584,7 +648,7 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
         if noun.startswith("驻区单位"):
             cats.append("resident_unit")
         return cats
-    # reporting to communities (双报到)
+    # reporting to communities (双报到); members in service (在职党员) are the ones who report
     if "报到" in sentence and ("党员" in noun or "党组织" in noun):
         if "党组织" in noun and not is_people:
             return ["reporting_unit_org"]
@@ -593,17 +657,14 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
             if "志愿" in sentence:
                 out.append("volunteer")
             return out
-    if "报到" in lead and "党员" in lead:
+    if is_people and (("报到" in lead and "党员" in lead) or "在职党员" in lead[-6:] or noun.startswith("在职党员")):
         return ["reporting_member", "party_member"]
     # cadres sent down to communities
     if is_people and (
-        ("干部" in noun and ("机关" in noun or re.search("下沉|驻点|包联|进社区|到社区", clause)))
+        ("干部" in noun and ("机关" in noun or re.search("下沉|驻点|包联|包保|对接|进社区|到社区", clause)))
         or (re.search("下沉|驻点", clause) and re.search("人员|负责人|干部", noun))
     ):
-        out = ["cadre_sent_down"]
-        if "党员" in noun:
-            out.append("party_member")
-        return out
+        return ["cadre_sent_down"]
     # issues resolved: the verb in the same clause
     if any(w in noun[:8] + lead for w in _ISSUE_NOUNS) and any(v in clause for v in _ISSUE_VERBS):
         return ["issues_resolved"]
@@ -612,22 +673,29 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     # the noun after the measure word
     if noun.startswith(("村(居)", "村（居）", "村(社区)", "村（社区）")):
         return ["village"] if mw in _PLACES_AND_ORGS else []
-    category = _noun_cue(noun[:10])
-    if category is None and not noun:
-        # nothing after the number: the cue is right before it (街道大工委9个, 网格员…杏花岭区共有762名)
-        stripped = _LEAD_FILLER.sub("", re.sub('[“”"「」\\s]', "", text[cl : s - len(m.group("pre") or "")]))
-        stripped = re.sub(f"[{CJK}]{{1,6}}[市区县]$", "", stripped) if not _lead_cue(stripped) else stripped
-        category = _lead_cue(stripped)
-        if category is None and not stripped:
+    if "单位" in noun[:8] and re.search("包联|报到|结对|共建|签订", clause):
+        return []  # units paired with communities are counted by what they do, not as resident units
+    if noun:
+        categories = _head(noun, mw)
+        if not categories and is_people and "志愿" in text[e:cr]:
+            categories = ["volunteer"]  # 60名“洪城红”管家加入…志愿服务团
+        return categories
+    # nothing after the number: the cue is right before it (街道大工委9个, 网格员…杏花岭区共有762名)
+    stripped = _QUOTES.sub("", re.sub(r"\s", "", text[cl : s - len(m.group("pre") or "")]))
+    stripped = _LEAD_COUNT.sub("", stripped)
+    if re.search("单位$", stripped) and re.search("包联|报到|结对|共建|签订", clause):
+        return []
+    category = None
+    for variant in (_LEAD_FILLER.sub("", stripped), _LEAD_FILLER.sub("", _LEAD_VERB.sub("", stripped))):
+        # the cue may stand before the area the clause opens with: 网格员，杏花岭区共有762名
+        for lead_text in (variant, re.sub(f"[{CJK}]{{1,6}}[市区县]$", "", variant)):
+            category = category or _lead_cue(lead_text, mw)
+        if category is None and not re.sub(f"[{CJK}]{{1,6}}[市区县]$", "", variant):
             prev = text[max(sl, _clause(text, cl - 2, cl - 1)[0]) : max(sl, cl - 1)]
-            category = _lead_cue(prev)
-    if category is None:
-        return []
-    if category == "community" and ("党委" in noun or "党组织" in noun):
-        return []
-    if mw not in _MW_FOR.get(category, {mw}):
-        return []
-    return [category]
+            category = _lead_cue(prev, mw)
+    if category is None and is_people and "志愿" in stripped[-8:]:
+        category = "volunteer"
+    return [category] if category else []
 
 
 def find_counts(text: str, mentions: list[Mention], main_area: str | None) -> list[CountFact]:
