@@ -87,15 +87,16 @@ class Mention:
     start: int
     end: int
     parents: tuple[str, ...] = ()  # gazetteer parents, when known
+    bare: bool = False  # written without its suffix (宜宾党史): names the place, is no evidence of nesting
 
 
 _SUFFIXES = [  # (suffix, level, longest name before it)
     ("街道办事处", "street", 5),
     ("街道办", "street", 5),
     ("街道", "street", 5),
+    ("办事处", "street", 4),  # a street office named without 街道, right after its district
     ("社区", "community", 6),
     ("居委", "community", 5),  # Shanghai's residents' committees stand for the community
-    ("办事处", "street", 4),  # a street office named without 街道, right after its district
     ("开区", "district", 5),  # development zones that administer streets: 经开区, 汽开区
     ("高新区", "district", 4),
     ("区域", "region", 4),
@@ -133,8 +134,30 @@ def _stems(mentions: list[Mention]) -> set[str]:
 
 
 @lru_cache(maxsize=1)
+def bare_names() -> dict[str, str]:
+    """Provinces and cities as reports write them bare (天津 → 天津市, 南宁 → 南宁市): stems that name
+    one division only and that the dictionary knows as a place name."""
+    stems: dict[str, set[str]] = {}
+    for name, divisions in gazetteer().items():
+        if any(d.level in ("province", "city") for d in divisions) and name[-1] in "省市" and len(name) >= 3:
+            stems.setdefault(name[:-1], set()).add(name)
+    gaz = gazetteer()
+    return {
+        stem: names.pop()
+        for stem, names in stems.items()
+        if len(names) == 1
+        and not any(stem + s in gaz for s in ("", "区", "县", "市", "省") if stem + s not in names)
+        and (tag_of(stem) or "").startswith("ns")
+    }
+
+
+@lru_cache(maxsize=1)
 def _prefixes() -> frozenset[str]:
-    return frozenset(name[:2] for name in gazetteer())
+    return frozenset(name[:2] for name in gazetteer()) | frozenset(stem[:2] for stem in bare_names())
+
+
+#: what follows a city's stem when the stem begins another name (天津社区, 上海路)
+_NAME_AFTER_STEM = re.compile("(街道|社区|小区|村|镇|乡|路|街|大道|巷|居委|园|广场|公园|大学|日报|北方网|新闻)")
 
 
 def find_areas(text: str) -> list[Mention]:
@@ -165,7 +188,17 @@ def find_areas(text: str) -> list[Mention]:
                 i += length
                 break
         else:
-            i += 1
+            stem = next((text[i : i + k] for k in (3, 2) if text[i : i + k] in bare_names()), None)
+            if stem and not _NAME_AFTER_STEM.match(text, i + len(stem)):
+                full = bare_names()[stem]
+                divisions = gazetteer()[full]
+                parents = tuple(sorted({d.parent for d in divisions if d.parent}))
+                mentions.append(Mention(full, divisions[0].level, i, i + len(stem), parents, bare=True))
+                for k in range(i, i + len(stem)):
+                    taken[k] = True
+                i += len(stem)
+            else:
+                i += 1
     mentions.sort(key=lambda m: m.start)
     stems = _stems(mentions)
     regional = "区域党委" in text  # a region is an area only where the text has regional party committees
@@ -349,7 +382,9 @@ def resolve_areas(mentions: list[Mention]) -> list[AreaFact]:
         allowed = PARENT_LEVELS.get(fact.level, ())
         votes: Counter[str] = Counter()
         for m in (m for m in mentions if m.name == fact.name):
-            before = [b for b in mentions if b.end <= m.start and b.level in allowed and b.name != fact.name]
+            before = [
+                b for b in mentions if b.end <= m.start and b.level in allowed and b.name != fact.name and not b.bare
+            ]
             if before:
                 nearest = before[-1]
                 weight = 3 if nearest.end == m.start else 1
@@ -718,8 +753,7 @@ def find_counts(text: str, mentions: list[Mention], main_area: str | None) -> li
             "约",
         ):
             approx = True
-        sl, _ = _sentence(text, m.start(), m.end())
-        area = _count_area(mentions, sl, m.start(), main_area)
+        area = _count_area(text, mentions, m.start(), cats[0], main_area)
         cl, cr = _clause(text, m.start(), m.end())
         snippet_start = max(cl, m.start() - 12)
         for category in cats:
@@ -736,40 +770,83 @@ def find_counts(text: str, mentions: list[Mention], main_area: str | None) -> li
     return out
 
 
-def _count_area(mentions: list[Mention], sentence_start: int, at: int, main_area: str | None) -> str | None:
-    """The area a count is about: the area the sentence opens with (在迎泽街道，84名…), else the document's."""
-    opening = [mm for mm in mentions if sentence_start <= mm.start < min(at, sentence_start + 12)]
-    if opening:
-        chain = [opening[0]]
-        for mm in opening[1:]:
-            if mm.start == chain[-1].end:
-                chain.append(mm)
-        return chain[-1].name
-    return main_area
+def _listed(text: str, mm: Mention) -> bool:
+    """A mention that is one item of a list of places (A、B和C)."""
+    return text[mm.end : mm.end + 1] in ("、", "和", "与", "及") or text[mm.start - 1 : mm.start] in (
+        "、",
+        "和",
+        "与",
+        "及",
+    )
 
 
-def main_area(areas: list[AreaFact], mentions: list[Mention], title: str, text: str) -> str | None:
-    """What the document is about: the area its title names (a bare stem counts: 太原 → 太原市), else the
-    first area of the text, taking the most specific link of a chain (深圳市光明街道 → 光明街道)."""
-    if not mentions:
-        return None
-    level = {a.name: LEVEL_RANK.get(a.level, 9) for a in areas}
-    in_title = [
-        a.name
-        for a in areas
-        if a.name in title
-        or (len(a.name) >= 3 and a.name[:-1] in title and a.level in ("city", "district", "province"))
-    ]
-    if in_title:
-        return max(in_title, key=lambda n: level[n])
-    first = mentions[0]
-    chain = [first]
+def _chain_end(mentions: list[Mention]) -> str:
+    """The most specific link of the chain the first mention begins (小店区龙城街道西吴社区 → 西吴社区)."""
+    chain = [mentions[0]]
     for mm in mentions[1:]:
         if mm.start == chain[-1].end:
             chain.append(mm)
-        else:
-            break
     return chain[-1].name
+
+
+def _count_area(text: str, mentions: list[Mention], at: int, category: str | None, main_area: str | None) -> str | None:
+    """The smallest area a count is about, looking ever wider: its clause, its sentence's opening, its
+    paragraph, then the document's main area.
+
+    In the clause, a count of area units (两个街道, 8个社区) belongs to the nearest area above that
+    unit that the clause names once (对接汽开区富民街道和前程街道两个街道的8个社区 → 汽开区); any other count to
+    the nearest area before it, or else the first after it in the clause (…干部对接汽开区 → 汽开区).
+    """
+    cl, cr = _clause(text, at, at + 1)
+    sl, _ = _sentence(text, at, at + 1)
+    # areas listed together (鲁谷社区、老山街道、八角街道3个…) are what is counted, not where
+    in_clause = [mm for mm in mentions if cl <= mm.start and mm.end <= at and not _listed(text, mm)]
+    if re.search("等[近约共计有]{0,2}$", text[cl:at]):
+        in_clause = []  # 甲社区…、乙社区…等11个项目: a total over the places listed
+    unit_rank = LEVEL_RANK.get(category or "")
+    if in_clause and unit_rank is not None:
+        above = [mm for mm in in_clause if LEVEL_RANK[mm.level] < unit_rank]
+        if above:
+            return above[-1].name
+    elif in_clause:
+        return in_clause[-1].name
+    after = [mm for mm in mentions if at < mm.start and mm.end <= cr]
+    if after and unit_rank is None and not _listed(text, after[0]):
+        return after[0].name
+    opening = [mm for mm in mentions if sl <= mm.start < min(at, sl + 12) and not mm.bare]
+    if opening:
+        return _chain_end(opening)
+    # a paragraph about one place (a case, a profile): the place it opens with
+    paragraph = text.rfind("\n", 0, at) + 1
+    earlier = [mm for mm in mentions if paragraph <= mm.start and mm.end <= sl and not mm.bare]
+    if earlier:
+        return _chain_end(earlier)
+    return main_area
+
+
+_LEVEL_SUFFIX = re.compile("(街道办事处|街道|社区|居委|办事处|区域|自治区|市|区|县|省|镇|乡|村)$")
+
+
+def main_area(areas: list[AreaFact], mentions: list[Mention], title: str, text: str) -> str | None:
+    """What the document is about: the area its title names, even bare (太原 → 太原市, 光明 → the 光明…
+    the text names most), else the first area of the text; then the most specific link of the chain it
+    is first written in (重庆市南川区 → 南川区, 深圳市光明街道 → 光明街道)."""
+    if not mentions:
+        return None
+    times = Counter(mm.name for mm in mentions)
+    level = {a.name: LEVEL_RANK.get(a.level, 9) for a in areas}
+    in_title = [
+        a.name for a in areas if a.name in title or (len(stem := _LEVEL_SUFFIX.sub("", a.name)) >= 2 and stem in title)
+    ]
+    pick = max(in_title, key=lambda n: (times[n], level[n])) if in_title else mentions[0].name
+    first = next((i for i, mm in enumerate(mentions) if mm.name == pick and not mm.bare), 0)
+    if mentions[first].name != pick:
+        return pick
+    for mm in mentions[first + 1 :]:
+        if mm.start != mentions[first].end or level.get(mm.name, 9) <= level.get(pick, 9):
+            break
+        pick, first = mm.name, mentions.index(mm)
+    return pick
 
 
 # -- chains, orgs, units, mechanisms (reported, not scored) -------------------------------------
@@ -857,7 +934,7 @@ def find_units(text: str, mentions: list[Mention]) -> list[dict[str, Any]]:
         if len(name) < 4 or any(g in name for g in ("等", "各", "所有")):
             continue
         sector = next(s for k, s in _SECTORS if k in name[-4:])
-        area = _count_area(mentions, _sentence(text, m.start(), m.end())[0], m.start(), None)
+        area = _count_area(text, mentions, m.start(), None, None)
         out.setdefault(name, {"name": name, "sector": sector, "area": area, "span": [start, m.end()]})
     return list(out.values())
 
