@@ -297,6 +297,7 @@ def _name_begins(text: str, start: int, end: int, suffix_end: int, floor: int, l
         return None  # 典型的混合型社区: a description
     if not chained and before in '“"「' and text[suffix_end : suffix_end + 1] in '”"」':
         return None  # “三进社区”: a quoted slogan or title, not a place
+    after = text[suffix_end : suffix_end + 1]
     words = tagged(text[start:end])
     j = len(words)
     while j > 0 and not _sentence_word(*words[j - 1]):
@@ -306,7 +307,8 @@ def _name_begins(text: str, start: int, end: int, suffix_end: int, floor: int, l
         # every word reads as part of the sentence; a name only where a list or a chain shows it is
         # one (、解放社区、), never a known verb of these reports
         word = words[-1][0]
-        if not (len(words) == 1 and len(word) >= 2 and word not in _VERBS and (chained or before == "、")):
+        in_list = chained or before == "、" or (before in _NAME_OPENERS and after == "、")
+        if not (len(words) == 1 and len(word) >= 2 and word not in _VERBS and in_list):
             return None
         j, lead = 0, 0
     elif lead and end - start - lead < 2 and level != "district":
@@ -343,6 +345,9 @@ def _name_begins(text: str, start: int, end: int, suffix_end: int, floor: int, l
         return None  # a common word that ends with the suffix: 文明小区, 农村
     if chained:
         return core_start
+    pair = tagged(core)
+    if len(pair) == 2 and len(core) == 2 and pair[0][1].startswith("v") and pair[1][1].startswith(("a", "v")):
+        return None  # 织密, 做实, 建强: a verb and its result, which these reports put before 社区, 网格…
     if level == "neighborhood":
         return None  # 小区 ends so many descriptions (老旧小区, 商品房小区) that only a chained name counts
     if level in ("town", "village") and any(
@@ -428,7 +433,9 @@ _MW = "个|名|支|家|项|件|起|处|户|人次|人|位|所|座|条|批|元|�
 _NUM = re.compile(
     rf"(?P<pre>近|约|超过|逾|多达|达到|达|共|计|有)?"
     rf"(?P<num>\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千〇零]{{1,5}})"
-    rf"(?P<approx1>余|多)?(?P<mult>万|亿)?(?P<approx2>余|多)?(?P<mw>(?:万元|亿元|{_MW}))?"
+    rf"(?:[ \u3000](?=余|多|万|亿|{_MW}))?"  # web pages space numbers off: 1539 个, 3 万余个
+    rf"(?P<approx1>余|多)?(?P<mult>万|亿)?(?P<approx2>余|多)?"
+    rf"(?:[ \u3000](?=万元|亿元|{_MW}))?(?P<mw>(?:万元|亿元|{_MW}))?"
     rf"(?P<approx3>以上|左右|余)?"
 )
 _APPROX_PRE = {"近", "约", "超过", "逾"}
@@ -475,6 +482,8 @@ _NOUN_CUES = [
     ("小分队", "service_team"),
     ("志愿者", "volunteer"),
     ("党群服务中心", "service_center"),
+    ("党群服务站", "service_center"),
+    ("服务站", "service_center"),
     ("服务中心", "service_center"),
     ("活动中心", "service_center"),
     ("阵地", "service_center"),
@@ -733,7 +742,11 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     return [category] if category else []
 
 
-def find_counts(text: str, mentions: list[Mention], main_area: str | None) -> list[CountFact]:
+def find_counts(
+    text: str, mentions: list[Mention], main_area: str | None, areas: list[AreaFact] | None = None
+) -> list[CountFact]:
+    """Every count in ``text`` with the area it is about (``areas`` give levels and parents for 全市…)."""
+    levels = {a.name: (a.level, a.parent) for a in areas or []}
     out: list[CountFact] = []
     for m in _NUM.finditer(text):
         if not (m.group("mw") or m.group("mult")):
@@ -753,7 +766,7 @@ def find_counts(text: str, mentions: list[Mention], main_area: str | None) -> li
             "约",
         ):
             approx = True
-        area = _count_area(text, mentions, m.start(), cats[0], main_area)
+        area = _count_area(text, mentions, m.start(), cats[0], main_area, levels)
         cl, cr = _clause(text, m.start(), m.end())
         snippet_start = max(cl, m.start() - 12)
         for category in cats:
@@ -789,7 +802,14 @@ def _chain_end(mentions: list[Mention]) -> str:
     return chain[-1].name
 
 
-def _count_area(text: str, mentions: list[Mention], at: int, category: str | None, main_area: str | None) -> str | None:
+def _count_area(
+    text: str,
+    mentions: list[Mention],
+    at: int,
+    category: str | None,
+    main_area: str | None,
+    levels: dict[str, tuple[str, str | None]] | None = None,
+) -> str | None:
     """The smallest area a count is about, looking ever wider: its clause, its sentence's opening, its
     paragraph, then the document's main area.
 
@@ -801,6 +821,15 @@ def _count_area(text: str, mentions: list[Mention], at: int, category: str | Non
     sl, _ = _sentence(text, at, at + 1)
     # areas listed together (鲁谷社区、老山街道、八角街道3个…) are what is counted, not where
     in_clause = [mm for mm in mentions if cl <= mm.start and mm.end <= at and not _listed(text, mm)]
+    whole = re.search("全(省|市|区|县)", text[cl:at])
+    if whole and levels:
+        # 全市1539个…: the whole city of this document (the main area or the area above it)
+        wanted = {"省": ("province",), "市": ("city",), "区": ("district",), "县": ("district",)}[whole.group(1)]
+        node: str | None = main_area
+        while node is not None and levels.get(node, (None, None))[0] not in wanted:
+            node = levels.get(node, (None, None))[1]
+        if node is not None:
+            return node
     if re.search("等[近约共计有]{0,2}$", text[cl:at]):
         in_clause = []  # 甲社区…、乙社区…等11个项目: a total over the places listed
     unit_rank = LEVEL_RANK.get(category or "")
@@ -978,7 +1007,7 @@ def extract(doc: Normalized) -> dict[str, Any]:
                 "text": c.text,
                 "span": c.span,
             }
-            for c in find_counts(doc.text, mentions, about)
+            for c in find_counts(doc.text, mentions, about, areas)
         ],
         "chains": find_chains(doc.text, about),
         "orgs": find_orgs(doc.text, by_name),
