@@ -43,7 +43,7 @@ fonts:
 	  fonts-wqy-microhei >/dev/null; }
 
 demo: setup
-	$(BIN)/python -m pbgraph.demo --out $(DEMO)
+	$(BIN)/python -m pbgraph.loaders.demo --out $(DEMO)
 
 test: setup browser fonts
 	$(BIN)/python -m pytest
