@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 #: Small enough that a notebook with its charts stays well under a megabyte, sharp enough to read.
 DPI = 80
@@ -136,14 +137,19 @@ def stated_vs_actual(rows: Sequence[tuple[str, float, float]], *, title: str = "
     ax.scatter([r[2] for r in rows], ys, color=ACTUAL, s=45, marker="D", label="台账实际 actual", zorder=3)
     ax.set_yticks(range(len(rows)), [r[0] for r in rows])
     ax.set_ylim(len(rows) - 0.5, -0.7)
-    if all(v > 0 for r in rows for v in r[1:]):
+    values = [v for r in rows for v in r[1:]]
+    if values and min(values) > 0 and max(values) / min(values) > 20:  # wide ranges: equal ratios, equal distances
         ax.set_xscale("log")
-    else:  # a count of 0 has no place on a log axis
-        ax.set_xscale("symlog", linthresh=1)
-    ax.set_xlabel("数量（对数刻度） count, log scale")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("数量（对数刻度） count, log scale")
+    else:
+        ax.set_xlim(0, max(values, default=1) * 1.1)
+        ax.set_xlabel("数量 count")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     return fig
 
 

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -39,9 +40,9 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
     old = os.environ.get("PBGRAPH_NOTEBOOK_WORK")
     os.environ["PBGRAPH_NOTEBOOK_WORK"] = str(work)  # the kernel inherits it
     try:
-        NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-        ).execute()
+        # the kernel talks over unix sockets in the work folder (not TCP on localhost, which ipykernel warns about)
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(work / "kernel"))
+        NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(path.parent)}}).execute()
     finally:
         if old is None:
             os.environ.pop("PBGRAPH_NOTEBOOK_WORK", None)
