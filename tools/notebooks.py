@@ -42,7 +42,11 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
     try:
         # the kernel talks over unix sockets in the work folder (not TCP on localhost, which ipykernel warns about)
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(work / "kernel"))
-        NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(path.parent)}}).execute()
+        try:
+            NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(path.parent)}}).execute()
+        finally:  # a kernel manager passed in is not shut down by nbclient
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     finally:
         if old is None:
             os.environ.pop("PBGRAPH_NOTEBOOK_WORK", None)
