@@ -162,11 +162,11 @@ def read_sheet(
         if not any(cells):
             continue
         if _closing(cells):
-            sheet.skipped.append(f"row {r} ({cells[next(i for i, c in enumerate(cells) if c)][:30]})")
+            sheet.skipped.append(f"row {r} (signature)")  # its text may name people: not repeated
             continue
         first = cells[serial] if serial is not None and serial < len(cells) else next(c for c in cells if c)
         if first.replace(" ", "") in TOTAL_WORDS:
-            sheet.skipped.append(f"row {r} ({first})")
+            sheet.skipped.append(f"row {r} ({first.replace(' ', '')})")
             continue
         values = {col: record[i] if i < len(record) else None for i, col in columns}
         if not any(_text(v) for v in values.values()):

@@ -110,6 +110,8 @@ class LedgerReport:
     dropped: list[str] = field(default_factory=list)  # "sheet: header"
     skipped: list[str] = field(default_factory=list)  # "sheet row N (…)"
     pseudonymized: list[str] = field(default_factory=list)
+    #: rows of earlier ledgers in the graph that this one does not name (kept; ``--replace`` removes them)
+    absent: list[str] = field(default_factory=list)
     #: table → how its ledger sheets were read (xlsx, utf-8, gb18030)
     encodings: dict[str, str] = field(default_factory=dict)
 
@@ -119,6 +121,7 @@ class LedgerReport:
             "dropped": self.dropped,
             "skipped": self.skipped,
             "pseudonymized": self.pseudonymized,
+            "absent": self.absent,
         }
 
 
@@ -639,4 +642,23 @@ def validate_ledger(raw: RawRoster, backend: Backend) -> tuple[Plan, LedgerRepor
         raise RosterInvalid(problems[:MAX_PROBLEMS], e.truncated or len(problems) > MAX_PROBLEMS) from None
     if t.problems:
         raise RosterInvalid(t.problems[:MAX_PROBLEMS], len(t.problems) > MAX_PROBLEMS)
+    t.report.absent = _absent(t.raw.ledger, plan, backend)
     return plan, t.report
+
+
+def _absent(sheets: list[LedgerSheet], plan: Plan, backend: Backend) -> list[str]:
+    """Rows of earlier ledgers this one no longer names (a renamed row is a new node, never a silent merge)."""
+    out = []
+    for table in dict.fromkeys(s.table for s in sheets):
+        label, prefix = TABLES[table].label, LEDGER_TABLES[table].prefix
+        if label is None or not prefix:
+            continue
+        here = {r.values["id"] for r in plan.tables.get(table, [])}
+        rows = backend.read(
+            f"MATCH (n:{label.value}) WHERE n.id STARTS WITH $p RETURN n.id AS id, n.name AS name", {"p": prefix + "-"}
+        ).rows
+        gone = sorted(str(name) for nid, name in rows if nid not in here)
+        if gone:
+            more = f", … ({len(gone)} in all)" if len(gone) > 5 else ""
+            out.append(f"{table}: {', '.join(gone[:5])}{more}")
+    return out
