@@ -35,7 +35,7 @@ browser:
 	  chromium fonts-wqy-microhei >/dev/null; }
 
 demo: setup
-	$(BIN)/python -m pbgraph.demo --out $(DEMO)
+	$(BIN)/python -m pbgraph.loaders.demo --out $(DEMO)
 
 test: setup browser
 	$(BIN)/python -m pytest

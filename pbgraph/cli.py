@@ -561,7 +561,7 @@ def export_(state: State, fmt: str, area: str | None, out: Path | None) -> None:
       pbgraph export --format graphml --out network.graphml
       pbgraph export --format json --area 双塔北街道 > shuangta.json
     """
-    from pbgraph.export import to_networkx, write_export
+    from pbgraph.graph.export import to_networkx, write_export
 
     g = to_networkx(state.backend(), area=area)
     text = write_export(g, fmt, out)
@@ -589,7 +589,7 @@ def backup_(state: State, out: Path) -> None:
       pbgraph --db ./district.db backup --out district-2026-11-23.pbgraph.gz
       pbgraph --db falkordb://db-host:6379 backup --out nightly.pbgraph.gz
     """
-    from pbgraph.backup import backup
+    from pbgraph.graph.backup import backup
 
     report = backup(state.backend(), out)
     click.echo(f"pbgraph: backed up {report.nodes} nodes and {report.relationships} relationships to {out}", err=True)
@@ -614,7 +614,7 @@ def restore_(state: State, path: Path, replace: bool, fmt: str) -> None:
       pbgraph --db ./district.db restore --replace district-2026-11-23.pbgraph.gz
       NEO4J_PASSWORD=… pbgraph --db neo4j://db-host:7687 restore district.pbgraph.gz
     """
-    from pbgraph.backup import restore
+    from pbgraph.graph.backup import restore
 
     report = restore(state.backend(), path, replace=replace)
     if fmt == "json":
