@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from pbgraph import export
-from pbgraph.backup import backup
+from pbgraph.graph import export
+from pbgraph.graph.backup import backup
 from pbgraph.loaders.ledger_ids import derive_id, pseudonym
 from pbgraph.loaders.ledger_writer import write_template
 from pbgraph.loaders.rosters import RosterInvalid, load_roster
