@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -41,12 +41,9 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
     os.environ["PBGRAPH_NOTEBOOK_WORK"] = str(work)  # the kernel inherits it
     try:
         # the kernel talks over unix sockets in the work folder (not TCP on localhost, which ipykernel warns about)
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(work / "kernel"))
-        try:
-            NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(path.parent)}}).execute()
-        finally:  # a kernel manager passed in is not shut down by nbclient
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
+        config = Config({"KernelManager": {"transport": "ipc", "ip": str(work / "kernel")}})
+        resources = {"metadata": {"path": str(path.parent)}}
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", config=config, resources=resources).execute()
     finally:
         if old is None:
             os.environ.pop("PBGRAPH_NOTEBOOK_WORK", None)
