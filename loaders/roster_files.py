@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pbgraph.graph.errors import PbgraphError
 
+from .ledger_sheets import LedgerSheet, read_sheet, xlsx_merges
 from .roster_tables import TABLES
 
 
@@ -41,6 +42,8 @@ class RawRoster:
     tables: dict[str, RawTable] = field(default_factory=dict)
     #: Files or sheets that are not roster tables (reported, not loaded).
     ignored: list[str] = field(default_factory=list)
+    #: Sheets in ledger form (台账), translated by :mod:`.ledgers` before validation.
+    ledger: list[LedgerSheet] = field(default_factory=list)
 
 
 def decode(data: bytes, source: str) -> tuple[str, str]:
@@ -96,7 +99,7 @@ def _table(name: str, source: str, records: list[list[object]], encoding: str = 
     return RawTable(name, source, header, rows, encoding)
 
 
-def read_csv(path: Path) -> RawTable:
+def _csv_records(path: Path) -> tuple[list[list[object]], str]:
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -104,7 +107,11 @@ def read_csv(path: Path) -> RawTable:
     text, encoding = decode(data, str(path))
     if "\0" in text:
         raise RosterFileError(f"{path}: contains NUL bytes; is it really a CSV file?")
-    records: list[list[object]] = list(csv.reader(io.StringIO(text, newline="")))
+    return list(csv.reader(io.StringIO(text, newline=""))), encoding
+
+
+def read_csv(path: Path) -> RawTable:
+    records, encoding = _csv_records(path)
     return _table(path.stem, str(path), records, encoding)
 
 
@@ -122,10 +129,14 @@ def read_xlsx(path: Path) -> RawRoster:
             name = sheet.title.strip()
             if name.endswith(".csv"):
                 name = name[:-4]
-            if name not in TABLES:
-                roster.ignored.append(f"sheet {sheet.title!r}")
-                continue
             records = [list(r) for r in sheet.iter_rows(values_only=True)]
+            if name not in TABLES:
+                ledger = read_sheet(sheet.title, f"{path}[{sheet.title}]", records, xlsx_merges(sheet), "xlsx")
+                if ledger is not None:
+                    roster.ledger.append(ledger)
+                else:
+                    roster.ignored.append(f"sheet {sheet.title!r}")
+                continue
             roster.tables[name] = _table(name, f"{path}[{sheet.title}]", records, "xlsx")
     finally:
         book.close()
@@ -137,16 +148,16 @@ def fingerprints(path: str | Path) -> dict[str, str]:
 
     Cheap (the files are hashed, not parsed): a table whose digest the graph's last load
     recorded need not be read again (see :func:`pbgraph.loaders.rosters.load_roster`).
+    A folder with other CSV files (ledger-form files are translated together) gets none.
     """
     p = Path(path)
     try:
         if p.is_file():
             return {"*": hashlib.sha256(p.read_bytes()).hexdigest()}
-        return {
-            f.stem: hashlib.sha256(f.read_bytes()).hexdigest()
-            for f in sorted(p.iterdir())
-            if f.suffix.lower() == ".csv" and f.stem in TABLES
-        }
+        files = [f for f in sorted(p.iterdir()) if f.suffix.lower() == ".csv"]
+        if any(f.stem not in TABLES for f in files):
+            return {}
+        return {f.stem: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     except OSError:
         return {}  # read_roster says what is wrong
 
@@ -168,11 +179,18 @@ def read_roster(path: str | Path, skip: Collection[str] = ()) -> RawRoster:
         if file.suffix.lower() != ".csv":
             continue
         if file.stem not in TABLES:
-            roster.ignored.append(file.name)
+            records, encoding = _csv_records(file)
+            ledger = read_sheet(file.stem, str(file), records, None, encoding)
+            if ledger is not None:
+                roster.ledger.append(ledger)
+            else:
+                roster.ignored.append(file.name)
             continue
         if file.stem not in skip:
             roster.tables[file.stem] = read_csv(file)
-    if not roster.tables and not skip:
+    if not roster.tables and not roster.ledger and not skip:
         known = ", ".join(f"{t}.csv" for t in TABLES)
-        raise RosterFileError(f"{p} holds no roster tables (expected {known})")
+        raise RosterFileError(
+            f"{p} holds no roster tables (expected {known}, or ledger files such as 区域.csv, 驻区单位.csv)"
+        )
     return roster

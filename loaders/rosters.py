@@ -59,6 +59,7 @@ class RosterInvalid(PbgraphError):
 
     def __init__(self, problems: list[RosterProblem], truncated: bool = False) -> None:
         self.problems = problems
+        self.truncated = truncated
         more = " (and more, not shown)" if truncated else ""
         lines = "\n".join(f"  {p}" for p in problems)
         n = len(problems)
@@ -90,6 +91,8 @@ class LoadReport:
     unchanged: list[str] = field(default_factory=list)
     #: how: "nothing" (no difference), "bulk" (a new graph in one step) or "statements"
     written: str = "nothing"
+    #: ledger-form sheets (台账): sheet → table, personal columns dropped, rows set aside, names pseudonymized
+    ledger: dict[str, list[str] | dict[str, str]] = field(default_factory=dict)
 
     def table(self) -> list[dict[str, Any]]:
         """One row per label and relationship type: created, updated, removed."""
@@ -200,7 +203,7 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
     if missing:
         return []
     specs = [(c.name, c.required, _converter(c)) for c in table.columns]
-    extra_names = [h for h in dict.fromkeys(raw.header) if h and h not in table.by_name]
+    by_name = table.by_name
     keys = table.key
     what = "id" if keys == ("id",) else "pair"
     agreements = table.name == "agreements"
@@ -226,7 +229,8 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
                     problems.add(table.name, number, name, problem)
                     ok = False
                 values[name] = value
-        extras = {k: cells.get(k) for k in extra_names} if extra_names else {}
+        # (from the cells, not the header: a ledger-form translation may add columns)
+        extras = {k: v for k, v in cells.items() if k not in by_name and k}
         key = tuple([values[k] for k in keys])
         if None not in key:
             if key in first_seen:
@@ -808,16 +812,26 @@ def load_roster(
         else:
             skipped = unchanged
             raw = read_roster(path, skip=skipped)
-        plan = validate(raw, backend)
+        ledger = None
+        if raw.ledger:  # sheets in ledger form (台账): translated to these tables first
+            from .ledgers import validate_ledger
+
+            plan, ledger = validate_ledger(raw, backend)
+        else:
+            plan = validate(raw, backend)
         report = load_plan(plan, backend, replace=replace, progress=progress, batch_size=batch_size)
         tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
         for name, rows in plan.tables.items():
-            tables[name] = {"rows": len(rows), "encoding": raw.tables[name].encoding}
+            read = raw.tables.get(name)
+            tables[name] = {"rows": len(rows), "encoding": read.encoding if read else ""}
         backend.remember(_MEMO, json.dumps({"sources": digests, "tables": tables}))
     _zero_counts(report, skipped)
     report.path = str(path)
     report.unchanged = sorted(skipped)
-    report.encodings = {name: t["encoding"] for name, t in tables.items()}
+    report.encodings = {name: t["encoding"] for name, t in tables.items() if t["encoding"]}
     report.ignored = raw.ignored
     report.rows = {name: t["rows"] for name, t in tables.items()}
+    if ledger is not None:
+        report.ledger = ledger.as_dict()
+        report.encodings = {**ledger.encodings, **report.encodings}
     return report
