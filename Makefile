@@ -3,6 +3,7 @@
 #   make test    set up, run the whole test suite (what .ci/run calls)
 #   make lint    ruff check + format check
 #   make bench   benchmarks (not tests)
+#   make neo4j-up / neo4j-down   a throwaway Neo4j 5 on 127.0.0.1 (connection in .neo4j-test/env)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +11,7 @@ BIN    := $(VENV)/bin
 LINT   := tools/cypher-lint
 DEMO   ?= demo
 
-.PHONY: setup browser demo test lint bench clean
+.PHONY: setup browser demo test lint bench clean neo4j-up neo4j-down
 
 setup: $(VENV)/.installed $(LINT)/node_modules/.installed
 
@@ -48,5 +49,13 @@ bench: setup
 	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]' > $(VENV)/install-bench.log 2>&1 || { tail -n 20 $(VENV)/install-bench.log; exit 1; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-clean:
-	rm -rf $(VENV) $(LINT)/node_modules $(DEMO) .pytest_cache .ruff_cache
+# A throwaway Neo4j 5 Community (Maven Central, pinned in tools/neo4j/pom.xml; needs Java 17+ and Maven).
+# The test suite starts its own; these are for trying pbgraph on Neo4j by hand.
+neo4j-up:
+	@$(PYTHON) tools/neo4j/server.py up
+
+neo4j-down:
+	@$(PYTHON) tools/neo4j/server.py down
+
+clean: neo4j-down
+	rm -rf tools/neo4j/target $(VENV) $(LINT)/node_modules $(DEMO) .pytest_cache .ruff_cache
