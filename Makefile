@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 LINT   := tools/cypher-lint
 DEMO   ?= demo
 
-.PHONY: setup browser demo test lint bench clean neo4j-up neo4j-down
+.PHONY: setup browser demo test lint bench clean neo4j-up neo4j-down neo4j-server
 
 setup: $(VENV)/.installed $(LINT)/node_modules/.installed
 
@@ -38,7 +38,7 @@ browser:
 demo: setup
 	$(BIN)/python -m pbgraph.demo --out $(DEMO)
 
-test: setup browser
+test: setup browser neo4j-server
 	$(BIN)/python -m pytest
 
 lint: setup
@@ -53,6 +53,10 @@ bench: setup
 # The test suite starts its own; these are for trying pbgraph on Neo4j by hand.
 neo4j-up:
 	@$(PYTHON) tools/neo4j/server.py up
+
+# Fetch (first time: Maven Central into ~/.m2) and compile the test server; the tests start it themselves.
+neo4j-server:
+	@$(PYTHON) tools/neo4j/server.py build
 
 neo4j-down:
 	@$(PYTHON) tools/neo4j/server.py down

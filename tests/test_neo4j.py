@@ -1,9 +1,7 @@
-"""Neo4j: the engine-specific DDL through Neo4j's own front end always; a live server when
-PBGRAPH_TEST_NEO4J_URI (with NEO4J_USERNAME / NEO4J_PASSWORD) is set."""
+"""Neo4j: the engine-specific DDL through Neo4j's own front end, and the backend on a live Neo4j 5
+(started by the test session; see helpers_neo4j)."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
@@ -14,9 +12,6 @@ from pbgraph.graph.schema import KEYED_LABELS
 
 from helpers_lint import errors, lint
 
-LIVE = os.environ.get("PBGRAPH_TEST_NEO4J_URI")
-live = pytest.mark.skipif(not LIVE, reason="no live Neo4j: set PBGRAPH_TEST_NEO4J_URI and NEO4J_PASSWORD")
-
 
 def test_neo4j_ddl_passes_neo4j_front_end():
     ddl = schema_statements()
@@ -25,16 +20,6 @@ def test_neo4j_ddl_passes_neo4j_front_end():
     assert {i: errors(d) for i, d in diagnostics.items() if errors(d)} == {}
 
 
-@pytest.fixture
-def neo4j_db():
-    backend = open_backend(LIVE)
-    backend.reset()
-    yield backend
-    backend.reset()
-    backend.close()
-
-
-@live
 def test_live_read_write_and_counts(neo4j_db):
     neo4j_db.write("CREATE (a:Area:Grid {id: 'g1'})-[:PART_OF]->(:Area:Community {id: 'c1'})")
     counts = neo4j_db.counts()
@@ -42,13 +27,11 @@ def test_live_read_write_and_counts(neo4j_db):
     assert counts.relationships == {"PART_OF": 1}
 
 
-@live
 def test_live_reads_refuse_writes(neo4j_db):
     with pytest.raises(ReadOnlyViolation):
         neo4j_db.read("CREATE (:Area {id: 'x'})")
 
 
-@live
 def test_live_write_all_is_atomic(neo4j_db):
     with pytest.raises(WriteFailed):
         neo4j_db.write_all([Statement("CREATE (:Area {id: 'a'})"), Statement("CREATE (:Area {id: 'a'})")])
@@ -115,7 +98,6 @@ def test_restore_statements_pass_neo4j_front_end(tmp_path):
     assert {texts[int(i)]: errors(d) for i, d in diagnostics.items() if errors(d)} == {}
 
 
-@live
 def test_live_embedded_database_moves_to_neo4j(neo4j_db, tmp_path):
     from pbgraph.backup import restore
 
