@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from pbgraph.backup import BackupError, backup, restore
 from pbgraph.graph import open_backend
 from pbgraph.graph.backends.base import Statement
+from pbgraph.graph.backup import BackupError, backup, restore
 from pbgraph.loaders.rosters import load_roster
 from pbgraph.loaders.synthetic import generate, write_roster
 

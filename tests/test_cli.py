@@ -151,7 +151,8 @@ def test_wheel_carries_queries_and_runs_without_the_source_tree(tmp_path):
     wheel = next(tmp_path.glob("pbgraph-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "pbgraph/queries/packs/coverage/uncovered-grids.cypher" in names
-    assert not any(n.startswith(("graph/", "loaders/", "queries/")) for n in names)  # one import root only
+    assert "pbgraph/maps/page.py" in names
+    assert not any(n.startswith(("graph/", "loaders/", "maps/", "queries/")) for n in names)  # one import root only
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import pbgraph.queries.runner as r; "

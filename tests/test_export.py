@@ -7,8 +7,8 @@ from collections import Counter
 import networkx as nx
 import pytest
 
-from pbgraph import api, export
-from pbgraph.graph import open_backend
+from pbgraph import api
+from pbgraph.graph import export, open_backend
 from pbgraph.graph.schema import AREA_LEVEL_LABELS
 from pbgraph.loaders.rosters import load_roster
 from pbgraph.loaders.synthetic import generate, write_roster

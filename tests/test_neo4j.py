@@ -75,7 +75,7 @@ def test_credentials_in_the_uri_are_refused():
 
 
 def _small_backup(tmp_path):
-    from pbgraph.backup import backup
+    from pbgraph.graph.backup import backup
     from pbgraph.loaders.rosters import load_roster
     from pbgraph.loaders.synthetic import generate, write_roster
 
@@ -89,7 +89,7 @@ def _small_backup(tmp_path):
 
 def test_restore_statements_pass_neo4j_front_end(tmp_path):
     """The statements that move a backup into Neo4j are valid Neo4j Cypher (checked without a server)."""
-    from pbgraph.backup import read_backup, restore_statements
+    from pbgraph.graph.backup import read_backup, restore_statements
 
     path, _ = _small_backup(tmp_path)
     texts = sorted({st.query for st in restore_statements(read_backup(path), replace=True)})
@@ -99,7 +99,7 @@ def test_restore_statements_pass_neo4j_front_end(tmp_path):
 
 
 def test_live_embedded_database_moves_to_neo4j(neo4j_db, tmp_path):
-    from pbgraph.backup import restore
+    from pbgraph.graph.backup import restore
 
     path, expected = _small_backup(tmp_path)
     restore(neo4j_db, path)

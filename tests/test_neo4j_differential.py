@@ -228,7 +228,7 @@ def test_match_same_optimum_and_write_is_idempotent(fresh, inputs):
 
 
 def _export_digest(backend: Backend, area: str | None = None) -> str:
-    from pbgraph.export import to_networkx, write_export
+    from pbgraph.graph.export import to_networkx, write_export
 
     text = write_export(to_networkx(backend, area=area), "json", None)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -248,7 +248,7 @@ def test_map_and_export_of_the_same_area(fresh):
 
 
 def test_backup_moves_between_engines_and_back_unchanged(fresh, tmp_path):
-    from pbgraph.backup import backup, restore
+    from pbgraph.graph.backup import backup, restore
 
     embedded, neo4j = fresh
     digest = _export_digest(embedded)

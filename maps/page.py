@@ -12,9 +12,11 @@ import html
 import json
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from pbgraph.maps import GAP_COLOUR, HIGHLIGHT_COLOUR, PALETTE, NetworkMap
+from .model import NetworkMap
+from .style import GAP_COLOUR, HIGHLIGHT_COLOUR, PALETTE, to_pyvis
 
 VIS_VERSION = "vis-9.1.2"
 
@@ -233,4 +235,14 @@ def render(m: NetworkMap, net: Any) -> str:
 """
 
 
-__all__ = ["render", "script_json", "vis_assets"]
+def write_map(m: NetworkMap, out: str | Path) -> Path:
+    """Write the map as one self-contained HTML page (no external references) and return its path."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render(m, to_pyvis(m)), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+__all__ = ["render", "script_json", "vis_assets", "write_map"]
