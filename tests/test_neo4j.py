@@ -104,3 +104,47 @@ def test_live_embedded_database_moves_to_neo4j(neo4j_db, tmp_path):
     path, expected = _small_backup(tmp_path)
     restore(neo4j_db, path)
     assert neo4j_db.counts() == expected
+
+
+KILLED_LOADER = """
+import sys, time
+from pbgraph.graph import open_backend
+from pbgraph.loaders.rosters import load_roster
+
+def progress(done, total):
+    if done == 3:  # three batches written inside the open transaction: stop here until killed
+        print(f"{done}/{total}", flush=True)
+        time.sleep(120)
+
+load_roster(sys.argv[2], open_backend(sys.argv[1]), progress=progress)
+"""
+
+
+def test_killed_client_mid_load_leaves_nothing_half_written(neo4j_db, neo4j_uri, tmp_path):
+    """A load is one transaction: readers never see part of it, and a killed loader leaves nothing."""
+    import signal
+    import subprocess
+    import sys
+
+    from pbgraph.loaders.rosters import load_roster
+
+    from fixture_district import write_district
+
+    roster = write_district(tmp_path / "district")
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_LOADER, neo4j_uri, str(roster)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("3/"), f"the loader never reached its third batch: {line!r}"
+        assert neo4j_db.counts().nodes == {}  # three batches written, uncommitted: invisible
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stdout.close()
+    assert neo4j_db.counts().nodes == {}
+    assert neo4j_db.counts().relationships == {}
+    report = load_roster(roster, neo4j_db)  # no lock or half state left in the way
+    assert report.nodes["Area"]["created"] == 19
