@@ -41,3 +41,7 @@ class DatabaseBusy(PbgraphError):
 
 class WriteFailed(PbgraphError):
     """An atomic write failed part-way; nothing of it was kept."""
+
+
+class LeaseLost(WriteFailed):
+    """A writer was paused past its lock's lease and another writer went ahead; its write was dropped."""

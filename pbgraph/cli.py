@@ -375,42 +375,52 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
 @click.option(
     "--gold",
     required=True,
+    multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of gold answers, one <document stem>.json each.",
+    help="Folder of gold answers, one <document stem>.json each; repeat it for several folders.",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--details", is_flag=True, help="Also list each document's misses and false positives.")
-def extract_eval(gold: Path, paths: tuple[Path, ...], fmt: str, details: bool) -> None:
+def extract_eval(gold: tuple[Path, ...], paths: tuple[Path, ...], fmt: str, details: bool) -> None:
     """Score extraction against gold answers, as the extraction contract scores it.
 
-    Precision, recall and F1 for areas (name and level) and counts (category
-    and value), parent accuracy and count-area accuracy, summed over documents.
+    Per document and in total (summed over documents): precision, recall and
+    F1 for areas (name and level) and counts (category and value), parent
+    accuracy and count-area accuracy.
 
     \b
-    Example:
-      pbgraph extract-eval --gold ../shared/corpus/gold ../shared/corpus/seeds
+    Example (the whole development set):
+      pbgraph extract-eval --gold ../shared/corpus/gold --gold ../shared/corpus/dev/gold \\
+          ../shared/corpus/seeds ../shared/corpus/dev/docs
     """
     from pbgraph.loaders.documents import extract_file
     from pbgraph.loaders.documents.files import expand
     from pbgraph.loaders.documents.score import load_gold, score
 
-    answers = load_gold(gold)
+    try:
+        answers = load_gold(*gold)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
     pairs = []
     for path in expand(paths):
         if path.stem not in answers:
-            click.echo(f"pbgraph: no gold for {path} (expected {gold / (path.stem + '.json')}); skipped", err=True)
+            click.echo(f"pbgraph: no gold for {path} (no {path.stem}.json in the --gold folders); skipped", err=True)
             continue
         pairs.append((extract_file(path), answers[path.stem]))
     result = score(pairs)
     summary = {k: round(v, 4) for k, v in result.summary().items()}
+    per_doc = ["areas_f1", "parent_accuracy", "counts_f1", "count_area_accuracy"]
     if fmt == "json":
         out: dict[str, Any] = {"documents": len(pairs), **summary}
+        out["per_document"] = [{"source": d["source"], **{k: d[k] for k in per_doc}} for d in result.details]
         if details:
             out["details"] = result.details
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    click.echo(f"documents scored: {len(pairs)}")
+    rows = [{"document": Path(d["source"]).name, **{k: d[k] for k in per_doc}} for d in result.details]
+    rows.append({"document": f"TOTAL ({len(pairs)})", **{k: summary[k] for k in per_doc}})
+    click.echo(render("table", ["document", *per_doc], rows))
     click.echo(render("table", ["measure", "value"], [{"measure": k, "value": v} for k, v in summary.items()]))
     if details:
         for d in result.details:
@@ -660,6 +670,14 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
     columns as in the roster contract; extra columns are kept as properties.
     CSV may be UTF-8 (with or without BOM) or GB18030/GBK.
 
+    Ledgers (台账) as departments keep them load too, alone or mixed with the
+    above: sheets 区域, 党组织, 网格覆盖, 驻区单位, 大党委成员, 共建协议, 网格员,
+    资源清单, 需求清单, 项目清单, 报到党员 (see `pbgraph template`), with title
+    rows, merged cells, Chinese words, names instead of ids (新华街道/和平社区
+    where a name repeats) and dates such as 2024年3月1日. Personal columns
+    (身份证号, 手机, 联系电话, …) are dropped before anything is written; 姓名 of
+    grid workers and members become pseudonyms.
+
     All or nothing: every row is checked first, and any problem — unknown
     vocabulary, missing value, duplicate id, unknown reference, parent cycle,
     bad date, negative count — is reported with table, row and column, and
@@ -679,6 +697,17 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
         report = load_roster(path, backend, replace=replace, progress=bar)
     if report.ignored:
         click.echo(f"pbgraph: ignored (not roster tables): {', '.join(report.ignored)}", err=True)
+    for key, what in (
+        ("sheets", "ledger sheets (台账)"),
+        ("dropped", "personal columns dropped, not stored"),
+        ("pseudonymized", "names replaced by pseudonyms"),
+        ("skipped", "rows set aside (title, signature, totals)"),
+        ("absent", "in the graph from earlier ledgers, not named in this one (kept; --replace removes them)"),
+    ):
+        items = report.ledger.get(key)
+        if items:
+            shown = ", ".join(f"{k} → {v}" for k, v in items.items()) if isinstance(items, dict) else "; ".join(items)
+            click.echo(f"pbgraph: {what}: {shown}", err=True)
     read = ", ".join(f"{n} {report.rows.get(n, 0)} rows ({report.encodings[n]})" for n in report.encodings)
     click.echo(f"pbgraph: loaded {report.path}: {read}", err=True)
     if fmt == "json":
@@ -691,6 +720,7 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
                     "ignored": report.ignored,
                     "nodes": report.nodes,
                     "relationships": report.relationships,
+                    "ledger": report.ledger,
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -810,7 +840,17 @@ def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int], None] | 
     show_default=True,
     help="CSV encoding (Excel in China often saves GB18030/GBK).",
 )
-def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: str | None, fmt: str, encoding: str) -> None:
+@click.option(
+    "--form",
+    type=click.Choice(["today", "ledger"]),
+    default="today",
+    show_default=True,
+    help="today: pbgraph's tables (ids, English headers); ledger: as a department keeps them (台账: Chinese "
+    "sheets and headers, names, title rows, merged cells; CSV in GB18030).",
+)
+def generate(
+    preset: str, seed: int, out: Path, gap_rate: float, as_of: str | None, fmt: str, encoding: str, form: str
+) -> None:
     """Write a realistic synthetic roster, with truth.json listing every planted gap.
 
     The presets follow the numbers the source documents state; gaps
@@ -822,6 +862,7 @@ def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: str | No
     Examples:
       pbgraph generate --preset guangming --seed 7 --out ./guangming
       pbgraph generate --preset cuiping --out ./cuiping --format xlsx
+      pbgraph generate --preset guangming --out ./台账 --format xlsx --form ledger
       pbgraph load roster ./guangming
     """
     import datetime as dt
@@ -834,9 +875,45 @@ def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: str | No
     except ValueError as e:
         raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from e
     roster = make(preset, seed=seed, gap_rate=gap_rate, as_of=day)
-    paths = write_roster(roster, out, fmt=fmt, encoding=encoding)
+    paths = write_roster(roster, out, fmt=fmt, encoding=encoding, form=form)
     counts = ", ".join(f"{k} {v}" for k, v in roster.truth["counts"].items())
     click.echo(f"pbgraph: wrote {len(paths)} files to {out} ({counts})", err=True)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The workbook (.xlsx) or, with --format csv, a folder.",
+)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+def template(out: Path, fmt: str) -> None:
+    """Write an empty ledger (台账模板) for a department to fill in.
+
+    One sheet per ledger — 区域, 党组织, 网格覆盖, 驻区单位, 大党委成员, 共建协议,
+    网格员, 资源清单, 需求清单, 项目清单, 报到党员 — each with a title row, a
+    frozen header and drop-down lists for every column with fixed words
+    (级别, 党组织类型, 单位性质, …). Fill in names, not ids: write a place's
+    parent too where a name repeats (新华街道/和平社区). The filled-in workbook
+    loads as it is. --format csv writes a folder of GB18030 CSV files (headers
+    only), one per sheet.
+
+    \b
+    Examples:
+      pbgraph template --out 台账模板.xlsx
+      pbgraph template --out ./台账模板 --format csv
+      pbgraph load roster 台账模板.xlsx
+    """
+    from pbgraph.loaders.ledger_writer import write_template
+
+    if fmt == "xlsx" and out.suffix.lower() != ".xlsx":
+        raise click.BadParameter(f"{out} should end in .xlsx (or use --format csv for a folder)", param_hint="--out")
+    paths = write_template(out, fmt)
+    click.echo(
+        f"pbgraph: wrote the ledger template to {out} ({len(paths)} {'files' if fmt == 'csv' else 'workbook'})",
+        err=True,
+    )
 
 
 def main() -> None:
