@@ -375,42 +375,52 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
 @click.option(
     "--gold",
     required=True,
+    multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of gold answers, one <document stem>.json each.",
+    help="Folder of gold answers, one <document stem>.json each; repeat it for several folders.",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--details", is_flag=True, help="Also list each document's misses and false positives.")
-def extract_eval(gold: Path, paths: tuple[Path, ...], fmt: str, details: bool) -> None:
+def extract_eval(gold: tuple[Path, ...], paths: tuple[Path, ...], fmt: str, details: bool) -> None:
     """Score extraction against gold answers, as the extraction contract scores it.
 
-    Precision, recall and F1 for areas (name and level) and counts (category
-    and value), parent accuracy and count-area accuracy, summed over documents.
+    Per document and in total (summed over documents): precision, recall and
+    F1 for areas (name and level) and counts (category and value), parent
+    accuracy and count-area accuracy.
 
     \b
-    Example:
-      pbgraph extract-eval --gold ../shared/corpus/gold ../shared/corpus/seeds
+    Example (the whole development set):
+      pbgraph extract-eval --gold ../shared/corpus/gold --gold ../shared/corpus/dev/gold \\
+          ../shared/corpus/seeds ../shared/corpus/dev/docs
     """
     from pbgraph.loaders.documents import extract_file
     from pbgraph.loaders.documents.files import expand
     from pbgraph.loaders.documents.score import load_gold, score
 
-    answers = load_gold(gold)
+    try:
+        answers = load_gold(*gold)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
     pairs = []
     for path in expand(paths):
         if path.stem not in answers:
-            click.echo(f"pbgraph: no gold for {path} (expected {gold / (path.stem + '.json')}); skipped", err=True)
+            click.echo(f"pbgraph: no gold for {path} (no {path.stem}.json in the --gold folders); skipped", err=True)
             continue
         pairs.append((extract_file(path), answers[path.stem]))
     result = score(pairs)
     summary = {k: round(v, 4) for k, v in result.summary().items()}
+    per_doc = ["areas_f1", "parent_accuracy", "counts_f1", "count_area_accuracy"]
     if fmt == "json":
         out: dict[str, Any] = {"documents": len(pairs), **summary}
+        out["per_document"] = [{"source": d["source"], **{k: d[k] for k in per_doc}} for d in result.details]
         if details:
             out["details"] = result.details
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    click.echo(f"documents scored: {len(pairs)}")
+    rows = [{"document": Path(d["source"]).name, **{k: d[k] for k in per_doc}} for d in result.details]
+    rows.append({"document": f"TOTAL ({len(pairs)})", **{k: summary[k] for k in per_doc}})
+    click.echo(render("table", ["document", *per_doc], rows))
     click.echo(render("table", ["measure", "value"], [{"measure": k, "value": v} for k, v in summary.items()]))
     if details:
         for d in result.details:
@@ -572,6 +582,32 @@ def export_(state: State, fmt: str, area: str | None, out: Path | None) -> None:
         + (f" to {out}" if out else ""),
         err=True,
     )
+
+
+@cli.command("repair")
+@pass_state
+def repair_(state: State) -> None:
+    """Recover an embedded database whose log lost acknowledged writes.
+
+    pbgraph refuses to open a database whose append-only log no longer holds
+    every acknowledged write (a file cut short, altered or deleted). repair
+    first copies the damaged files into a damaged-<time>/ folder inside the
+    database, then recovers what the log still holds and says exactly what
+    was lost (which acknowledged writes, or how many nodes), so you can load
+    those files again. No other pbgraph process may use the database meanwhile.
+
+    \b
+    Example:
+      pbgraph --db ./district.db repair
+    """
+    from pbgraph.graph.backends.repair import repair
+    from pbgraph.graph.connect import resolve_location
+
+    location = resolve_location(state.db)
+    if "://" in location:
+        raise click.UsageError("repair works on an embedded database folder, not on a server")
+    report = repair(location)
+    click.echo("\n".join(f"pbgraph: {line}" for line in report.summary().splitlines()), err=True)
 
 
 @cli.command("backup")
