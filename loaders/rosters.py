@@ -304,6 +304,10 @@ def validate(raw: RawRoster, backend: Backend) -> Plan:
         has_areas = backend.read("MATCH (a:Area) RETURN a.id AS id LIMIT 1").rows
         if not has_areas:
             problems.add("areas", 1, None, "the areas table is required (the graph holds no areas yet)")
+    if any(p.row == 1 for p in problems.items):
+        # a table without a required column (or a missing table) loads none of its rows: checking the
+        # references into it would only repeat that problem for every row that names one
+        raise RosterInvalid(problems.items, problems.truncated)
 
     roster_ids = {name: {r.values["id"] for r in rows} for name, rows in tables.items() if TABLES[name].label}
     roster_levels = {r.values["id"]: r.values["level"] for r in tables.get("areas", [])}
@@ -508,6 +512,9 @@ def _diff_nodes(plan: Plan, name: str, rows: list[Row], backend: Backend, replac
     assert table.label is not None
     label = table.label.value
     graph = plan.graph_nodes.get(name, {})
+    if table.label is Label.AREA:  # created level by level, in the order of the levels' names
+        for level in sorted({r.values["level"] for r in rows}):
+            diff.node_creates.setdefault((label, Level(level).label.value), [])
     for r in rows:
         node_id = r.values["id"]
         props = _node_props(table, r)
