@@ -794,8 +794,12 @@ def load_roster(
     replace: bool = False,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    stage: Callable[[str], None] | None = None,
 ) -> LoadReport:
     """Read, validate and load the roster at ``path`` (a CSV folder or an .xlsx workbook).
+
+    ``stage(name)`` is told when each step begins (reading, checking, comparing, writing);
+    ``progress(done, total)`` counts the write's engine calls.
 
     Raises :class:`RosterInvalid` (naming every problem) and writes nothing when any
     row is invalid. Only what differs from the graph is written.
@@ -806,6 +810,8 @@ def load_roster(
     says so), because the graph then still holds exactly what that file wrote. Any other
     write, ``--replace``, or another engine: every table is compared with the graph.
     """
+    say = stage or (lambda name: None)
+    say("reading")
     digests = fingerprints(path)
     # compared and written under the writer lock (where the engine has one): the graph cannot
     # change between the comparison and the write
@@ -819,6 +825,7 @@ def load_roster(
         else:
             skipped = unchanged
             raw = read_roster(path, skip=skipped)
+        say("checking")
         ledger = None
         if raw.ledger:  # sheets in ledger form (台账): translated to these tables first
             from .ledgers import validate_ledger
@@ -826,6 +833,7 @@ def load_roster(
             plan, ledger = validate_ledger(raw, backend)
         else:
             plan = validate(raw, backend)
+        say("comparing with the graph")
         report = load_plan(plan, backend, replace=replace, progress=progress, batch_size=batch_size)
         tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
         for name, rows in plan.tables.items():

@@ -419,3 +419,29 @@ def test_a_missing_required_column_is_reported_alone(db, tmp_path):
     with pytest.raises(RosterInvalid) as e:
         load_roster(tmp_path / "r", db)
     assert [str(p) for p in e.value.problems] == ["orgs row 1, column id: missing required column"]
+
+
+def test_cli_reload_names_changes_and_shows_progress_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    small_roster(tmp_path / "r")
+    assert run_cli("load", "roster", str(tmp_path / "r"), db=tmp_path / "g.db").returncode == 0
+    out = run_cli("load", "roster", str(tmp_path / "r"), "--format", "json", db=tmp_path / "g.db")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["changes"] == []
+    assert "nothing written: the graph already holds this roster" in out.stderr
+    small_roster(tmp_path / "r2", unit_name="市第一医院（东院）")
+    master, slave = pty.openpty()  # stderr is a terminal: the status line is drawn from the start
+    child = subprocess.run(
+        [sys.executable, "-m", "pbgraph.cli", "--db", str(tmp_path / "g.db"), "load", "roster", str(tmp_path / "r2")],
+        stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    os.close(slave)
+    shown = os.read(master, 65536).decode()
+    os.close(master)
+    assert child.returncode == 0
+    assert "pbgraph: reading" in shown and "pbgraph: checking" in shown and "pbgraph: comparing" in shown
+    assert "changed:\n  updated Unit u1 (name)\n" in child.stdout
