@@ -639,8 +639,8 @@ def backup_(state: State, out: Path) -> None:
 def restore_(state: State, path: Path, replace: bool, fmt: str) -> None:
     """Load a backup into the database, all or nothing, and verify the counts.
 
-    The whole file is checked first (a truncated or damaged file, or labels
-    that are not pbgraph's, change nothing). This is also the way to move an
+    The whole file is checked first (its SHA-256 checksum: a truncated,
+    damaged or edited file, or labels that are not pbgraph's, change nothing). This is also the way to move an
     embedded database to Neo4j: back it up, restore the file with --db
     pointing at Neo4j, and the counts per label and type are verified.
 
