@@ -118,7 +118,8 @@
       var box = null;
       for (var i = first; i < (n.tier <= ALWAYS ? spots.length : 2); i++) {
         var c = {x: spots[i][0], y: spots[i][1], w: w, h: h};
-        if (!overlaps(c, near(c))) { box = c; break; }
+        var inside = c.x >= 0 && c.y >= 0 && c.x + w <= W && c.y + h <= H;
+        if (inside && !overlaps(c, near(c))) { box = c; break; }
       }
       if (!box) { return; }
       occupy(box);
