@@ -114,6 +114,10 @@
       // then below, above, right of, left of it
       var spots = [[p.x - w / 2, p.y - h / 2], [p.x - w / 2, p.y + r], [p.x - w / 2, p.y - r - h],
                    [p.x + r, p.y - h / 2], [p.x - r - w, p.y - h / 2]];
+      for (var k = 1; k <= 3 && n.tier <= ALWAYS; k++) {  // crowded (a chain of single places): a step further
+        spots.push([p.x - w / 2, p.y + r + k * (h + 2)], [p.x - w / 2, p.y - r - h - k * (h + 2)],
+                   [p.x + r + k * w / 2, p.y - h / 2], [p.x - r - w - k * w / 2, p.y - h / 2]);
+      }
       var first = n.tier <= ALWAYS && n.size * scale < h ? 0 : 1;
       var box = null;
       for (var i = first; i < (n.tier <= ALWAYS ? spots.length : 2); i++) {
