@@ -19,6 +19,10 @@ class DatabaseUnavailable(PbgraphError):
     """The database cannot be reached or started."""
 
 
+class DatabaseDamaged(DatabaseUnavailable):
+    """The database's files lost acknowledged writes; it is refused until repaired (files untouched)."""
+
+
 class AuthError(PbgraphError):
     """The database refused the credentials."""
 

@@ -584,6 +584,32 @@ def export_(state: State, fmt: str, area: str | None, out: Path | None) -> None:
     )
 
 
+@cli.command("repair")
+@pass_state
+def repair_(state: State) -> None:
+    """Recover an embedded database whose log lost acknowledged writes.
+
+    pbgraph refuses to open a database whose append-only log no longer holds
+    every acknowledged write (a file cut short, altered or deleted). repair
+    first copies the damaged files into a damaged-<time>/ folder inside the
+    database, then recovers what the log still holds and says exactly what
+    was lost (which acknowledged writes, or how many nodes), so you can load
+    those files again. No other pbgraph process may use the database meanwhile.
+
+    \b
+    Example:
+      pbgraph --db ./district.db repair
+    """
+    from pbgraph.graph.backends.repair import repair
+    from pbgraph.graph.connect import resolve_location
+
+    location = resolve_location(state.db)
+    if "://" in location:
+        raise click.UsageError("repair works on an embedded database folder, not on a server")
+    report = repair(location)
+    click.echo("\n".join(f"pbgraph: {line}" for line in report.summary().splitlines()), err=True)
+
+
 @cli.command("backup")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The backup file to write.")
 @pass_state

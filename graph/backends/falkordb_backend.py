@@ -43,6 +43,7 @@ from ..errors import (
     WriteFailed,
 )
 from ..schema import INDEXED_PROPERTIES, KEYED_LABELS
+from . import durability
 from .base import Backend, Progress, Result, Statement, WriteSummary, announce_phase, gc_paused, plain
 from .embedded import ServerLease
 
@@ -63,11 +64,16 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 _ACQUIRE = (
     "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('incr', KEYS[2]) end return 0"
 )
-#: Run one key command only if no other writer took the lock since ours was granted
-#: (KEYS: generation, then the keys the command touches; ARGV: our generation, the command).
-_FENCED = """
+#: A commit: only if no other writer took the lock since ours was granted (the fencing check),
+#: run one key command (the swap, if any) and bump the commit record, all in one atomic step.
+#: KEYS: generation, record, then the keys the command touches;
+#: ARGV: our generation, nodes, relationships, time, then the command.
+_COMMIT = """
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return redis.error_reply('PBGRAPH_FENCED') end
-return redis.call(unpack(ARGV, 2))
+if #ARGV > 4 then redis.call(unpack(ARGV, 5)) end
+local seq = redis.call('hincrby', KEYS[2], 'seq', 1)
+redis.call('hset', KEYS[2], 'nodes', ARGV[2], 'relationships', ARGV[3], 'at', ARGV[4])
+return seq
 """
 
 
@@ -167,6 +173,7 @@ class FalkorDBBackend(Backend):
             self.ensure_schema()
             self._check_lease()
             result = self._run(self.graph_name, query, params, read_only=False)
+            self._commit(self.graph_name)
             self._compact_log(only_if_grown=True)
         return result
 
@@ -189,7 +196,7 @@ class FalkorDBBackend(Backend):
                 # the commit: one atomic command, logged and fsynced before it returns, and only
                 # if no other writer took the lock meanwhile (else our copy is stale)
                 announce_phase("commit")
-                self._fenced("RENAME", staging, self.graph_name)
+                self._commit(staging, "RENAME", staging, self.graph_name)
                 announce_phase("committed")
             except BaseException as e:
                 with contextlib.suppress(redis.exceptions.RedisError, OSError):
@@ -215,15 +222,27 @@ class FalkorDBBackend(Backend):
         if self._redis.get(self._generation_key()) != self._generation:
             raise LeaseLost(self._lease_lost_message())
 
-    def _fenced(self, *command: str) -> Any:
-        """Run one key command atomically with the check that our writer lock is still ours."""
-        script = self._redis.register_script(_FENCED)
+    def _commit(self, counted: str | None, *command: str) -> None:
+        """Acknowledge a write: check that our writer lock is still ours, run ``command`` (the swap)
+        and bump the commit record, atomically; then copy the record into the database folder.
+
+        ``counted`` is the graph whose counts the record keeps (the staging copy before a swap).
+        """
+        nodes, relationships = durability.graph_counts(self._redis, counted) if counted else (0, 0)
+        at = durability.now()
+        script = self._redis.register_script(_COMMIT)
+        record_key = durability.RECORD_KEY.format(graph=self.graph_name)
         try:
-            return script(keys=[self._generation_key(), *command[1:]], args=[self._generation, *command])
+            seq = script(
+                keys=[self._generation_key(), record_key, *command[1:]],
+                args=[self._generation, nodes, relationships, at, *command],
+            )
         except redis.exceptions.ResponseError as e:
             if "PBGRAPH_FENCED" in str(e):
                 raise LeaseLost(self._lease_lost_message()) from e
             raise
+        if self._lease is not None:
+            durability.write_record(self._lease.layout.root, durability.Commit(int(seq), nodes, relationships, at))
 
     def _generation_key(self) -> str:
         return f"pbgraph:lock:{self.graph_name}:generation"
@@ -340,7 +359,7 @@ class FalkorDBBackend(Backend):
         with self.write_lock():
             self._drop_staging()
             if self._graph_exists(self.graph_name):
-                self._fenced("DEL", self.graph_name)
+                self._commit(None, "DEL", self.graph_name)
             self._schema_checked = False
             self.ensure_schema()
 
