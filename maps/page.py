@@ -103,6 +103,8 @@ def tier(m: NetworkMap, n: MapNode) -> int:
     """How prominent a node's label is: 0 the map's top area, 1 streets, 2 communities, 3 grids, 4 the rest."""
     if not n.is_area:
         return 4
+    if n.members is not None:  # "11 社区" stands for many places: named once zoomed in
+        return 3
     if n.parent not in m.nodes or n.kind in ("province", "city", "district"):
         return 0
     return {"region": 1, "street": 1, "town": 1, "community": 2, "village": 2}.get(n.kind, 3)
