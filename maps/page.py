@@ -192,7 +192,7 @@ def render(m: NetworkMap, net: Any) -> str:
     vis_js, vis_css = vis_assets()
     page_js, page_css = page_assets()
     gaps = sum(1 for n in m.nodes.values() if n.gaps or (n.gap_counts and n.gap_counts.total()))
-    stats = f"{len(m.nodes)} 节点 nodes · {len(m.edges)} 关系 edges · {gaps} 缺口 gaps"
+    stats = f"{len(m.nodes)} 节点 nodes · {len(m.edges)} 关系 edges · {gaps} 有缺口节点 nodes with gaps"
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
