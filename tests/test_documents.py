@@ -409,3 +409,28 @@ def test_every_mention_carries_its_span(db):
     rows = db.read("MATCH (x)-[m:MENTIONED_IN]->(d:Document) RETURN labels(x), m.span_start, m.span_end").rows
     assert rows and all(start is not None and end > start for _, start, end in rows)
     assert {lbl for labels, _, _ in rows for lbl in labels} >= {"Area", "Mechanism"}
+
+
+def test_reconciliation_counts_roster_nodes_only_and_each_stated_number_once(db, tmp_path):
+    """Areas a document made are not evidence of themselves; a number stated twice is one row with its sources."""
+    from fixture_district import write_district
+
+    load_roster(write_district(tmp_path / "roster"), db)
+    first = tmp_path / "report.txt"
+    first.write_text(
+        "太原市共有5个社区\n太原市社区工作综述\n太原市共有5个社区，迎泽区共有2个街道。"
+        "迎泽区柳巷街道新建东风社区、春晖社区、晓光社区。\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "digest.txt"
+    second.write_text("一周要闻\n太原市共有5个社区，基层治理持续加强。\n", encoding="utf-8")
+    report = load_documents([first, second], db)
+    assert {name for name, _, _ in report.areas_new} == {"东风社区", "春晖社区", "晓光社区"}
+    assert db.read("MATCH (:Area {name: '东风社区'})-[:PART_OF]->(p) RETURN p.id").rows == [["S1"]]
+    rows = run_query("reconciliation/stated-vs-actual", db)
+    got = [(r["area"], r["category"], r["stated"], r["actual"]) for r in rows]
+    assert got == [("太原市", "community", 5, 5), ("迎泽区", "street", 2, 2)]
+    assert rows[0]["source"] == f"{second}; {first}" or rows[0]["source"] == f"{first}; {second}"
+    assert rows[1]["source"] == str(first)
+    scoped = run_query("reconciliation/stated-vs-actual", db, area="迎泽区")
+    assert [(r["area"], r["actual"]) for r in scoped] == [("迎泽区", 2)]
