@@ -19,7 +19,7 @@ import click
 
 from pbgraph import __version__, api
 from pbgraph.graph import Backend, default_location, open_backend
-from pbgraph.graph.connect import ENV_DB
+from pbgraph.graph.connect import ENV_DB, embedded_folder, resolve_location
 from pbgraph.graph.errors import PbgraphError
 from pbgraph.maps import DEFAULT_BUDGET, DEFAULT_LAYERS, LAYERS
 from pbgraph.queries.render import FORMATS, render
@@ -41,9 +41,14 @@ class State:
     db: str | None = None
     debug: bool = False
     _backend: Backend | None = field(default=None, repr=False)
+    #: the embedded folder this command is creating (removed again if the command fails)
+    _creating: Path | None = field(default=None, repr=False)
 
     def backend(self) -> Backend:
         if self._backend is None:
+            folder = embedded_folder(resolve_location(self.db))
+            if folder is not None and not folder.exists():
+                self._creating = folder
             self._backend = open_backend(self.db)
             lease = getattr(self._backend, "_lease", None)
             for message in getattr(lease, "messages", []):
@@ -56,13 +61,29 @@ class State:
             backend, self._backend = self._backend, None
             backend.close()
 
+    def failed(self) -> None:
+        """The command failed: close, and remove a database folder it created that holds nothing."""
+        from pbgraph.graph.backends.embedded import discard_new_folder
+
+        with contextlib.suppress(Exception):
+            self.close()
+        if self._creating is not None:
+            with contextlib.suppress(OSError):
+                discard_new_folder(self._creating)
+
 
 class PbgraphGroup(click.Group):
     """Turns pbgraph's own errors into one clear line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except BaseException as e:
+                state = ctx.find_object(State)
+                if state is not None and not (isinstance(e, (SystemExit, click.exceptions.Exit)) and not _code(e)):
+                    state.failed()
+                raise
         except PbgraphError as e:
             state = ctx.find_object(State)
             if state is not None and state.debug:
@@ -71,6 +92,10 @@ class PbgraphGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("pbgraph: interrupted", err=True)
             sys.exit(130)
+
+
+def _code(e: BaseException) -> int | str | None:
+    return e.code if isinstance(e, SystemExit) else getattr(e, "exit_code", None)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -601,7 +626,6 @@ def repair_(state: State) -> None:
       pbgraph --db ./district.db repair
     """
     from pbgraph.graph.backends.repair import repair
-    from pbgraph.graph.connect import resolve_location
 
     location = resolve_location(state.db)
     if "://" in location:
@@ -639,8 +663,8 @@ def backup_(state: State, out: Path) -> None:
 def restore_(state: State, path: Path, replace: bool, fmt: str) -> None:
     """Load a backup into the database, all or nothing, and verify the counts.
 
-    The whole file is checked first (a truncated or damaged file, or labels
-    that are not pbgraph's, change nothing). This is also the way to move an
+    The whole file is checked first (its SHA-256 checksum: a truncated,
+    damaged or edited file, or labels that are not pbgraph's, change nothing). This is also the way to move an
     embedded database to Neo4j: back it up, restore the file with --db
     pointing at Neo4j, and the counts per label and type are verified.
 

@@ -36,6 +36,7 @@ from redis.retry import Retry
 from ..errors import (
     AuthError,
     DatabaseBusy,
+    DatabaseDamaged,
     DatabaseUnavailable,
     LeaseLost,
     QueryError,
@@ -56,7 +57,7 @@ from .base import (
     gc_paused,
     plain,
 )
-from .embedded import ServerLease
+from .embedded import ServerLease, storage_problem
 
 GRAPH_NAME = "pbgraph"
 #: How long a writer waits for another writer before giving up.
@@ -132,10 +133,11 @@ class FalkorDBBackend(Backend):
             raise DatabaseUnavailable(
                 f"cannot reach FalkorDB at {location} ({e}); check that the server runs and the host and port are right"
             ) from e
-        if not self._graph_exists(graph):
-            # a new database: create the graph with its indexes so reads find it
-            self.ensure_schema()
-        self._drop_abandoned_staging()
+        with self._storage_errors():
+            if not self._graph_exists(graph):
+                # a new database: create the graph with its indexes so reads find it
+                self.ensure_schema()
+            self._drop_abandoned_staging()
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -180,7 +182,7 @@ class FalkorDBBackend(Backend):
                 self._delete_graph(copy)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
-        with self.write_lock():
+        with self._storage_errors(), self.write_lock():
             self.ensure_schema()
             self._check_lease()
             result = self._run(self.graph_name, query, params, read_only=False)
@@ -190,7 +192,7 @@ class FalkorDBBackend(Backend):
 
     def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
         summary = WriteSummary()
-        with self.write_lock():
+        with self._storage_errors(), self.write_lock():
             staging = f"{self._staging_prefix()}{self._generation}"
             self.ensure_schema()
             self._drop_staging()  # left by writers that were killed or lost their lease
@@ -217,6 +219,21 @@ class FalkorDBBackend(Backend):
                 raise
             self._compact_log()
         return summary
+
+    @contextlib.contextmanager
+    def _storage_errors(self) -> Iterator[None]:
+        """Name a full disk or read-only folder when the embedded engine stops answering mid-write."""
+        try:
+            yield
+        except (redis.exceptions.ConnectionError, OSError, DatabaseUnavailable) as e:
+            if isinstance(e, DatabaseDamaged):
+                raise
+            problem = storage_problem(self._lease.layout.root, e) if self._lease is not None else None
+            if problem:
+                raise DatabaseUnavailable(f"{problem}; nothing of this write was kept") from e
+            if isinstance(e, DatabaseUnavailable):
+                raise
+            raise DatabaseUnavailable(f"lost the connection to FalkorDB at {self.location}: {e}") from e
 
     def _staging_prefix(self) -> str:
         return f"{self.graph_name}__staging"
@@ -253,7 +270,10 @@ class FalkorDBBackend(Backend):
                 raise LeaseLost(self._lease_lost_message()) from e
             raise
         if self._lease is not None:
-            durability.write_record(self._lease.layout.root, durability.Commit(int(seq), nodes, relationships, at))
+            try:
+                durability.write_record(self._lease.layout.root, durability.Commit(int(seq), nodes, relationships, at))
+            except OSError as e:  # the write itself is committed and logged: say so, do not fail it
+                print(f"pbgraph: warning: the write is saved, but its commit record was not ({e})", file=sys.stderr)
 
     def _generation_key(self) -> str:
         return f"pbgraph:lock:{self.graph_name}:generation"
@@ -400,7 +420,7 @@ class FalkorDBBackend(Backend):
             bulk_calls = list(falkordb_bulk.calls(nodes, relationships))
         except falkordb_bulk.Unencodable:
             return False  # the ordinary statements carry (or refuse) such values
-        with self.write_lock():
+        with self._storage_errors(), self.write_lock():
             staging = f"{self._staging_prefix()}{self._generation}"
             self.ensure_schema()
             if self.read("MATCH (n) RETURN id(n) LIMIT 1").rows:
