@@ -445,3 +445,18 @@ def test_cli_reload_names_changes_and_shows_progress_on_a_terminal(tmp_path):
     assert child.returncode == 0
     assert "pbgraph: reading" in shown and "pbgraph: checking" in shown and "pbgraph: comparing" in shown
     assert "changed:\n  updated Unit u1 (name)\n" in child.stdout
+
+
+def test_a_bulk_write_split_into_many_calls_builds_the_same_graph(db, tmp_path, monkeypatch):
+    """Province-sized first loads need several GRAPH.BULK calls: nodes keep their numbering across them."""
+    from pbgraph.graph.backends import falkordb_bulk
+
+    write_roster(generate("guangming", seed=8, as_of=None), tmp_path / "r")
+    db.write("CREATE (:Document {id: 'placeholder'})")
+    assert load_roster(tmp_path / "r", db).written == "statements"
+    db.write("MATCH (d:Document {id: 'placeholder'}) DELETE d")
+    expected = graph_dump(db)
+    db.reset()
+    monkeypatch.setattr(falkordb_bulk, "MAX_CALL_BYTES", 4096)
+    assert load_roster(tmp_path / "r", db).written == "bulk"
+    assert graph_dump(db) == expected

@@ -417,7 +417,7 @@ class FalkorDBBackend(Backend):
         and a staging key the next writer removes.
         """
         try:
-            bulk_calls = list(falkordb_bulk.calls(nodes, relationships))
+            bulk_calls = list(falkordb_bulk.calls(nodes, relationships, falkordb_bulk.MAX_CALL_BYTES))
         except falkordb_bulk.Unencodable:
             return False  # the ordinary statements carry (or refuse) such values
         with self._storage_errors(), self.write_lock():
