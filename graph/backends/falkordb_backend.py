@@ -85,6 +85,7 @@ if redis.call('get', KEYS[1]) ~= ARGV[1] then return redis.error_reply('PBGRAPH_
 if #ARGV > 4 then redis.call(unpack(ARGV, 5)) end
 local seq = redis.call('hincrby', KEYS[2], 'seq', 1)
 redis.call('hset', KEYS[2], 'nodes', ARGV[2], 'relationships', ARGV[3], 'at', ARGV[4])
+redis.call('hdel', KEYS[2], 'pending')
 return seq
 """
 
@@ -188,6 +189,7 @@ class FalkorDBBackend(Backend):
         with self._storage_errors(), self.write_lock():
             self.ensure_schema()
             self._check_lease()
+            self._redis.hset(durability.RECORD_KEY.format(graph=self.graph_name), durability.PENDING, 1)
             result = self._run(self.graph_name, query, params, read_only=False)
             self._commit(self.graph_name)
             self._compact_log(only_if_grown=True)
