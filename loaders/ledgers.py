@@ -54,7 +54,7 @@ _WIDE = 16
 _DERIVED = re.compile(r"'((?:area|org|unit|res|dem|prj|agr|wkr|mem)-[0-9a-f]{12})'")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Entity:
     """Something a name can point at: a workbook row or a graph node."""
 
@@ -529,35 +529,32 @@ class _Translator:
         return out
 
     def _row(self, si: int, sheet: LedgerSheet, number: int, values: dict[str, Any]) -> dict[str, str | None]:
-        spec = LEDGER_TABLES[sheet.table]
+        table = sheet.table
         cells: dict[str, str | None] = {}
         entity = self.own.get((si, number))
-        parent_field = _PARENT_FIELD.get(sheet.table)
+        parent_field = _PARENT_FIELD.get(table) if entity is not None else None
         cache = self.converted
-        for f in spec.fields:
-            kind = f.kind
-            if kind == "person":
-                continue  # after the references: the pseudonym depends on where the person is
-            raw = values.get(f.field)
+        for f, field_name, canonical, kind in _PLANS[table]:
+            raw = values.get(field_name)
             if kind == "name":
                 text = _text(raw)
                 if not text:
-                    self.problem(sheet, number, f.field, "missing required value")
+                    self.problem(sheet, number, field_name, "missing required value")
                 cells["name"] = fold(text) or None
                 continue
-            if entity is not None and f.field == parent_field:
-                cells[f.canonical] = entity.parent.id if entity.parent is not None else None
+            if field_name == parent_field:
+                cells[canonical] = entity.parent.id if entity.parent is not None else None  # type: ignore[union-attr]
                 continue
-            key = (sheet.table, f.field, raw)
+            key = (table, field_name, raw)
             hit = cache.get(key)
             if hit is None:
-                hit = cache[key] = self._convert(sheet.table, f, raw)
+                hit = cache[key] = self._convert(table, f, raw)
             value, reason = hit
             if value is _EMPTY:
-                value = "false" if kind == "bool" and self._ticks(si, sheet, f.field) else None  # √ / blank
+                value = "false" if kind == "bool" and self._ticks(si, sheet, field_name) else None  # √ / blank
             elif reason is not None:
-                self.problem(sheet, number, f.field, reason)
-            cells[f.canonical] = value
+                self.problem(sheet, number, field_name, reason)
+            cells[canonical] = value
         if entity is not None:
             cells["id"] = entity.id
         self._identity(sheet, number, values, cells)
@@ -659,6 +656,11 @@ class _Translator:
 
 
 _EMPTY = object()
+#: Per table, the fields a row is translated from (persons come after the references: see _identity).
+_PLANS = {
+    t: [(f, f.field, f.canonical, f.kind) for f in spec.fields if f.kind != "person"]
+    for t, spec in LEDGER_TABLES.items()
+}
 _AGREEMENT_KEY = (("unit_id", "unit"), ("area_id", "area"), ("kind", "kind"), ("signed", "signed"))
 _WHAT = {"areas": "area", "orgs": "party organization", "units": "unit", "resources": "resource", "demands": "demand"}
 
@@ -672,7 +674,10 @@ def _text(value: Any) -> str:
 @lru_cache(maxsize=65536)
 def name_parts(text: str) -> tuple[str, ...]:
     """``新华街道 / 和平社区`` → ("新华街道", "和平社区"): a name and the parents written before it."""
-    return tuple(p for p in (fold(x) for x in _SEPARATORS.split(fold(text))) if p)
+    text = fold(text)
+    if "/" not in text and "／" not in text:
+        return (text,) if text else ()
+    return tuple(p for p in (x.strip() for x in _SEPARATORS.split(text)) if p)
 
 
 def _first_header(table: str, f: str) -> str:
