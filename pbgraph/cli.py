@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ import click
 
 from pbgraph import __version__, api
 from pbgraph.graph import Backend, default_location, open_backend
-from pbgraph.graph.connect import ENV_DB
+from pbgraph.graph.connect import ENV_DB, embedded_folder, resolve_location
 from pbgraph.graph.errors import PbgraphError
 from pbgraph.maps import DEFAULT_BUDGET, DEFAULT_LAYERS, LAYERS
 from pbgraph.queries.render import FORMATS, render
@@ -41,9 +43,14 @@ class State:
     db: str | None = None
     debug: bool = False
     _backend: Backend | None = field(default=None, repr=False)
+    #: the embedded folder this command is creating (removed again if the command fails)
+    _creating: Path | None = field(default=None, repr=False)
 
     def backend(self) -> Backend:
         if self._backend is None:
+            folder = embedded_folder(resolve_location(self.db))
+            if folder is not None and not folder.exists():
+                self._creating = folder
             self._backend = open_backend(self.db)
             lease = getattr(self._backend, "_lease", None)
             for message in getattr(lease, "messages", []):
@@ -56,13 +63,29 @@ class State:
             backend, self._backend = self._backend, None
             backend.close()
 
+    def failed(self) -> None:
+        """The command failed: close, and remove a database folder it created that holds nothing."""
+        from pbgraph.graph.backends.embedded import discard_new_folder
+
+        with contextlib.suppress(Exception):
+            self.close()
+        if self._creating is not None:
+            with contextlib.suppress(OSError):
+                discard_new_folder(self._creating)
+
 
 class PbgraphGroup(click.Group):
     """Turns pbgraph's own errors into one clear line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except BaseException as e:
+                state = ctx.find_object(State)
+                if state is not None and not (isinstance(e, (SystemExit, click.exceptions.Exit)) and not _code(e)):
+                    state.failed()
+                raise
         except PbgraphError as e:
             state = ctx.find_object(State)
             if state is not None and state.debug:
@@ -71,6 +94,10 @@ class PbgraphGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("pbgraph: interrupted", err=True)
             sys.exit(130)
+
+
+def _code(e: BaseException) -> int | str | None:
+    return e.code if isinstance(e, SystemExit) else getattr(e, "exit_code", None)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -375,42 +402,52 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
 @click.option(
     "--gold",
     required=True,
+    multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of gold answers, one <document stem>.json each.",
+    help="Folder of gold answers, one <document stem>.json each; repeat it for several folders.",
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--details", is_flag=True, help="Also list each document's misses and false positives.")
-def extract_eval(gold: Path, paths: tuple[Path, ...], fmt: str, details: bool) -> None:
+def extract_eval(gold: tuple[Path, ...], paths: tuple[Path, ...], fmt: str, details: bool) -> None:
     """Score extraction against gold answers, as the extraction contract scores it.
 
-    Precision, recall and F1 for areas (name and level) and counts (category
-    and value), parent accuracy and count-area accuracy, summed over documents.
+    Per document and in total (summed over documents): precision, recall and
+    F1 for areas (name and level) and counts (category and value), parent
+    accuracy and count-area accuracy.
 
     \b
-    Example:
-      pbgraph extract-eval --gold ../shared/corpus/gold ../shared/corpus/seeds
+    Example (the whole development set):
+      pbgraph extract-eval --gold ../shared/corpus/gold --gold ../shared/corpus/dev/gold \\
+          ../shared/corpus/seeds ../shared/corpus/dev/docs
     """
     from pbgraph.loaders.documents import extract_file
     from pbgraph.loaders.documents.files import expand
     from pbgraph.loaders.documents.score import load_gold, score
 
-    answers = load_gold(gold)
+    try:
+        answers = load_gold(*gold)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
     pairs = []
     for path in expand(paths):
         if path.stem not in answers:
-            click.echo(f"pbgraph: no gold for {path} (expected {gold / (path.stem + '.json')}); skipped", err=True)
+            click.echo(f"pbgraph: no gold for {path} (no {path.stem}.json in the --gold folders); skipped", err=True)
             continue
         pairs.append((extract_file(path), answers[path.stem]))
     result = score(pairs)
     summary = {k: round(v, 4) for k, v in result.summary().items()}
+    per_doc = ["areas_f1", "parent_accuracy", "counts_f1", "count_area_accuracy"]
     if fmt == "json":
         out: dict[str, Any] = {"documents": len(pairs), **summary}
+        out["per_document"] = [{"source": d["source"], **{k: d[k] for k in per_doc}} for d in result.details]
         if details:
             out["details"] = result.details
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    click.echo(f"documents scored: {len(pairs)}")
+    rows = [{"document": Path(d["source"]).name, **{k: d[k] for k in per_doc}} for d in result.details]
+    rows.append({"document": f"TOTAL ({len(pairs)})", **{k: summary[k] for k in per_doc}})
+    click.echo(render("table", ["document", *per_doc], rows))
     click.echo(render("table", ["measure", "value"], [{"measure": k, "value": v} for k, v in summary.items()]))
     if details:
         for d in result.details:
@@ -574,6 +611,31 @@ def export_(state: State, fmt: str, area: str | None, out: Path | None) -> None:
     )
 
 
+@cli.command("repair")
+@pass_state
+def repair_(state: State) -> None:
+    """Recover an embedded database whose log lost acknowledged writes.
+
+    pbgraph refuses to open a database whose append-only log no longer holds
+    every acknowledged write (a file cut short, altered or deleted). repair
+    first copies the damaged files into a damaged-<time>/ folder inside the
+    database, then recovers what the log still holds and says exactly what
+    was lost (which acknowledged writes, or how many nodes), so you can load
+    those files again. No other pbgraph process may use the database meanwhile.
+
+    \b
+    Example:
+      pbgraph --db ./district.db repair
+    """
+    from pbgraph.graph.backends.repair import repair
+
+    location = resolve_location(state.db)
+    if "://" in location:
+        raise click.UsageError("repair works on an embedded database folder, not on a server")
+    report = repair(location)
+    click.echo("\n".join(f"pbgraph: {line}" for line in report.summary().splitlines()), err=True)
+
+
 @cli.command("backup")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The backup file to write.")
 @pass_state
@@ -603,8 +665,8 @@ def backup_(state: State, out: Path) -> None:
 def restore_(state: State, path: Path, replace: bool, fmt: str) -> None:
     """Load a backup into the database, all or nothing, and verify the counts.
 
-    The whole file is checked first (a truncated or damaged file, or labels
-    that are not pbgraph's, change nothing). This is also the way to move an
+    The whole file is checked first (its SHA-256 checksum: a truncated,
+    damaged or edited file, or labels that are not pbgraph's, change nothing). This is also the way to move an
     embedded database to Neo4j: back it up, restore the file with --db
     pointing at Neo4j, and the counts per label and type are verified.
 
@@ -641,6 +703,10 @@ def load() -> None:
     """
 
 
+#: Changes a table-format load report lists (JSON lists all).
+CHANGES_SHOWN = 50
+
+
 @load.command("roster")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -671,8 +737,12 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
     All or nothing: every row is checked first, and any problem — unknown
     vocabulary, missing value, duplicate id, unknown reference, parent cycle,
     bad date, negative count — is reported with table, row and column, and
-    nothing is written. Loading the same roster again changes nothing; a
-    changed roster updates the ids it names.
+    nothing is written. Only the difference between the roster and the graph
+    is written, and the report names each created, updated or removed node and
+    relationship: loading the same roster again writes nothing (an unchanged
+    file is not even read again when nothing else wrote since); a changed roster
+    updates the ids it names. A status line on stderr shows each step (not with
+    --quiet, or when stderr is not a terminal).
 
     \b
     Examples:
@@ -683,8 +753,8 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
     from pbgraph.loaders.rosters import load_roster
 
     backend = state.backend()
-    with _progress("writing", quiet) as bar:
-        report = load_roster(path, backend, replace=replace, progress=bar)
+    with _load_progress(quiet) as (stage, bar):
+        report = load_roster(path, backend, replace=replace, progress=bar, stage=stage)
     if report.ignored:
         click.echo(f"pbgraph: ignored (not roster tables): {', '.join(report.ignored)}", err=True)
     for key, what in (
@@ -700,6 +770,14 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
             click.echo(f"pbgraph: {what}: {shown}", err=True)
     read = ", ".join(f"{n} {report.rows.get(n, 0)} rows ({report.encodings[n]})" for n in report.encodings)
     click.echo(f"pbgraph: loaded {report.path}: {read}", err=True)
+    if report.unchanged:
+        click.echo(f"pbgraph: unchanged since the last load, not read again: {', '.join(report.unchanged)}", err=True)
+    written = {
+        "nothing": "nothing written: the graph already holds this roster",
+        "bulk": f"{len(report.changes)} changes written (a new graph, in one bulk step)",
+        "statements": f"{len(report.changes)} changes written",
+    }
+    click.echo(f"pbgraph: {written[report.written]}", err=True)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -708,8 +786,10 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
                     "encodings": report.encodings,
                     "rows": report.rows,
                     "ignored": report.ignored,
+                    "unchanged": report.unchanged,
                     "nodes": report.nodes,
                     "relationships": report.relationships,
+                    "changes": [c._asdict() for c in report.changes],
                     "ledger": report.ledger,
                 },
                 ensure_ascii=False,
@@ -718,6 +798,12 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
         )
     else:
         click.echo(render("table", ["item", "kind", "created", "updated", "removed"], report.table()))
+        if report.changes and report.written == "statements":  # a first load's list is the roster itself
+            click.echo("\nchanged:")
+            for change in report.changes[:CHANGES_SHOWN]:
+                click.echo(f"  {change}")
+            if len(report.changes) > CHANGES_SHOWN:
+                click.echo(f"  … and {len(report.changes) - CHANGES_SHOWN} more (--format json lists them all)")
 
 
 @load.command("docs")
@@ -778,6 +864,49 @@ def load_docs_cmd(state: State, paths: tuple[Path, ...], fmt: str, quiet: bool) 
             click.echo("ambiguous (a new node was made): " + "; ".join(report.areas_ambiguous))
     if report.errors:
         raise SystemExit(1)
+
+
+@contextlib.contextmanager
+def _load_progress(
+    quiet: bool,
+) -> Iterator[tuple[Callable[[str], None] | None, Callable[[int, int], None] | None]]:
+    """Callbacks for a long load: a status line on stderr, redrawn every quarter second from the
+    start (the step, a bar once writing, the time so far); (None, None) when quiet or not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield None, None
+        return
+    state = {"step": "starting", "done": 0, "total": 0}
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def draw() -> None:
+        line = f"pbgraph: {state['step']}"
+        if state["total"]:
+            filled = round(20 * state["done"] / state["total"])
+            line += f" [{'#' * filled}{'-' * (20 - filled)}] {state['done']}/{state['total']}"
+        sys.stderr.write(f"\r\033[K{line} … {time.monotonic() - started:.0f} s")
+        sys.stderr.flush()
+
+    def tick() -> None:
+        while not stop.wait(0.25):
+            draw()
+
+    def stage(name: str) -> None:
+        state["step"] = name
+        draw()
+
+    def progress(done: int, total: int) -> None:
+        state.update(step="writing", done=done, total=total)
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        yield stage, progress
+    finally:
+        stop.set()
+        ticker.join()
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
 
 
 @contextlib.contextmanager

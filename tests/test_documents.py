@@ -138,24 +138,155 @@ def extract(doc):
     return run(doc)
 
 
+# -- failure classes seen on documents from elsewhere (invented text, same shapes) ---------------------
+
+
+def facts_of(text):
+    return extract(normalize_text(text))
+
+
+def area_set(facts):
+    return {(a["name"], a["level"]) for a in facts["areas"]}
+
+
+def test_verbs_glued_to_a_suffix_are_not_places():
+    facts = facts_of(
+        "青山区持续深化街道体制改革，着力打造社区服务综合体，探索出社区治理新路径，织密社区网格，"
+        "紧紧围绕社区需求，把广大社区居民凝聚起来，配合街道、社区做好防控。"
+    )
+    assert area_set(facts) == {("青山区", "district")}
+
+
+def test_names_after_verbs_and_in_lists_are_places():
+    facts = facts_of(
+        "西工区机关党员包保临江街道金桂社区，协助望湖街道做好服务。"
+        "金桂社区与胜利社区、解放社区、团结社区相邻，西以郭家寨村为界。"
+    )
+    assert {
+        ("西工区", "district"),
+        ("临江街道", "street"),
+        ("金桂社区", "community"),
+        ("望湖街道", "street"),
+        ("胜利社区", "community"),
+        ("解放社区", "community"),
+        ("团结社区", "community"),
+        ("郭家寨村", "village"),
+    } == area_set(facts)
+    parents = {a["name"]: a["parent"] for a in facts["areas"]}
+    assert parents["金桂社区"] == "临江街道" and parents["临江街道"] == "西工区"
+
+
+def test_titles_and_slogans_are_not_places():
+    facts = facts_of("金桂社区先后获评“西工区十佳文明社区”、“五好社区”，推行“三进社区”活动，是一个典型的混合型社区。")
+    assert area_set(facts) == {("金桂社区", "community"), ("西工区", "district")}
+
+
+def test_counts_go_to_the_smallest_area_their_clause_is_about():
+    facts = facts_of(
+        "洛阳市西工区党建工作综述\n"
+        "西工区共有7个街道。其中，临江街道9个社区全部成立“大党委”；望湖街道建成网格党支部36个。\n"
+        "金桂社区位于临江街道中部。社区下设5个党支部，有党员318名。\n"
+        "全市1539个社区党组织参与。"
+    )
+    got = {(c["category"], c["value"], c["area"]) for c in facts["counts"]}
+    assert {
+        ("street", 7, "西工区"),
+        ("community", 9, "临江街道"),
+        ("community_joint_committee", 9, "临江街道"),
+        ("grid_party_branch", 36, "望湖街道"),
+        ("party_org", 5, "金桂社区"),
+        ("party_member", 318, "金桂社区"),
+        ("community_party_org", 1539, "洛阳市"),
+    } == got
+
+
+def test_a_digest_attributes_each_number_to_its_own_place():
+    facts = facts_of(
+        "【各地动态】\n临江街道：建成网格党支部36个，吸纳党员210名。\n望湖街道：组建志愿服务队12支，招募志愿者300余名。"
+    )
+    got = {(c["category"], c["value"], c["area"]) for c in facts["counts"]}
+    assert got == {
+        ("grid_party_branch", 36, "临江街道"),
+        ("party_member", 210, "临江街道"),
+        ("service_team", 12, "望湖街道"),
+        ("volunteer", 300, "望湖街道"),
+    }
+
+
+def test_every_item_of_an_enumeration_is_a_count():
+    facts = facts_of("西工区建立楼栋党小组719个、党员中心户392个、党群服务站85个，组建网格党支部46个、志愿服务队28支。")
+    assert counts(facts) == {
+        ("building_party_group", 719, False),
+        ("member_household", 392, False),
+        ("service_center", 85, False),
+        ("grid_party_branch", 46, False),
+        ("service_team", 28, False),
+    }
+
+
+def test_web_spacing_full_width_digits_and_odd_quotes():
+    facts = facts_of("全市1539 个社区党组织、3 万余名党员参与，１２０个网格全覆盖，成立″大工委″5个、「大党委」18个。")
+    assert counts(facts) == {
+        ("community_party_org", 1539, False),
+        ("party_member", 30000, True),
+        ("grid", 120, False),
+        ("street_joint_committee", 5, False),
+        ("community_joint_committee", 18, False),
+    }
+
+
+def test_look_alikes_are_not_counts():
+    facts = facts_of(
+        "金桂社区43名在职党员到社区报到，建立微信群20余个。网格覆盖率达到98%，2023年5月起每个网格配备2名网格员，"
+        "按照300户标准划分网格，网格员平均年龄45岁，联系电话：0379-12345678，人均补贴800元/月。"
+    )
+    assert counts(facts) == {("reporting_member", 43, False), ("party_member", 43, False)}
+
+
 # -- the development set ----------------------------------------------------------------------------
 
+needs_dev = pytest.mark.skipif(
+    not (CORPUS / "dev" / "docs").is_dir(),
+    reason="the development set ../shared/corpus/dev is not beside this checkout",
+)
+
+
+def development_pairs():
+    gold = load_gold(CORPUS / "gold", CORPUS / "dev" / "gold")
+    paths = sorted((CORPUS / "seeds").glob("*.txt")) + sorted((CORPUS / "dev" / "docs").glob("*.txt"))
+    return [(extract_file(p), gold[p.stem]) for p in paths]
+
 
 @needs_corpus
+@needs_dev
 def test_development_set_meets_the_targets():
-    gold = load_gold(CORPUS / "gold")
-    pairs = [(extract_file(p), gold[p.stem]) for p in sorted((CORPUS / "seeds").glob("*.txt"))]
-    result = score(pairs).summary()
-    assert result["areas_f1"] >= 0.90, result
-    assert result["counts_f1"] >= 0.85, result
+    result = score(development_pairs()).summary()
+    assert result["areas_f1"] >= 0.92, result
+    assert result["counts_f1"] >= 0.88, result
+    assert result["count_area_accuracy"] >= 0.85, result
+    assert result["parent_accuracy"] >= 0.95, result
 
 
 @needs_corpus
-def test_extract_eval_command():
-    out = run_cli("extract-eval", "--gold", str(CORPUS / "gold"), str(CORPUS / "seeds"), "--format", "json")
+@needs_dev
+def test_extract_eval_command_scores_every_document_and_the_total():
+    out = run_cli(
+        "extract-eval",
+        "--gold",
+        str(CORPUS / "gold"),
+        "--gold",
+        str(CORPUS / "dev" / "gold"),
+        str(CORPUS / "seeds"),
+        str(CORPUS / "dev" / "docs"),
+        "--format",
+        "json",
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    assert result["documents"] == 5 and result["areas_f1"] >= 0.9 and result["counts_f1"] >= 0.85
+    assert result["documents"] == 21 and len(result["per_document"]) == 21
+    assert result["areas_f1"] >= 0.92 and result["counts_f1"] >= 0.88
+    table = run_cli("extract-eval", "--gold", str(CORPUS / "dev" / "gold"), str(CORPUS / "dev" / "docs"))
+    assert "d16.txt" in table.stdout and "TOTAL (16)" in table.stdout
 
 
 # -- bad input ------------------------------------------------------------------------------------------
@@ -278,3 +409,93 @@ def test_every_mention_carries_its_span(db):
     rows = db.read("MATCH (x)-[m:MENTIONED_IN]->(d:Document) RETURN labels(x), m.span_start, m.span_end").rows
     assert rows and all(start is not None and end > start for _, start, end in rows)
     assert {lbl for labels, _, _ in rows for lbl in labels} >= {"Area", "Mechanism"}
+
+
+def test_reconciliation_counts_roster_nodes_only_and_each_stated_number_once(db, tmp_path):
+    """Areas a document made are not evidence of themselves; a number stated twice is one row with its sources."""
+    from fixture_district import write_district
+
+    load_roster(write_district(tmp_path / "roster"), db)
+    first = tmp_path / "report.txt"
+    first.write_text(
+        "太原市共有5个社区\n太原市社区工作综述\n太原市共有5个社区，迎泽区共有2个街道。"
+        "迎泽区柳巷街道新建东风社区、春晖社区、晓光社区。\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "digest.txt"
+    second.write_text("一周要闻\n太原市共有5个社区，基层治理持续加强。\n", encoding="utf-8")
+    report = load_documents([first, second], db)
+    assert {name for name, _, _ in report.areas_new} == {"东风社区", "春晖社区", "晓光社区"}
+    assert db.read("MATCH (:Area {name: '东风社区'})-[:PART_OF]->(p) RETURN p.id").rows == [["S1"]]
+    rows = run_query("reconciliation/stated-vs-actual", db)
+    got = [(r["area"], r["category"], r["stated"], r["actual"]) for r in rows]
+    assert got == [("太原市", "community", 5, 5), ("迎泽区", "street", 2, 2)]
+    assert rows[0]["source"] == f"{second}; {first}" or rows[0]["source"] == f"{first}; {second}"
+    assert rows[1]["source"] == str(first)
+    scoped = run_query("reconciliation/stated-vs-actual", db, area="迎泽区")
+    assert [(r["area"], r["actual"]) for r in scoped] == [("迎泽区", 2)]
+
+
+# -- web pages and Word files -----------------------------------------------------------------------------
+
+CHROME = ["网站首页", "当前位置", "分享到", "相关新闻", "东湖街道新建党群服务站8个", "版权所有", "联系电话"]
+
+
+def test_a_saved_page_is_read_for_its_main_text(tmp_path):
+    body = "".join(
+        f"<p>{line}</p>"
+        for line in (
+            "近年来，西工区临江街道以党建引领基层治理，辖区9个社区全部成立“大党委”。",
+            "街道建成网格党支部36个，组建志愿服务队12支，招募志愿者300余名，常态化开展便民服务。",
+            "下一步，临江街道将继续深化共驻共建，推动服务资源向网格延伸，让居民办事更方便。",
+        )
+    )
+    related = "".join(f"<li><a href='/n{i}'>{t}</a></li>" for i, t in enumerate(["东湖街道新建党群服务站8个"] * 3))
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>临江街道_某某网</title><script>var hits = 99;</script></head><body>"
+        "<div class='top'>网站首页 | 新闻中心 | 党建动态 | 基层治理</div>"
+        "<div class='crumb'>当前位置：首页 > 党建 > 正文</div>"
+        f"<div class='article'><h1>临江街道党建引领基层治理</h1><div class='content'>{body}</div>"
+        "<div class='share'>分享到：微信 微博</div></div>"
+        f"<div class='related'><h3>相关新闻</h3><ul>{related}</ul></div>"
+        "<div class='foot'>版权所有：某某网 地址：人民路88号 联系电话：0379-12345678</div></body></html>",
+        encoding="utf-8",
+    )
+    doc = normalize_file(page)
+    assert doc.title == "临江街道党建引领基层治理"
+    assert "常态化开展便民服务" in doc.text and "让居民办事更方便" in doc.text
+    assert not [c for c in CHROME if c in doc.text]
+    facts = extract_file(page)
+    assert counts(facts) == {
+        ("community", 9, False),
+        ("community_joint_committee", 9, False),
+        ("grid_party_branch", 36, False),
+        ("service_team", 12, False),
+        ("volunteer", 300, True),
+    }
+
+
+def test_a_word_file_is_read_with_its_tables(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("西工区各街道党建工作统计")
+    document.add_paragraph("全区街道党建工作情况如下。")
+    table = document.add_table(rows=3, cols=3)
+    cells_by_row = [("街道", "社区", "网格党支部"), ("临江街道", "9个", "36个"), ("望湖街道", "7个", "28个")]
+    for row, cells in zip(table.rows, cells_by_row, strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    document.add_paragraph("各街道组建志愿服务队共计20支。")
+    path = tmp_path / "stats.docx"
+    document.save(path)
+    facts = extract_file(path)
+    got = {(c["category"], c["value"], c["area"]) for c in facts["counts"]}
+    assert {
+        ("community", 9, "临江街道"),
+        ("grid_party_branch", 36, "临江街道"),
+        ("community", 7, "望湖街道"),
+        ("grid_party_branch", 28, "望湖街道"),
+        ("service_team", 20, "西工区"),
+    } == got

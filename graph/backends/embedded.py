@@ -19,9 +19,11 @@ server is detected and cleaned up on the next open.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,7 +32,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DatabaseUnavailable, NotADatabase
+from ..errors import DatabaseDamaged, DatabaseUnavailable, NotADatabase
+from . import durability
 
 MARKER = "pbgraph-db.json"
 FORMAT = "pbgraph-embedded"
@@ -323,7 +326,39 @@ def _kill(pid: int) -> None:
         time.sleep(0.01)
 
 
-def _start_server(layout: Layout, messages: list[str]) -> None:
+def _start_server(layout: Layout, messages: list[str], *, check_log: bool = True) -> None:
+    """Start the engine; with ``check_log``, refuse a log that lost acknowledged writes (files untouched)."""
+    torn = durability.check_before_start(layout) if check_log else None
+    try:
+        _start_engine(layout, messages)
+        if check_log:
+            _check_commits(layout)
+    except DatabaseDamaged:
+        if torn:
+            torn.put_back()  # the engine cut the torn newest file: leave it as it was
+        raise
+    if torn:
+        torn.discard()  # only an incomplete, never-acknowledged write was dropped, as after any crash
+
+
+def _check_commits(layout: Layout) -> None:
+    import redis
+
+    client = redis.Redis(unix_socket_path=socket_path(layout), decode_responses=True, retry=None)
+    try:
+        durability.check_after_start(layout, client)
+    except DatabaseDamaged:
+        with contextlib.suppress(redis.exceptions.RedisError, OSError):
+            client.shutdown(nosave=True)  # write nothing: the files stay as the refusal found them
+        pid = _read_pid(layout.pidfile)
+        if pid:
+            _kill(pid)
+        raise
+    finally:
+        client.close()
+
+
+def _start_engine(layout: Layout, messages: list[str]) -> None:
     for attempt in range(1, START_ATTEMPTS + 1):
         for stale in (layout.socket, layout.pidfile):
             stale.unlink(missing_ok=True)
@@ -337,6 +372,14 @@ def _start_server(layout: Layout, messages: list[str]) -> None:
             _start_reaper(layout)
             return
         if outcome == "exited":
+            problem = storage_problem(layout.root)
+            if problem:
+                raise DatabaseUnavailable(f"the embedded engine cannot start: {problem}")
+            reason = durability.engine_exit_damage(_log_text(layout))
+            if reason:
+                raise DatabaseDamaged(
+                    durability.damaged_message(layout.root, f"the engine cannot read its log ({reason})")
+                )
             raise DatabaseUnavailable(
                 f"the embedded engine exited at start (code {proc.poll()}): {_log_tail(layout)} — see {layout.log}"
             )
@@ -348,6 +391,13 @@ def _start_server(layout: Layout, messages: list[str]) -> None:
         f"the embedded engine did not become ready (waited up to {START_TIMEOUT_S:.0f} s, "
         f"{START_ATTEMPTS} attempts); see {layout.log}"
     )
+
+
+def _log_text(layout: Layout) -> str:
+    try:
+        return layout.log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _log_tail(layout: Layout, lines: int = 3) -> str:
@@ -446,6 +496,63 @@ class ServerLease:
         if self._users_fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self._users_fd)
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+#: What the engine logs when it cannot write its files.
+_ENGINE_NO_SPACE = ("No space left on device", "Short write while writing to the AOF", "AOF write error")
+
+
+def _free_space(path: Path) -> str:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return "unknown"
+    free = st.f_bavail * st.f_frsize
+    return f"{free / 1024:.0f} KB" if free < 10 * 1024 * 1024 else f"{free / 1024 / 1024:.0f} MB"
+
+
+def storage_problem(root: Path, error: BaseException | None = None) -> str | None:
+    """One line naming a full disk or a read-only folder behind ``error`` (or the engine's exit), else None."""
+    root = root.expanduser().absolute()
+    code = error.errno if isinstance(error, OSError) else None
+    logged = "\n".join(_log_text(Layout(root)).splitlines()[-8:])  # the engine's last words, not old history
+    if code in _NO_SPACE or any(marker in logged for marker in _ENGINE_NO_SPACE):
+        return (
+            f"no space left on the disk holding {root} ({_free_space(root)} free): free some space, "
+            "then run the command again"
+        )
+    if code in _READ_ONLY:
+        return (
+            f"cannot write to {root}: the folder is read-only or not yours to write "
+            f"({error.strerror if isinstance(error, OSError) else 'read-only'}); pbgraph keeps its log, lock files and "
+            "socket in the database folder: make it writable, or copy the database to a writable folder"
+        )
+    return None
+
+
+def discard_new_folder(root: Path) -> bool:
+    """Delete a database folder a failed command created, if it holds no acknowledged write and
+    no other process uses it; True when it was deleted."""
+    layout = Layout(root.expanduser().absolute())
+    ours = {MARKER, MARKER.replace(".json", ".tmp"), "data", "run", "server.log", durability.RECORD_FILE}
+    names = {p.name for p in layout.root.iterdir()} if layout.root.is_dir() else {"(none)"}
+    if not {n for n in names if not n.startswith(durability.RECORD_FILE)} <= ours:
+        return False
+    record = durability.read_record_lenient(layout.root)
+    if record is not None and record.seq:
+        return False  # something was written and acknowledged: it is the user's data now
+    if layout.run.is_dir():
+        with _flock(layout.server_lock, fcntl.LOCK_EX):
+            if server_running(layout.root) and not shutdown_if_unused(layout):
+                return False
+            shutil.rmtree(layout.root, ignore_errors=True)
+    else:
+        shutil.rmtree(layout.root, ignore_errors=True)
+    return True
 
 
 def server_running(root: Path) -> bool:

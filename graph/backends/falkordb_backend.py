@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -36,20 +36,34 @@ from redis.retry import Retry
 from ..errors import (
     AuthError,
     DatabaseBusy,
+    DatabaseDamaged,
     DatabaseUnavailable,
+    LeaseLost,
     QueryError,
     ReadOnlyViolation,
     WriteFailed,
 )
 from ..schema import INDEXED_PROPERTIES, KEYED_LABELS
-from .base import Backend, Progress, Result, Statement, WriteSummary, gc_paused, plain
-from .embedded import ServerLease
+from . import durability, falkordb_bulk
+from .base import (
+    Backend,
+    NodeGroup,
+    Progress,
+    RelGroup,
+    Result,
+    Statement,
+    WriteSummary,
+    announce_phase,
+    gc_paused,
+    plain,
+)
+from .embedded import ServerLease, storage_problem
 
 GRAPH_NAME = "pbgraph"
 #: How long a writer waits for another writer before giving up.
 LOCK_WAIT_S = float(os.environ.get("PBGRAPH_LOCK_WAIT", "600"))
-#: The lock expires this long after its holder stops renewing it (e.g. was killed).
-LOCK_TTL_MS = 15_000
+#: The lock expires this long after its holder stops renewing it (e.g. was killed or paused).
+LOCK_TTL_MS = int(float(os.environ.get("PBGRAPH_LOCK_TTL", "15")) * 1000)
 #: Compact the embedded log after a single write once it is this big and 50 % above its base.
 COMPACT_MIN_BYTES = 8 * 1024 * 1024
 
@@ -58,6 +72,21 @@ _RENEW = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 )
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+#: Take the lock and draw the next fencing number (KEYS: lock, generation; ARGV: token, ttl).
+_ACQUIRE = (
+    "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('incr', KEYS[2]) end return 0"
+)
+#: A commit: only if no other writer took the lock since ours was granted (the fencing check),
+#: run one key command (the swap, if any) and bump the commit record, all in one atomic step.
+#: KEYS: generation, record, then the keys the command touches;
+#: ARGV: our generation, nodes, relationships, time, then the command.
+_COMMIT = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return redis.error_reply('PBGRAPH_FENCED') end
+if #ARGV > 4 then redis.call(unpack(ARGV, 5)) end
+local seq = redis.call('hincrby', KEYS[2], 'seq', 1)
+redis.call('hset', KEYS[2], 'nodes', ARGV[2], 'relationships', ARGV[3], 'at', ARGV[4])
+return seq
+"""
 
 
 class FalkorDBBackend(Backend):
@@ -93,6 +122,7 @@ class FalkorDBBackend(Backend):
         self._redis: redis.Redis = self._db.connection
         self._schema_checked = False
         self._lock_depth = 0
+        self._generation = ""  # the fencing number of the writer lock while it is held
         try:
             self._redis.ping()
         except redis.exceptions.AuthenticationError as e:
@@ -103,10 +133,11 @@ class FalkorDBBackend(Backend):
             raise DatabaseUnavailable(
                 f"cannot reach FalkorDB at {location} ({e}); check that the server runs and the host and port are right"
             ) from e
-        if not self._graph_exists(graph):
-            # a new database: create the graph with its indexes so reads find it
-            self.ensure_schema()
-        self._drop_abandoned_staging()
+        with self._storage_errors():
+            if not self._graph_exists(graph):
+                # a new database: create the graph with its indexes so reads find it
+                self.ensure_schema()
+            self._drop_abandoned_staging()
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -151,34 +182,108 @@ class FalkorDBBackend(Backend):
                 self._delete_graph(copy)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
-        with self.write_lock():
+        with self._storage_errors(), self.write_lock():
             self.ensure_schema()
+            self._check_lease()
             result = self._run(self.graph_name, query, params, read_only=False)
+            self._commit(self.graph_name)
             self._compact_log(only_if_grown=True)
         return result
 
     def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
-        staging = f"{self.graph_name}__staging"
         summary = WriteSummary()
-        with self.write_lock():
+        with self._storage_errors(), self.write_lock():
+            staging = f"{self._staging_prefix()}{self._generation}"
             self.ensure_schema()
-            self._delete_graph(staging)  # left by a writer that was killed
+            self._drop_staging()  # left by writers that were killed or lost their lease
             self._wait_for_no_fork()
+            announce_phase("copy")
             self._redis.execute_command("GRAPH.COPY", self.graph_name, staging)
             try:
                 for i, st in enumerate(statements, 1):
+                    self._check_lease()  # a writer paused past its lease must not write into a new graph
+                    announce_phase(f"write {i}")
                     summary.add(self._run(staging, st.query, st.params, read_only=False).stats)
                     if progress:
                         progress(i)
+                # the commit: one atomic command, logged and fsynced before it returns, and only
+                # if no other writer took the lock meanwhile (else our copy is stale)
+                announce_phase("commit")
+                self._commit(staging, "RENAME", staging, self.graph_name)
+                announce_phase("committed")
             except BaseException as e:
-                self._delete_graph(staging)
+                with contextlib.suppress(redis.exceptions.RedisError, OSError):
+                    self._delete_graph(staging)
                 if isinstance(e, QueryError):
                     raise WriteFailed(f"statement {summary.statements + 1} failed, nothing was written: {e}") from e
                 raise
-            # the commit: one atomic command, logged and fsynced before it returns
-            self._redis.rename(staging, self.graph_name)
             self._compact_log()
         return summary
+
+    @contextlib.contextmanager
+    def _storage_errors(self) -> Iterator[None]:
+        """Name a full disk or read-only folder when the embedded engine stops answering mid-write."""
+        try:
+            yield
+        except (redis.exceptions.ConnectionError, OSError, DatabaseUnavailable) as e:
+            if isinstance(e, DatabaseDamaged):
+                raise
+            problem = storage_problem(self._lease.layout.root, e) if self._lease is not None else None
+            if problem:
+                raise DatabaseUnavailable(f"{problem}; nothing of this write was kept") from e
+            if isinstance(e, DatabaseUnavailable):
+                raise
+            raise DatabaseUnavailable(f"lost the connection to FalkorDB at {self.location}: {e}") from e
+
+    def _staging_prefix(self) -> str:
+        return f"{self.graph_name}__staging"
+
+    def _drop_staging(self) -> None:
+        """Delete every staging copy (under the writer lock: none of them can still commit)."""
+        prefix = self._staging_prefix()
+        for name in self._redis.execute_command("GRAPH.LIST"):
+            if name.startswith(prefix):
+                self._delete_graph(name)
+
+    def _check_lease(self) -> None:
+        """Raise :class:`LeaseLost` when another writer has taken the lock since ours was granted."""
+        if self._redis.get(self._generation_key()) != self._generation:
+            raise LeaseLost(self._lease_lost_message())
+
+    def _commit(self, counted: str | None, *command: str) -> None:
+        """Acknowledge a write: check that our writer lock is still ours, run ``command`` (the swap)
+        and bump the commit record, atomically; then copy the record into the database folder.
+
+        ``counted`` is the graph whose counts the record keeps (the staging copy before a swap).
+        """
+        nodes, relationships = durability.graph_counts(self._redis, counted) if counted else (0, 0)
+        at = durability.now()
+        script = self._redis.register_script(_COMMIT)
+        record_key = durability.RECORD_KEY.format(graph=self.graph_name)
+        try:
+            seq = script(
+                keys=[self._generation_key(), record_key, *command[1:]],
+                args=[self._generation, nodes, relationships, at, *command],
+            )
+        except redis.exceptions.ResponseError as e:
+            if "PBGRAPH_FENCED" in str(e):
+                raise LeaseLost(self._lease_lost_message()) from e
+            raise
+        if self._lease is not None:
+            try:
+                durability.write_record(self._lease.layout.root, durability.Commit(int(seq), nodes, relationships, at))
+            except OSError as e:  # the write itself is committed and logged: say so, do not fail it
+                print(f"pbgraph: warning: the write is saved, but its commit record was not ({e})", file=sys.stderr)
+
+    def _generation_key(self) -> str:
+        return f"pbgraph:lock:{self.graph_name}:generation"
+
+    def _lease_lost_message(self) -> str:
+        return (
+            f"this write to {self.location} was paused (stopped, suspended or starved) for longer than its "
+            f"{LOCK_TTL_MS / 1000:g} s writer lease and another writer has used the database since; nothing "
+            "of it was written: run the command again"
+        )
 
     def _compact_log(self, only_if_grown: bool = False) -> None:
         """Rewrite the embedded engine's append-only log into a snapshot (in the background).
@@ -216,8 +321,8 @@ class FalkorDBBackend(Backend):
             time.sleep(0.01)
 
     def _drop_abandoned_staging(self) -> None:
-        """Free the staging copy a killed writer left, unless a live writer is using it."""
-        staging = f"{self.graph_name}__staging"
+        """Free the staging copies killed writers left, unless a live writer is using one."""
+        staging = self._staging_prefix()
         graphs = self._redis.execute_command("GRAPH.LIST")
         if self._lease is not None:  # snapshots of backups whose process died (same machine: pids tell)
             prefix = f"{self.graph_name}__snapshot_"
@@ -226,10 +331,10 @@ class FalkorDBBackend(Backend):
                 if pid.isdigit() and not _process_exists(int(pid)):
                     with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
                         self._delete_graph(name)
-        if staging not in graphs:
+        if not any(name.startswith(staging) for name in graphs):
             return
         with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
-            self._delete_graph(staging)
+            self._drop_staging()
             print("pbgraph: removed the unfinished copy of an interrupted write", file=sys.stderr)
 
     def _delete_graph(self, name: str) -> None:
@@ -245,21 +350,31 @@ class FalkorDBBackend(Backend):
     def _ensure_schema(self) -> None:
         if self._schema_checked:
             return
-        g = self._db.select_graph(self.graph_name)
+        created = self._create_schema(self.graph_name)
+        self._schema_checked = True
+        if created:
+            self._compact_log()  # schema commands replay badly from the log: keep them in the snapshot
+
+    def _create_schema(self, graph: str) -> bool:
+        """Create the indexes and uniqueness constraints ``graph`` lacks; True when a constraint was made."""
         wanted = [(label.value, "id") for label in KEYED_LABELS]
         wanted += [(label.value, prop) for label, prop in INDEXED_PROPERTIES]
         have: set[tuple[str, str]] = set()
-        if self._graph_exists(self.graph_name):
-            for row in self.read("CALL db.indexes() YIELD label, properties RETURN label, properties").rows:
+        if self._graph_exists(graph):
+            query = "CALL db.indexes() YIELD label, properties RETURN label, properties"
+            for row in self._run(graph, query, None, True).rows:
                 have.update((row[0], p) for p in row[1])
         for label, prop in wanted:
             if (label, prop) not in have:
                 # label and property come from the schema enums, never from input
-                g.query(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+                self._run(graph, f"CREATE INDEX FOR (n:{label}) ON (n.{prop})", None, False)
         constrained = {
             (row[0], tuple(row[1]))
-            for row in self.read(
-                "CALL db.constraints() YIELD type, label, properties WHERE type = 'UNIQUE' RETURN label, properties"
+            for row in self._run(
+                graph,
+                "CALL db.constraints() YIELD type, label, properties WHERE type = 'UNIQUE' RETURN label, properties",
+                None,
+                True,
             ).rows
         }
         created = False
@@ -267,24 +382,15 @@ class FalkorDBBackend(Backend):
             if (label.value, ("id",)) not in constrained:
                 created = True
                 self._redis.execute_command(
-                    "GRAPH.CONSTRAINT",
-                    "CREATE",
-                    self.graph_name,
-                    "UNIQUE",
-                    "NODE",
-                    label.value,
-                    "PROPERTIES",
-                    1,
-                    "id",
+                    "GRAPH.CONSTRAINT", "CREATE", graph, "UNIQUE", "NODE", label.value, "PROPERTIES", 1, "id"
                 )
-        self._schema_checked = True
-        if created:
-            self._compact_log()  # schema commands replay badly from the log: keep them in the snapshot
+        return created
 
     def reset(self) -> None:
         with self.write_lock():
-            self._delete_graph(f"{self.graph_name}__staging")
-            self._delete_graph(self.graph_name)
+            self._drop_staging()
+            if self._graph_exists(self.graph_name):
+                self._commit(None, "DEL", self.graph_name)
             self._schema_checked = False
             self.ensure_schema()
 
@@ -294,6 +400,94 @@ class FalkorDBBackend(Backend):
         if self._lease is not None:
             lease, self._lease = self._lease, None
             lease.close()
+
+    # -- a new graph in one step -----------------------------------------------------
+
+    def writer(self) -> contextlib.AbstractContextManager[None]:
+        return self.write_lock()
+
+    def create_graph(
+        self, nodes: list[NodeGroup], relationships: list[RelGroup], progress: Callable[[int, int], None] | None = None
+    ) -> bool:
+        """Build the graph with ``GRAPH.BULK`` (:mod:`.falkordb_bulk`) when it holds no node yet.
+
+        All or nothing the same way as :meth:`write_all`: the bulk calls build a staging
+        graph, which gets the schema's indexes and constraints (waited on until the engine has
+        checked them), and one ``RENAME`` swaps it in. A killed load leaves the old, empty graph
+        and a staging key the next writer removes.
+        """
+        try:
+            bulk_calls = list(falkordb_bulk.calls(nodes, relationships))
+        except falkordb_bulk.Unencodable:
+            return False  # the ordinary statements carry (or refuse) such values
+        with self._storage_errors(), self.write_lock():
+            staging = f"{self._staging_prefix()}{self._generation}"
+            self.ensure_schema()
+            if self.read("MATCH (n) RETURN id(n) LIMIT 1").rows:
+                return False  # no longer empty: the caller's comparison is out of date
+            self._drop_staging()  # left by writers that were killed or lost their lease
+            try:
+                for i, call in enumerate(bulk_calls):
+                    self._check_lease()  # a writer paused past its lease must not write into a new graph
+                    announce_phase(f"write {i + 1}")
+                    self._redis.execute_command("GRAPH.BULK", staging, *call.args(first=i == 0))
+                    if progress:
+                        progress(i + 1, len(bulk_calls) + 1)
+                self._create_schema(staging)
+                self._wait_for_constraints(staging)
+                # the commit, as in write_all: one atomic command, logged and fsynced before it
+                # returns, and only if no other writer took the lock meanwhile
+                announce_phase("commit")
+                self._commit(staging, "RENAME", staging, self.graph_name)
+                announce_phase("committed")
+            except BaseException as e:
+                with contextlib.suppress(redis.exceptions.RedisError, OSError):
+                    self._delete_graph(staging)
+                if isinstance(e, redis.exceptions.ResponseError):
+                    raise WriteFailed(f"the bulk write failed, nothing was written: {_first_line(str(e))}") from e
+                raise
+            if progress:
+                progress(len(bulk_calls) + 1, len(bulk_calls) + 1)
+            self._compact_log()  # the log holds the bulk blobs: rewrite it as a snapshot
+        return True
+
+    def _wait_for_constraints(self, graph: str) -> None:
+        """Wait until the engine has checked every constraint of ``graph`` against its nodes."""
+        while True:
+            rows = self._run(graph, "CALL db.constraints() YIELD label, status RETURN label, status", None, True).rows
+            failed = [r[0] for r in rows if r[1] == "FAILED"]
+            if failed:
+                raise WriteFailed(f"ids are not unique for {', '.join(failed)}; nothing was written")
+            if all(r[1] == "OPERATIONAL" for r in rows):
+                return
+            time.sleep(0.01)
+
+    # -- what a writer leaves for the next one ------------------------------------------
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep ``value`` with the database for the next writer, valid while nobody else writes.
+
+        Only for the embedded engine, where every writer is a pbgraph process that takes the
+        writer lock, and each grant of the lock draws the next fencing number.
+        """
+        if self._lease is None or not self._lock_depth:
+            return
+        memo = json.dumps({"generation": self._generation, "value": value})
+        self._redis.set(f"pbgraph:memo:{self.graph_name}:{key}", memo)
+
+    def recall(self, key: str) -> str | None:
+        """What the previous writer remembered, if no other writer took the lock since (else None).
+
+        Call while holding :meth:`write_lock`: its fencing number is one above the one stored
+        exactly when this writer is the only one since.
+        """
+        if self._lease is None or not self._lock_depth:
+            return None
+        raw = self._redis.get(f"pbgraph:memo:{self.graph_name}:{key}")
+        if not raw:
+            return None
+        memo = json.loads(raw)
+        return memo["value"] if memo.get("generation") == str(int(self._generation) - 1) else None
 
     # -- the writer lock ----------------------------------------------------------
 
@@ -314,7 +508,9 @@ class FalkorDBBackend(Backend):
         token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         deadline = time.monotonic() + wait_s
         told = False
-        while not self._redis.set(key, token, nx=True, px=LOCK_TTL_MS):
+        acquire = self._redis.register_script(_ACQUIRE)
+        # each grant draws a new generation: the fencing token every commit checks
+        while not (generation := acquire(keys=[key, self._generation_key()], args=[token, LOCK_TTL_MS])):
             holder = self._redis.get(key) or "?"
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(
@@ -335,6 +531,7 @@ class FalkorDBBackend(Backend):
 
         thread = threading.Thread(target=keep_alive, daemon=True)
         thread.start()
+        self._generation = str(generation)
         self._lock_depth = 1
         try:
             yield
