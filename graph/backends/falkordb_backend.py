@@ -138,6 +138,9 @@ class FalkorDBBackend(Backend):
                 # a new database: create the graph with its indexes so reads find it
                 self.ensure_schema()
             self._drop_abandoned_staging()
+            if self._lease is not None and self._log_grown():  # a compaction a crash prevented: do it now
+                with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
+                    self._compact_log(only_if_grown=True)
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -297,13 +300,15 @@ class FalkorDBBackend(Backend):
         """
         if self._lease is None:
             return  # an external server's persistence is its operator's business
-        if only_if_grown:
-            info = self._redis.info("persistence")
-            size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
-            if size < COMPACT_MIN_BYTES or size < base * 1.5:
-                return
+        if only_if_grown and not self._log_grown():
+            return
         with contextlib.suppress(redis.exceptions.ResponseError):  # one already running: it covers this
             self._redis.execute_command("BGREWRITEAOF")
+
+    def _log_grown(self) -> bool:
+        info = self._redis.info("persistence")
+        size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
+        return size >= COMPACT_MIN_BYTES and size >= base * 1.5
 
     def _wait_for_no_fork(self) -> None:
         """Wait until no background save or log rewrite is running.
