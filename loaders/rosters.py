@@ -851,8 +851,8 @@ def load_roster(
     row is invalid. Only what differs from the graph is written.
 
     A shortcut for the monthly resubmission: on the embedded engine, each load leaves the
-    digests of the files and rows it loaded (:meth:`Backend.remember`). When no other write
-    happened since (:meth:`Backend.recall` says so), the graph still holds exactly what they
+    digests of the files and rows it loaded (:meth:`Backend.remember`). When nothing was
+    written since (:meth:`Backend.recall` says so), the graph still holds exactly what they
     wrote: a file with the same digest is not read again, and a row with the same digest
     (same header) only counts for duplicates and references — only the other rows are
     compared with the graph. Any other write, ``--replace``, or another engine: every row is

@@ -460,3 +460,16 @@ def test_a_bulk_write_split_into_many_calls_builds_the_same_graph(db, tmp_path, 
     monkeypatch.setattr(falkordb_bulk, "MAX_CALL_BYTES", 4096)
     assert load_roster(tmp_path / "r", db).written == "bulk"
     assert graph_dump(db) == expected
+
+
+def test_reload_after_a_reset_loads_everything_again(db, tmp_path):
+    """A reset is a write: the memory of the last load is void, the files are read and written again."""
+    write_roster(generate("guangming", seed=4, as_of=None), tmp_path / "r")
+    first = load_roster(tmp_path / "r", db)
+    before = graph_dump(db)
+    db.read_snapshot(["MATCH (n) RETURN count(n)"])  # a reader under the writer lock writes nothing
+    assert load_roster(tmp_path / "r", db).unchanged == sorted(first.rows)
+    db.reset()
+    again = load_roster(tmp_path / "r", db)
+    assert again.unchanged == [] and again.written == "bulk" and len(again.changes) == len(first.changes)
+    assert graph_dump(db) == before

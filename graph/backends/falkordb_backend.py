@@ -472,29 +472,36 @@ class FalkorDBBackend(Backend):
     # -- what a writer leaves for the next one ------------------------------------------
 
     def remember(self, key: str, value: str) -> None:
-        """Keep ``value`` with the database for the next writer, valid while nobody else writes.
+        """Keep ``value`` with the database for the next writer, valid while nothing else is written.
 
-        Only for the embedded engine, where every writer is a pbgraph process that takes the
-        writer lock, and each grant of the lock draws the next fencing number.
+        Only for the embedded engine, where every write is a pbgraph process's, acknowledged
+        through :meth:`_commit`, which bumps the commit record's number in the same atomic step.
         """
-        if self._lease is None or not self._lock_depth:
+        state = self._commit_state() if self._lease is not None and self._lock_depth else None
+        if state is None:
             return
-        memo = json.dumps({"generation": self._generation, "value": value})
+        memo = json.dumps({"commit": state, "value": value})
         self._redis.set(f"pbgraph:memo:{self.graph_name}:{key}", memo)
 
     def recall(self, key: str) -> str | None:
-        """What the previous writer remembered, if no other writer took the lock since (else None).
+        """What the previous writer remembered, if no write was committed (or begun) since; else None.
 
-        Call while holding :meth:`write_lock`: its fencing number is one above the one stored
-        exactly when this writer is the only one since.
+        Call while holding :meth:`write_lock`, so that nothing commits between this answer and
+        the caller's own write.
         """
         if self._lease is None or not self._lock_depth:
             return None
         raw = self._redis.get(f"pbgraph:memo:{self.graph_name}:{key}")
         if not raw:
             return None
-        memo = json.loads(raw)
-        return memo["value"] if memo.get("generation") == str(int(self._generation) - 1) else None
+        memo, state = json.loads(raw), self._commit_state()
+        return memo["value"] if state is not None and memo.get("commit") == state else None
+
+    def _commit_state(self) -> str | None:
+        """The number of the last acknowledged write; None while a write in place is unfinished."""
+        record_key = durability.RECORD_KEY.format(graph=self.graph_name)
+        seq, pending = self._redis.hmget(record_key, ["seq", durability.PENDING])
+        return None if pending else str(seq)
 
     # -- the writer lock ----------------------------------------------------------
 
