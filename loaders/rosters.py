@@ -743,8 +743,12 @@ def load_plan(
     replace: bool = False,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    before_write: Callable[[bool], None] | None = None,
 ) -> LoadReport:
     """Write what differs between a validated roster and the graph, as one atomic unit; report it.
+
+    ``before_write(writing)`` is called once the difference is known, just before it is
+    written (``writing`` False: nothing differs, nothing will be written).
 
     Nothing differs: nothing is written. An empty graph and an engine with a bulk facility:
     the whole graph is built in one step (:meth:`Backend.create_graph`). Otherwise the
@@ -755,6 +759,8 @@ def load_plan(
     report = LoadReport(path="", changes=diff.changes)
     report.nodes, report.relationships = diff.counts()
     _zero_counts(report, plan.tables)
+    if before_write:
+        before_write(not (diff.empty and not adopt))
     if diff.empty and not adopt:
         return report
     if plan.graph_empty and diff.only_creates and not adopt:
@@ -882,15 +888,24 @@ def load_roster(
             plan, ledger = validate_ledger(raw, backend)
         else:
             plan = validate(raw, backend, _settled(raw, rows_read, last.get("tables", {})))
-        say("comparing with the graph")
-        report = load_plan(plan, backend, replace=replace, progress=progress, batch_size=batch_size)
         tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
         for name, rows in plan.tables.items():
             read = raw.tables.get(name)
             tables[name] = {"rows": plan.row_counts.get(name, len(rows)), "encoding": read.encoding if read else ""}
             if read is not None and not raw.ledger:
                 tables[name].update(header=_digest("\x1f".join(read.header)), digests="".join(rows_read[name].values()))
-        backend.remember(_MEMO, json.dumps({"sources": digests, "tables": tables}))
+        memo = json.dumps({"sources": digests, "tables": tables})
+
+        def before_write(writing: bool) -> None:
+            # kept before the write (valid only once it commits), so the log compaction that
+            # follows a write takes it into its snapshot
+            backend.remember(_MEMO, memo, after_write=writing)
+            say("writing" if writing else "nothing to write")
+
+        say("comparing with the graph")
+        report = load_plan(
+            plan, backend, replace=replace, progress=progress, batch_size=batch_size, before_write=before_write
+        )
     _zero_counts(report, skipped)
     report.path = str(path)
     report.unchanged = sorted(skipped)

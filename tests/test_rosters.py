@@ -473,3 +473,21 @@ def test_reload_after_a_reset_loads_everything_again(db, tmp_path):
     again = load_roster(tmp_path / "r", db)
     assert again.unchanged == [] and again.written == "bulk" and len(again.changes) == len(first.changes)
     assert graph_dump(db) == before
+
+
+def test_a_failed_load_leaves_no_memory_another_commit_could_validate(db, tmp_path):
+    """A load that fails after deciding to write must not be trusted when someone else's write comes next."""
+    write_roster(generate("guangming", seed=4, as_of=None), tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    revised, _ = revise(generate("guangming", seed=4, as_of=None), 0.05, seed=3)
+    write_roster(revised, tmp_path / "r2")
+
+    def interrupted(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # Ctrl-C in the middle of the write: nothing committed
+
+    with pytest.raises(KeyboardInterrupt):
+        load_roster(tmp_path / "r2", db, progress=interrupted)
+    db.write("CREATE (:Document {id: 'someone else'})")  # the next commit is another writer's
+    report = load_roster(tmp_path / "r2", db)
+    assert report.unchanged == [] and report.changes  # compared with the graph: the renames are written
+    assert {c.action for c in report.changes} == {"updated"}

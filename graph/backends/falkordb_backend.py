@@ -84,7 +84,7 @@ _COMMIT = """
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return redis.error_reply('PBGRAPH_FENCED') end
 if #ARGV > 4 then redis.call(unpack(ARGV, 5)) end
 local seq = redis.call('hincrby', KEYS[2], 'seq', 1)
-redis.call('hset', KEYS[2], 'nodes', ARGV[2], 'relationships', ARGV[3], 'at', ARGV[4])
+redis.call('hset', KEYS[2], 'nodes', ARGV[2], 'relationships', ARGV[3], 'at', ARGV[4], 'by', ARGV[1])
 redis.call('hdel', KEYS[2], 'pending')
 return seq
 """
@@ -471,15 +471,19 @@ class FalkorDBBackend(Backend):
 
     # -- what a writer leaves for the next one ------------------------------------------
 
-    def remember(self, key: str, value: str) -> None:
+    def remember(self, key: str, value: str, after_write: bool = False) -> None:
         """Keep ``value`` with the database for the next writer, valid while nothing else is written.
 
         Only for the embedded engine, where every write is a pbgraph process's, acknowledged
         through :meth:`_commit`, which bumps the commit record's number in the same atomic step.
+        ``after_write``: the value describes the graph after this writer's next commit, and is
+        valid from that number on (if the write fails, never).
         """
         state = self._commit_state() if self._lease is not None and self._lock_depth else None
         if state is None:
             return
+        if after_write:
+            state = f"{int(state.split(':')[0]) + 1}:{self._generation}"
         memo = json.dumps({"commit": state, "value": value})
         self._redis.set(f"pbgraph:memo:{self.graph_name}:{key}", memo)
 
@@ -498,10 +502,12 @@ class FalkorDBBackend(Backend):
         return memo["value"] if state is not None and memo.get("commit") == state else None
 
     def _commit_state(self) -> str | None:
-        """The number of the last acknowledged write; None while a write in place is unfinished."""
+        """The number of the last acknowledged write and the fencing number of the writer that made
+        it (a failed writer's expectation never matches another's commit); None while a write in
+        place is unfinished."""
         record_key = durability.RECORD_KEY.format(graph=self.graph_name)
-        seq, pending = self._redis.hmget(record_key, ["seq", durability.PENDING])
-        return None if pending else str(seq)
+        seq, by, pending = self._redis.hmget(record_key, ["seq", "by", durability.PENDING])
+        return None if pending else f"{int(seq or 0)}:{by or ''}"
 
     # -- the writer lock ----------------------------------------------------------
 
