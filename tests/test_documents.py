@@ -239,6 +239,13 @@ def test_every_item_of_an_enumeration_is_a_count():
     }
 
 
+def test_counts_with_less_common_measure_words_and_units():
+    facts = facts_of(
+        "青山区下辖16个街道、1个镇，辖区单位与社区签订共驻共建协议156份，开展活动1500余场、服务2.3万人次。"
+    )
+    assert counts(facts) == {("street", 16, False), ("town", 1, False), ("co_building_agreement", 156, False)}
+
+
 def test_web_spacing_full_width_digits_and_odd_quotes():
     facts = facts_of("全市1539 个社区党组织、3 万余名党员参与，１２０个网格全覆盖，成立″大工委″5个、「大党委」18个。")
     assert counts(facts) == {

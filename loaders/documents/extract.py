@@ -466,7 +466,7 @@ def cn_number(s: str) -> int | None:
     return total + current
 
 
-_MW = "个|名|支|家|项|件|起|处|户|人次|人|位|所|座|条|批|元|场|套|栋|幢"
+_MW = "个|名|支|家|项|件|起|处|户|人次|人|位|所|座|条|批|元|场|套|栋|幢|份"
 _NUM = re.compile(
     rf"(?P<pre>近|约|超过|逾|多达|达到|达|共|计|有)?"
     rf"(?P<num>\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千〇零]{{1,5}})"
@@ -526,6 +526,8 @@ _NOUN_CUES = [
     ("阵地", "service_center"),
     ("工作站", "service_center"),
     ("服务圈", "service_center"),
+    ("共驻共建协议", "co_building_agreement"),
+    ("协议", "co_building_agreement"),
     ("社会组织", "social_org"),
     ("社工组织", "social_org"),
     ("项目", "project"),
@@ -536,6 +538,8 @@ _NOUN_CUES = [
     ("网格", "grid"),
     ("单元", "grid_unit"),
     ("乡镇", "town"),
+    ("镇", "town"),
+    ("乡", "town"),
     ("街道", "street"),
     ("社区", "community"),
     ("村", "village"),
@@ -664,6 +668,7 @@ def _lead_cue(lead: str, mw: str) -> str | None:
 _PLACES_AND_ORGS = {"个", "家", "所", "座"}
 _PEOPLE = {"名", "人", "位"}
 _MW_FOR = {
+    "co_building_agreement": {"份", "个", "项"},
     "street": _PLACES_AND_ORGS,
     "town": _PLACES_AND_ORGS,
     "community": _PLACES_AND_ORGS,
