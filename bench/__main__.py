@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import extraction, matching, query_latency, roster_load
+from bench import document_readers, extraction, ledger_load, matching, query_latency, reconciliation, roster_load
 from bench.common import save, table
 
 
@@ -22,9 +22,12 @@ def main() -> None:
     started = time.perf_counter()
     runs = 1 if args.quick else 3
     rows = roster_load.run(args.scale, runs=runs, naive_budget_s=5 if args.quick else 20)
+    rows += ledger_load.run(args.scale, runs=runs)
     rows += query_latency.run(args.scale, runs=5 if args.quick else 20)
     rows += matching.run(args.scale, runs=runs)
     rows += extraction.run(target_mb=2 if args.quick else 10, runs=runs)
+    rows += reconciliation.run(args.scale, runs=5 if args.quick else 20, baseline_runs=1 if args.quick else 3)
+    rows += document_readers.run()
     print(table(rows))
     path = save(rows, "quick" if args.quick else args.scale)
     print(f"\nwritten to {path} in {time.perf_counter() - started:.0f} s")

@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import DatabaseDamaged, DatabaseUnavailable, NotADatabase
 from . import durability
@@ -416,6 +417,20 @@ def _start_reaper(layout: Layout) -> None:
     layout.reaper_pidfile.write_text(f"{proc.pid}\n")
 
 
+def _let_compaction_finish(client: Any) -> None:
+    """Wait for a running log rewrite (compaction): SHUTDOWN would cancel it, and every later
+    start would then replay the whole log instead of loading the engine's snapshot."""
+    started, told = time.monotonic(), False
+    while time.monotonic() - started < START_TIMEOUT_S:
+        info = client.info("persistence")
+        if not (int(info.get("aof_rewrite_in_progress", 0)) or int(info.get("aof_rewrite_scheduled", 0))):
+            return
+        if not told and time.monotonic() - started > 1:
+            print("pbgraph: finishing the compaction of the database log…", file=sys.stderr)
+            told = True
+        time.sleep(0.02)
+
+
 def _stop_server(layout: Layout) -> None:
     """Stop the server cleanly (SHUTDOWN fsyncs the log), killing it if it does not answer."""
     import redis
@@ -424,6 +439,7 @@ def _stop_server(layout: Layout) -> None:
     if pid and _is_our_server(pid, layout):
         client = redis.Redis(unix_socket_path=socket_path(layout), socket_timeout=30, retry=None)
         try:
+            _let_compaction_finish(client)
             client.shutdown(nosave=False)
         except (redis.exceptions.RedisError, OSError):  # gone already, or hung: killed below
             pass

@@ -85,6 +85,7 @@ if redis.call('get', KEYS[1]) ~= ARGV[1] then return redis.error_reply('PBGRAPH_
 if #ARGV > 4 then redis.call(unpack(ARGV, 5)) end
 local seq = redis.call('hincrby', KEYS[2], 'seq', 1)
 redis.call('hset', KEYS[2], 'nodes', ARGV[2], 'relationships', ARGV[3], 'at', ARGV[4])
+redis.call('hdel', KEYS[2], 'pending')
 return seq
 """
 
@@ -138,6 +139,9 @@ class FalkorDBBackend(Backend):
                 # a new database: create the graph with its indexes so reads find it
                 self.ensure_schema()
             self._drop_abandoned_staging()
+            if self._lease is not None and self._log_grown():  # a compaction a crash prevented: do it now
+                with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
+                    self._compact_log(only_if_grown=True)
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -190,6 +194,7 @@ class FalkorDBBackend(Backend):
         with self._storage_errors(), self.write_lock():
             self.ensure_schema()
             self._check_lease()
+            self._redis.hset(durability.RECORD_KEY.format(graph=self.graph_name), durability.PENDING, 1)
             result = self._run(self.graph_name, query, params, read_only=False)
             self._commit(self.graph_name)
             self._compact_log(only_if_grown=True)
@@ -302,13 +307,15 @@ class FalkorDBBackend(Backend):
         """
         if self._lease is None:
             return  # an external server's persistence is its operator's business
-        if only_if_grown:
-            info = self._redis.info("persistence")
-            size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
-            if size < COMPACT_MIN_BYTES or size < base * 1.5:
-                return
+        if only_if_grown and not self._log_grown():
+            return
         with contextlib.suppress(redis.exceptions.ResponseError):  # one already running: it covers this
             self._redis.execute_command("BGREWRITEAOF")
+
+    def _log_grown(self) -> bool:
+        info = self._redis.info("persistence")
+        size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
+        return size >= COMPACT_MIN_BYTES and size >= base * 1.5
 
     def _wait_for_no_fork(self) -> None:
         """Wait until no background save or log rewrite is running.
