@@ -159,8 +159,14 @@ def _first_chars() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _prefixes() -> frozenset[str]:
-    return frozenset(name[:2] for name in gazetteer()) | frozenset(stem[:2] for stem in bare_names())
+def _prefixes() -> dict[str, tuple[int, ...]]:
+    """A division name's first two characters → the lengths of the names that begin so, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for name in gazetteer():
+        lengths.setdefault(name[:2], set()).add(len(name))
+    for stem in bare_names():
+        lengths.setdefault(stem[:2], set())
+    return {p: tuple(sorted(ls, reverse=True)) for p, ls in lengths.items()}
 
 
 #: what follows a city's stem when the stem begins another name (天津社区, 上海路)
@@ -181,10 +187,11 @@ def find_areas(text: str) -> list[Mention]:
         if hit is None:
             break
         i = hit.start()
-        if text[i : i + 2] not in prefixes:
+        lengths = prefixes.get(text[i : i + 2])
+        if lengths is None:
             i += 1
             continue
-        for length in range(8, 1, -1):
+        for length in lengths:
             name = text[i : i + length]
             if name in gaz:
                 # a division name inside a longer word (e.g. 城区 in 主城区) does not count
