@@ -30,7 +30,9 @@ def main() -> None:
     if args.neo4j:
         from bench import neo4j
 
-        rows += neo4j.run(args.scale, runs=runs, query_runs=5 if args.quick else 20, naive_budget_s=5 if args.quick else 20)
+        rows += neo4j.run(
+            args.scale, runs=runs, query_runs=5 if args.quick else 20, naive_budget_s=5 if args.quick else 20
+        )
     print(table(rows))
     path = save(rows, "quick" if args.quick else args.scale)
     print(f"\nwritten to {path} in {time.perf_counter() - started:.0f} s")
