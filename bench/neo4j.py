@@ -203,5 +203,5 @@ if __name__ == "__main__":
     rows = run(args.scale, runs=1 if args.quick else 3, query_runs=5 if args.quick else 20,
                naive_budget_s=5 if args.quick else 20)  # fmt: skip
     print(table(rows))
-    path = save(rows, f"neo4j-{'quick' if args.quick else args.scale}")
+    path = save(rows, f"neo4j-{args.scale}" + ("-quick" if args.quick else ""))
     print(f"\nwritten to {path} in {time.perf_counter() - started:.0f} s")
