@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import extraction, matching, query_latency, roster_load
+from bench import document_readers, extraction, ledger_load, matching, query_latency, reconciliation, roster_load
 from bench.common import save, table
 
 
@@ -24,9 +24,12 @@ def main() -> None:
     started = time.perf_counter()
     runs = 1 if args.quick else 3
     rows = roster_load.run(args.scale, runs=runs, naive_budget_s=5 if args.quick else 20)
+    rows += ledger_load.run(args.scale, runs=runs)
     rows += query_latency.run(args.scale, runs=5 if args.quick else 20)
     rows += matching.run(args.scale, runs=runs)
     rows += extraction.run(target_mb=2 if args.quick else 10, runs=runs)
+    rows += reconciliation.run(args.scale, runs=5 if args.quick else 20, baseline_runs=1 if args.quick else 3)
+    rows += document_readers.run()
     if args.neo4j:
         from bench import neo4j
 

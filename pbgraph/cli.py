@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ import click
 
 from pbgraph import __version__, api
 from pbgraph.graph import Backend, default_location, open_backend
-from pbgraph.graph.connect import ENV_DB
+from pbgraph.graph.connect import ENV_DB, embedded_folder, resolve_location
 from pbgraph.graph.errors import PbgraphError
 from pbgraph.maps import DEFAULT_BUDGET, DEFAULT_LAYERS, LAYERS
 from pbgraph.queries.render import FORMATS, render
@@ -41,9 +43,14 @@ class State:
     db: str | None = None
     debug: bool = False
     _backend: Backend | None = field(default=None, repr=False)
+    #: the embedded folder this command is creating (removed again if the command fails)
+    _creating: Path | None = field(default=None, repr=False)
 
     def backend(self) -> Backend:
         if self._backend is None:
+            folder = embedded_folder(resolve_location(self.db))
+            if folder is not None and not folder.exists():
+                self._creating = folder
             self._backend = open_backend(self.db)
             lease = getattr(self._backend, "_lease", None)
             for message in getattr(lease, "messages", []):
@@ -56,13 +63,29 @@ class State:
             backend, self._backend = self._backend, None
             backend.close()
 
+    def failed(self) -> None:
+        """The command failed: close, and remove a database folder it created that holds nothing."""
+        from pbgraph.graph.backends.embedded import discard_new_folder
+
+        with contextlib.suppress(Exception):
+            self.close()
+        if self._creating is not None:
+            with contextlib.suppress(OSError):
+                discard_new_folder(self._creating)
+
 
 class PbgraphGroup(click.Group):
     """Turns pbgraph's own errors into one clear line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except BaseException as e:
+                state = ctx.find_object(State)
+                if state is not None and not (isinstance(e, (SystemExit, click.exceptions.Exit)) and not _code(e)):
+                    state.failed()
+                raise
         except PbgraphError as e:
             state = ctx.find_object(State)
             if state is not None and state.debug:
@@ -71,6 +94,10 @@ class PbgraphGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("pbgraph: interrupted", err=True)
             sys.exit(130)
+
+
+def _code(e: BaseException) -> int | str | None:
+    return e.code if isinstance(e, SystemExit) else getattr(e, "exit_code", None)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -337,8 +364,8 @@ def query_run(state: State, name: str, area: str | None, params: tuple[str, ...]
 def extract(paths: tuple[Path, ...], fmt: str) -> None:
     """Extract areas, counts, chains, orgs, units and mechanisms from documents.
 
-    Reads .txt, .md, .html (body text only) and .docx, UTF-8 or GB18030; a
-    folder is read recursively. Text is normalized first (injected pinyin
+    Reads .txt, .md, .html (its main text) and .docx (with its tables), UTF-8
+    or GB18030; a folder is read recursively. Text is normalized first (injected pinyin
     removed, Traditional → Simplified, page furniture dropped, spaced
     characters joined); spans are offsets into that text. A file that cannot
     be read is reported on stderr and the others are still processed; the exit
@@ -601,7 +628,6 @@ def repair_(state: State) -> None:
       pbgraph --db ./district.db repair
     """
     from pbgraph.graph.backends.repair import repair
-    from pbgraph.graph.connect import resolve_location
 
     location = resolve_location(state.db)
     if "://" in location:
@@ -639,8 +665,8 @@ def backup_(state: State, out: Path) -> None:
 def restore_(state: State, path: Path, replace: bool, fmt: str) -> None:
     """Load a backup into the database, all or nothing, and verify the counts.
 
-    The whole file is checked first (a truncated or damaged file, or labels
-    that are not pbgraph's, change nothing). This is also the way to move an
+    The whole file is checked first (its SHA-256 checksum: a truncated,
+    damaged or edited file, or labels that are not pbgraph's, change nothing). This is also the way to move an
     embedded database to Neo4j: back it up, restore the file with --db
     pointing at Neo4j, and the counts per label and type are verified.
 
@@ -677,6 +703,10 @@ def load() -> None:
     """
 
 
+#: Changes a table-format load report lists (JSON lists all).
+CHANGES_SHOWN = 50
+
+
 @load.command("roster")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -707,8 +737,12 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
     All or nothing: every row is checked first, and any problem — unknown
     vocabulary, missing value, duplicate id, unknown reference, parent cycle,
     bad date, negative count — is reported with table, row and column, and
-    nothing is written. Loading the same roster again changes nothing; a
-    changed roster updates the ids it names.
+    nothing is written. Only the difference between the roster and the graph
+    is written, and the report names each created, updated or removed node and
+    relationship: loading the same roster again writes nothing (an unchanged
+    file is not even read again when nothing else wrote since); a changed roster
+    updates the ids it names. A status line on stderr shows each step (not with
+    --quiet, or when stderr is not a terminal).
 
     \b
     Examples:
@@ -719,8 +753,8 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
     from pbgraph.loaders.rosters import load_roster
 
     backend = state.backend()
-    with _progress("writing", quiet) as bar:
-        report = load_roster(path, backend, replace=replace, progress=bar)
+    with _load_progress(quiet) as (stage, bar):
+        report = load_roster(path, backend, replace=replace, progress=bar, stage=stage)
     if report.ignored:
         click.echo(f"pbgraph: ignored (not roster tables): {', '.join(report.ignored)}", err=True)
     for key, what in (
@@ -736,6 +770,14 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
             click.echo(f"pbgraph: {what}: {shown}", err=True)
     read = ", ".join(f"{n} {report.rows.get(n, 0)} rows ({report.encodings[n]})" for n in report.encodings)
     click.echo(f"pbgraph: loaded {report.path}: {read}", err=True)
+    if report.unchanged:
+        click.echo(f"pbgraph: unchanged since the last load, not read again: {', '.join(report.unchanged)}", err=True)
+    written = {
+        "nothing": "nothing written: the graph already holds this roster",
+        "bulk": f"{len(report.changes)} changes written (a new graph, in one bulk step)",
+        "statements": f"{len(report.changes)} changes written",
+    }
+    click.echo(f"pbgraph: {written[report.written]}", err=True)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -744,8 +786,10 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
                     "encodings": report.encodings,
                     "rows": report.rows,
                     "ignored": report.ignored,
+                    "unchanged": report.unchanged,
                     "nodes": report.nodes,
                     "relationships": report.relationships,
+                    "changes": [c._asdict() for c in report.changes],
                     "ledger": report.ledger,
                 },
                 ensure_ascii=False,
@@ -754,6 +798,12 @@ def load_roster_cmd(state: State, path: Path, replace: bool, fmt: str, quiet: bo
         )
     else:
         click.echo(render("table", ["item", "kind", "created", "updated", "removed"], report.table()))
+        if report.changes and report.written == "statements":  # a first load's list is the roster itself
+            click.echo("\nchanged:")
+            for change in report.changes[:CHANGES_SHOWN]:
+                click.echo(f"  {change}")
+            if len(report.changes) > CHANGES_SHOWN:
+                click.echo(f"  … and {len(report.changes) - CHANGES_SHOWN} more (--format json lists them all)")
 
 
 @load.command("docs")
@@ -814,6 +864,49 @@ def load_docs_cmd(state: State, paths: tuple[Path, ...], fmt: str, quiet: bool) 
             click.echo("ambiguous (a new node was made): " + "; ".join(report.areas_ambiguous))
     if report.errors:
         raise SystemExit(1)
+
+
+@contextlib.contextmanager
+def _load_progress(
+    quiet: bool,
+) -> Iterator[tuple[Callable[[str], None] | None, Callable[[int, int], None] | None]]:
+    """Callbacks for a long load: a status line on stderr, redrawn every quarter second from the
+    start (the step, a bar once writing, the time so far); (None, None) when quiet or not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield None, None
+        return
+    state = {"step": "starting", "done": 0, "total": 0}
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def draw() -> None:
+        line = f"pbgraph: {state['step']}"
+        if state["total"]:
+            filled = round(20 * state["done"] / state["total"])
+            line += f" [{'#' * filled}{'-' * (20 - filled)}] {state['done']}/{state['total']}"
+        sys.stderr.write(f"\r\033[K{line} … {time.monotonic() - started:.0f} s")
+        sys.stderr.flush()
+
+    def tick() -> None:
+        while not stop.wait(0.25):
+            draw()
+
+    def stage(name: str) -> None:
+        state["step"] = name
+        draw()
+
+    def progress(done: int, total: int) -> None:
+        state.update(step="writing", done=done, total=total)
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        yield stage, progress
+    finally:
+        stop.set()
+        ticker.join()
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
 
 
 @contextlib.contextmanager

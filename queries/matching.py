@@ -231,7 +231,7 @@ def allocate(
         categories = sorted({d["category"] for d in demands.values()} & {r["category"] for r in offered} - {None})
 
         def fetch(category: str | None) -> list[list[Any]]:
-            params = {"area": area, "max_tier": max_tier, "category": category}
+            params = {"area": area, "max_tier": max_tier, "category": category, "per_demand": 0}
             return query_result("matching/candidates", backend, **params).rows
 
         def by_category(pool: ThreadPoolExecutor) -> Iterable[list[list[Any]]]:

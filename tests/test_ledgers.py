@@ -339,8 +339,8 @@ def today_form(folder: Path) -> Path:
 def _remap(value, ids):
     if isinstance(value, str):
         return ids.get(value, value)
-    if isinstance(value, list):
-        return [_remap(v, ids) for v in value]
+    if isinstance(value, list):  # collected lists: compared as sets (their order follows node creation)
+        return sorted((_remap(v, ids) for v in value), key=repr)
     if isinstance(value, dict):
         return {k: _remap(v, ids) for k, v in value.items()}
     return value

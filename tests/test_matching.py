@@ -142,7 +142,7 @@ def test_generated_preset_optimal_against_an_independent_lp(db, tmp_path):
 
     demands = {r["demand_id"]: r for r in run_query("matching/open-demands", db)}
     cap = {r["resource_id"]: r["remaining"] for r in run_query("matching/available-resources", db)}
-    pairs = run_query("matching/candidates", db)
+    pairs = run_query("matching/candidates", db, per_demand=0)
     w = np.array(
         [weight(demands[p["demand_id"]]["urgency"], demands[p["demand_id"]]["households"], p["tier"]) for p in pairs],
         dtype=float,
@@ -169,10 +169,10 @@ def test_candidates_by_category_are_the_candidates_split(db, tmp_path):
 
     write_roster(generate("cuiping", seed=5), tmp_path / "r")
     load_roster(tmp_path / "r", db)
-    whole = run_query("matching/candidates", db)
+    whole = run_query("matching/candidates", db, per_demand=0)
     categories = sorted({p["category"] for p in whole})
     assert len(categories) > 1
-    parts = [p for c in categories for p in run_query("matching/candidates", db, category=c)]
+    parts = [p for c in categories for p in run_query("matching/candidates", db, category=c, per_demand=0)]
     assert all(p["category"] == c for c in categories for p in run_query("matching/candidates", db, category=c))
     key = lambda p: (p["demand_id"], p["resource_id"], p["tier"])  # noqa: E731
     assert sorted(map(key, parts)) == sorted(map(key, whole))

@@ -8,8 +8,9 @@ import pytest
 
 from pbgraph.graph.errors import WriteFailed
 from pbgraph.loaders.roster_files import RosterFileError, read_roster
-from pbgraph.loaders.rosters import RosterInvalid, load_plan, load_roster, validate
-from pbgraph.loaders.synthetic import generate, write_roster
+from pbgraph.loaders.roster_tables import TABLE_LABEL
+from pbgraph.loaders.rosters import RosterInvalid, diff_plan, load_roster, validate
+from pbgraph.loaders.synthetic import generate, revise, write_roster
 
 from conftest import graph_dump, run_cli, write_csv
 
@@ -243,11 +244,12 @@ def test_engine_error_mid_load_keeps_nothing(db, tmp_path):
     load_roster(tmp_path / "r", db)
     before = graph_dump(db)
     write_roster(generate("guangming", seed=2), tmp_path / "big")
-    plan = validate(read_roster(tmp_path / "big"), db)
+    diff = diff_plan(validate(read_roster(tmp_path / "big"), db), db)
+    statements = [st for st, _ in diff.statements(batch_size=100000)]
     db._redis.execute_command("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", 256 * 1024)
     try:
         with pytest.raises(WriteFailed, match=r"statement (\d+) failed, nothing was written") as e:
-            load_plan(plan, db, batch_size=100000)
+            db.write_all(statements)
     finally:
         db._redis.execute_command("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", 0)
     assert int(e.value.args[0].split()[1]) > 1, "the failure must come after earlier batches were applied"
@@ -264,3 +266,182 @@ def test_cli_load_roster(tmp_path):
     out = run_cli("load", "roster", str(tmp_path / "bad"), db=tmp_path / "g.db")
     assert out.returncode == 1
     assert "areas row 2, column level: unknown value 'planet'" in out.stderr and "Traceback" not in out.stderr
+
+
+# -- writing only the difference ------------------------------------------------------
+
+
+def _load_fresh(db, folder):
+    db.reset()
+    load_roster(folder, db)
+    return graph_dump(db)
+
+
+def test_reload_unchanged_writes_nothing_and_reports_zero(db, tmp_path):
+    write_roster(generate("guangming", seed=4, as_of=None), tmp_path / "r")
+    first = load_roster(tmp_path / "r", db)
+    assert first.written == "bulk"
+    before = graph_dump(db)
+    again = load_roster(tmp_path / "r", db)
+    assert again.changes == [] and again.written == "nothing"
+    assert again.unchanged == sorted(first.rows)  # the files were not even read again
+    assert again.rows == first.rows
+    counts = list(again.nodes.values()) + list(again.relationships.values())
+    assert counts and all(c == {"created": 0, "updated": 0, "removed": 0} for c in counts)
+    assert graph_dump(db) == before
+
+
+def test_reload_after_another_write_compares_with_the_graph(db, tmp_path):
+    """The shortcut never trusts its memory once something else wrote: the graph is compared."""
+    write_roster(generate("guangming", seed=4, as_of=None), tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    before = graph_dump(db)
+    unit = db.read("MATCH (u:Unit) RETURN u.id ORDER BY u.id LIMIT 1").rows[0][0]
+    db.write("MATCH (u:Unit {id: $id}) SET u.name = 'edited by hand'", {"id": unit})
+    report = load_roster(tmp_path / "r", db)
+    assert report.unchanged == []
+    assert [str(c) for c in report.changes] == [f"updated Unit {unit} (name)"]
+    assert graph_dump(db) == before
+
+
+def test_changed_rows_are_named_exactly_and_give_the_graph_a_fresh_load_gives(db, tmp_path):
+    roster = generate("guangming", seed=5, as_of=None)
+    revised, renamed = revise(roster, 0.02, seed=2)
+    unit = revised.rows["units"][0]
+    old_area = unit["area_id"]
+    unit["area_id"] = next(a["id"] for a in revised.rows["areas"] if a["level"] == "community")
+    write_roster(roster, tmp_path / "r")
+    write_roster(revised, tmp_path / "r2")
+    expected = {("updated", TABLE_LABEL[t].value, i, ("name",)) for t, i in renamed}
+    expected |= {
+        ("removed", "LOCATED_IN", f"{unit['id']} → {old_area}", ()),
+        ("created", "LOCATED_IN", f"{unit['id']} → {unit['area_id']}", ()),
+    }
+    fresh = _load_fresh(db, tmp_path / "r2")
+    db.reset()
+    load_roster(tmp_path / "r", db)
+    report = load_roster(tmp_path / "r2", db)
+    assert {c[:4] for c in report.changes} == expected and len(report.changes) == len(expected)
+    assert report.written == "statements"
+    assert report.nodes["Unit"]["updated"] == sum(1 for t, _ in renamed if t == "units")
+    assert report.relationships["LOCATED_IN"] == {"created": 1, "updated": 0, "removed": 1}
+    assert graph_dump(db) == fresh
+
+
+def test_bulk_and_statement_writes_build_the_same_graph(db, tmp_path):
+    write_roster(generate("guangming", seed=6, as_of=None), tmp_path / "r")
+    assert load_roster(tmp_path / "r", db).written == "bulk"
+    bulk = graph_dump(db)
+    db.reset()
+    db.write("CREATE (:Document {id: 'placeholder'})")  # not empty: the statements write the roster
+    assert load_roster(tmp_path / "r", db).written == "statements"
+    db.write("MATCH (d:Document {id: 'placeholder'}) DELETE d")
+    assert graph_dump(db) == bulk
+    assert db.read("CALL db.constraints() YIELD status RETURN collect(DISTINCT status)").rows == [[["OPERATIONAL"]]]
+
+
+def test_bulk_loaded_graph_survives_an_engine_restart(tmp_path):
+    from pbgraph.graph import open_backend
+
+    write_roster(generate("guangming", seed=7, as_of=None), tmp_path / "r")
+    with open_backend(str(tmp_path / "g.db")) as b:
+        assert load_roster(tmp_path / "r", b).written == "bulk"
+        before = graph_dump(b)
+    with open_backend(str(tmp_path / "g.db")) as b:  # the engine stopped with the last user: a cold start
+        assert graph_dump(b) == before
+        assert load_roster(tmp_path / "r", b).changes == []
+
+
+# -- input that is not a roster: one clear line each --------------------------------------
+
+
+def test_text_file_named_xlsx_is_one_clear_line(db, tmp_path):
+    fake = tmp_path / "台账.xlsx"
+    fake.write_text("id,name,level\ns1,光明街道,street\n", encoding="utf-8")
+    with pytest.raises(RosterFileError, match=r"not an \.xlsx workbook .*no zip archive"):
+        load_roster(fake, db)
+    out = run_cli("load", "roster", str(fake), db=tmp_path / "g.db")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_a_10_mb_cell_is_refused_with_the_limit(db, tmp_path):
+    small_roster(tmp_path / "r")
+    with (tmp_path / "r" / "units.csv").open("a", encoding="utf-8") as f:
+        f.write('u9,"' + "院" * 10_000_000 + '",hospital,g1,,,\n')
+    with pytest.raises(RosterFileError, match=r"units.csv row 4: a cell holds more than 131,072 characters"):
+        load_roster(tmp_path / "r", db)
+    assert db.counts().nodes == {}
+
+
+def test_a_million_column_header_is_refused_in_bounded_memory(tmp_path):
+    """Refused with the limit stated, in a child capped at 3 GB of address space (it took 15 GB)."""
+    import resource
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    with (folder / "areas.csv").open("w", encoding="utf-8") as f:
+        f.write("id,name,level," + ",".join(f"c{i}" for i in range(1_000_000)) + "\n")
+        for i in range(50):
+            f.write(f"a{i},地区{i},street\n")
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))
+
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from pbgraph.loaders.roster_files import read_roster; "
+         "from pbgraph.graph.errors import PbgraphError\n"
+         "try:\n    read_roster(sys.argv[1])\nexcept PbgraphError as e:\n    print(e)\n", str(folder)],
+        capture_output=True, text=True, preexec_fn=cap, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-500:]
+    assert "areas.csv row 1: 1,000,003 columns, more than the 1,000 a roster table may have" in out.stdout
+
+
+def test_a_missing_required_column_is_reported_alone(db, tmp_path):
+    """Every unit names an org, but orgs has no id column: one problem, not one per unit."""
+    small_roster(tmp_path / "r")
+    write_csv(
+        tmp_path / "r",
+        "orgs",
+        ["name", "kind", "area_id", "parent_id"],
+        [["光明街道党工委", "street_working_committee", "s1", None]],
+    )
+    write_csv(
+        tmp_path / "r",
+        "units",
+        [*UNITS],
+        [[f"u{i}", f"单位{i}", "private_enterprise", "g1", None, None, "o1"] for i in range(300)],
+    )
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(tmp_path / "r", db)
+    assert [str(p) for p in e.value.problems] == ["orgs row 1, column id: missing required column"]
+
+
+def test_cli_reload_names_changes_and_shows_progress_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    small_roster(tmp_path / "r")
+    assert run_cli("load", "roster", str(tmp_path / "r"), db=tmp_path / "g.db").returncode == 0
+    out = run_cli("load", "roster", str(tmp_path / "r"), "--format", "json", db=tmp_path / "g.db")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["changes"] == []
+    assert "nothing written: the graph already holds this roster" in out.stderr
+    small_roster(tmp_path / "r2", unit_name="市第一医院（东院）")
+    master, slave = pty.openpty()  # stderr is a terminal: the status line is drawn from the start
+    child = subprocess.run(
+        [sys.executable, "-m", "pbgraph.cli", "--db", str(tmp_path / "g.db"), "load", "roster", str(tmp_path / "r2")],
+        stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    os.close(slave)
+    shown = os.read(master, 65536).decode()
+    os.close(master)
+    assert child.returncode == 0
+    assert "pbgraph: reading" in shown and "pbgraph: checking" in shown and "pbgraph: comparing" in shown
+    assert "changed:\n  updated Unit u1 (name)\n" in child.stdout

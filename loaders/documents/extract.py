@@ -11,6 +11,7 @@ vocabulary of ``shared/spec/extraction.md``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ def _name_start(text: str, end: int, longest: int, floor: int) -> int:
     start = end
     while start > floor and end - start < longest:
         ch = text[start - 1]
-        if not re.match(f"[{CJK}]", ch) or ch in _STOP_CHARS or text[start - 2 : start] in ("街道", "社区"):
+        if not ("\u4e00" <= ch <= "\u9fff") or ch in _STOP_CHARS or text[start - 2 : start] in ("街道", "社区"):
             break
         start -= 1
     return start
@@ -152,8 +153,20 @@ def bare_names() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _prefixes() -> frozenset[str]:
-    return frozenset(name[:2] for name in gazetteer()) | frozenset(stem[:2] for stem in bare_names())
+def _first_chars() -> re.Pattern[str]:
+    """Where a division's name may begin: one search skips the text between."""
+    return re.compile("[" + "".join(sorted({p[0] for p in _prefixes()})) + "]")
+
+
+@lru_cache(maxsize=1)
+def _prefixes() -> dict[str, tuple[int, ...]]:
+    """A division name's first two characters → the lengths of the names that begin so, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for name in gazetteer():
+        lengths.setdefault(name[:2], set()).add(len(name))
+    for stem in bare_names():
+        lengths.setdefault(stem[:2], set())
+    return {p: tuple(sorted(ls, reverse=True)) for p, ls in lengths.items()}
 
 
 #: what follows a city's stem when the stem begins another name (天津社区, 上海路)
@@ -163,19 +176,26 @@ _NAME_AFTER_STEM = re.compile("(街道|社区|小区|村|镇|乡|路|街|大道|
 def find_areas(text: str) -> list[Mention]:
     """Every area mention, left to right (gazetteer names first, then names by suffix)."""
     gaz = gazetteer()
+    bare = bare_names()
     prefixes = _prefixes()
+    first = _first_chars()
     mentions: list[Mention] = []
     taken = [False] * len(text)
     i, n = 0, len(text)
     while i < n:
-        if text[i : i + 2] not in prefixes:
+        hit = first.search(text, i)
+        if hit is None:
+            break
+        i = hit.start()
+        lengths = prefixes.get(text[i : i + 2])
+        if lengths is None:
             i += 1
             continue
-        for length in range(8, 1, -1):
+        for length in lengths:
             name = text[i : i + length]
             if name in gaz:
                 # a division name inside a longer word (e.g. 城区 in 主城区) does not count
-                if length == 2 and i > 0 and re.match(f"[{CJK}]", text[i - 1]) and name[-1] in "区县":
+                if length == 2 and i > 0 and "\u4e00" <= text[i - 1] <= "\u9fff" and name[-1] in "区县":
                     continue
                 if name.endswith("区") and text[i + length : i + length + 1] == "域":
                     continue  # 鼓楼区 in 钟鼓楼区域 is a region's name, not a district
@@ -188,9 +208,9 @@ def find_areas(text: str) -> list[Mention]:
                 i += length
                 break
         else:
-            stem = next((text[i : i + k] for k in (3, 2) if text[i : i + k] in bare_names()), None)
+            stem = next((text[i : i + k] for k in (3, 2) if text[i : i + k] in bare), None)
             if stem and not _NAME_AFTER_STEM.match(text, i + len(stem)):
-                full = bare_names()[stem]
+                full = bare[stem]
                 divisions = gazetteer()[full]
                 parents = tuple(sorted({d.parent for d in divisions if d.parent}))
                 mentions.append(Mention(full, divisions[0].level, i, i + len(stem), parents, bare=True))
@@ -200,6 +220,7 @@ def find_areas(text: str) -> list[Mention]:
             else:
                 i += 1
     mentions.sort(key=lambda m: m.start)
+    ends = sorted(mm.end for mm in mentions)
     stems = _stems(mentions)
     regional = "区域党委" in text  # a region is an area only where the text has regional party committees
     for suffix, level, longest in _SUFFIXES:
@@ -211,7 +232,8 @@ def find_areas(text: str) -> list[Mention]:
                 continue
             if len(suffix) == 1 and tag_of(text[end : end + 2]):
                 continue  # the suffix begins a word: 村民, 镇街, 乡镇
-            floor = max([mm.end for mm in mentions if mm.end <= end] or [0])
+            below = bisect.bisect_right(ends, end)
+            floor = ends[below - 1] if below else 0
             start = _name_start(text, end, longest, floor)
             if suffix == "办事处" and start != floor:
                 continue  # 办事处 alone is any office: only right after its district is it a street
@@ -224,6 +246,7 @@ def find_areas(text: str) -> list[Mention]:
                 continue
             name = text[start:end] + _WRITTEN.get(suffix, suffix)
             mentions.append(Mention(name, level, start, m.end()))
+            bisect.insort(ends, m.end())
             for k in range(start, m.end()):
                 taken[k] = True
     mentions.sort(key=lambda m: m.start)
@@ -240,6 +263,7 @@ _VERBS = tuple(
 管理 引导 带动 指导 加快 完善 健全 创新 优化 规范 明确 统筹 协调 共建 参与 选派 设立 设置 打造 构建 开展 实施 做好 抓好
 聚焦 困扰 下好 如何 担任 充分 一步 找 居住 传统 专职 大幅 提升 正如 第一 大力 常事 大事 有效 积极 全面 不断 切实 逐步
 实现 通过 接受 掌握 摸清 分批 保障 组织 城镇 老旧 年终 包保 包联 结对 对接 配合 结合 利用 发挥 围绕
+新建 新增 新设 建成 撤并 合并 划入 划出 增设
 """.split()
 )
 #: characters that may stand right before a name that no other area precedes
@@ -551,18 +575,33 @@ def _value(m: re.Match[str]) -> float | None:
     return value
 
 
+_CLAUSE_END = re.compile("[，。；！？\n,;]")
+_SENTENCE_END = re.compile("[。；！？\n]")
+_REACH = 400  # no clause or sentence of these reports is longer; a longer one is cut here
+
+
+@lru_cache(maxsize=4)
+def _marks(pattern: re.Pattern[str], text: str) -> list[int]:
+    """Offsets of every boundary character in ``text`` (computed once per document)."""
+    return [m.start() for m in pattern.finditer(text)]
+
+
+def _bounds(pattern: re.Pattern[str], text: str, start: int, end: int) -> tuple[int, int]:
+    marks = _marks(pattern, text)
+    i = bisect.bisect_left(marks, start)
+    left = marks[i - 1] + 1 if i else 0
+    j = bisect.bisect_left(marks, end)
+    right = marks[j] if j < len(marks) else len(text)
+    return max(left, start - _REACH), min(right, end + _REACH)
+
+
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause around [start, end): up to the nearest ，。；！？ or line break on each side."""
-    left = max(text.rfind(ch, 0, start) for ch in "，。；！？\n,;") + 1
-    rights = [text.find(ch, end) for ch in "，。；！？\n,;"]
-    right = min([r for r in rights if r >= 0] or [len(text)])
-    return left, right
+    return _bounds(_CLAUSE_END, text, start, end)
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max(text.rfind(ch, 0, start) for ch in "。；！？\n") + 1
-    rights = [text.find(ch, end) for ch in "。；！？\n"]
-    return left, min([r for r in rights if r >= 0] or [len(text)])
+    return _bounds(_SENTENCE_END, text, start, end)
 
 
 def _cues(phrase: str) -> list[tuple[int, int, str]]:
@@ -640,7 +679,7 @@ _MW_FOR = {
 }
 _QUOTES = re.compile("[“”\"'‘’″「」『』〝〞＂]")
 _LEAD_FILLER = re.compile(
-    r"(共有|总数|总量|共计|总计|累计|合计|数量|达到|已达|已有|现有|拥有|增至|有|共|达|为|即|约|近|超过|已|了|是)+$"
+    r"(共有|总数|总量|共计|总计|累计|合计|数量|达到|已达|已有|现有|拥有|增至|有|共|达|为|即|约|近|超过|已|了|是|：|:)+$"
 )
 #: 综治网格细化为, 人数增加到: a verb that sets the number
 _LEAD_VERB = re.compile(f"[{CJK}]{{2}}(为|到|至)$")
@@ -989,6 +1028,7 @@ def find_mechanisms(text: str, area: str | None) -> list[dict[str, Any]]:
 
 def extract(doc: Normalized) -> dict[str, Any]:
     """The extraction object of the spec for one normalized document."""
+    tagged.cache_clear()  # windows repeat within a document; the benchmark must not reuse another's
     mentions = find_areas(doc.text)
     areas = resolve_areas(mentions)
     about = main_area(areas, mentions, doc.title, doc.text)

@@ -3,6 +3,7 @@
 // param: area area = null | an area id or unambiguous name: demands raised inside it
 // param: max_tier int = 2 | 0: same community only; 1: also same street; 2: also same district
 // param: category str = null | only pairs of this category (categories never pair across: the optimizer fetches them one by one)
+// param: per_demand int = 3 | each demand's best this many candidates (lowest tier, then resource id); 0: every pair
 // columns: demand_id, resource_id, category, tier
 OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope, [(scope)-[:PART_OF*0..12]->(a) | a.id] AS scope_up,
@@ -19,6 +20,9 @@ WITH scope, scope_up, hub_level, r,
      [(loc)-[:PART_OF*0..12]->(x) WHERE x.level IN ['community', 'street', 'district'] | x] AS up
 WITH scope, scope_up, hub_level, r, [x IN up WHERE x.level = 'community'][0] AS rc,
      [x IN up WHERE x.level = 'street'][0] AS rs, [x IN up WHERE x.level = 'district'][0] AS rd
+// sorted before grouping: each group's offers stay in resource id order, so a demand's best come first
+WITH scope, scope_up, r, rc, rs, rd, hub_level
+ORDER BY r.id
 // group offers by the largest area a pair within max_tier can share, and by category;
 // each group then walks down from that area once to find the demands in it
 WITH scope, scope_up, r.category AS category,
@@ -31,17 +35,22 @@ WHERE hub IS NOT NULL
 WITH scope, category, hub, offers, hub.id IN scope_up AS hub_contains_scope,
      scope.id IN [(hub)-[:PART_OF*0..12]->(a) | a.id] AS scope_contains_hub
 WHERE $area IS NULL OR hub_contains_scope OR scope_contains_hub
-MATCH (hub)<-[:PART_OF*0..12]-(da)-[:RAISES]->(d:Demand)
-WHERE d.category = category AND ($area IS NULL OR (da)-[:PART_OF*0..12]->(scope))
+// walk down from the smaller of the group's area and the scope: every demand found is inside both
+WITH category, offers, CASE WHEN $area IS NOT NULL AND hub_contains_scope THEN scope ELSE hub END AS top
+MATCH (top)<-[:PART_OF*0..12]-(da)-[:RAISES]->(d:Demand)
+WHERE d.category = category
 OPTIONAL MATCH (p)-[:ADDRESSES]->(d)
 WITH d, da, category, offers, collect(p.status) AS statuses
 WHERE NOT 'claimed' IN statuses AND NOT 'done' IN statuses
 WITH d, category, offers, [(da)-[:PART_OF*0..12]->(x) WHERE x.level IN ['community', 'street'] | x] AS up
 WITH d, category, offers, [x IN up WHERE x.level = 'community'][0].id AS dc,
      [x IN up WHERE x.level = 'street'][0].id AS ds
-UNWIND offers AS o
-WITH d, category, o,
-     CASE WHEN dc IS NOT NULL AND o.c = dc THEN 0 WHEN ds IS NOT NULL AND o.s = ds THEN 1 ELSE 2 END AS tier
-WHERE tier <= $max_tier
-RETURN d.id AS demand_id, o.id AS resource_id, category, tier
+WITH d, category,
+     [o IN offers | {id: o.id, tier: CASE WHEN dc IS NOT NULL AND o.c = dc THEN 0 WHEN ds IS NOT NULL AND o.s = ds
+                                         THEN 1 ELSE 2 END}] AS pairs
+// lowest tier first, each tier in resource id order: the first per_demand are the demand's best
+WITH d, category, [p IN pairs WHERE p.tier = 0] + [p IN pairs WHERE p.tier = 1 AND $max_tier >= 1] +
+                  [p IN pairs WHERE p.tier = 2 AND $max_tier >= 2] AS ranked
+UNWIND CASE WHEN $per_demand > 0 THEN ranked[0..$per_demand] ELSE ranked END AS p
+RETURN d.id AS demand_id, p.id AS resource_id, category, p.tier AS tier
 ORDER BY demand_id, tier, resource_id
