@@ -190,6 +190,32 @@ def test_scoped_and_whole_graph_allocations_agree(db, tmp_path):
     assert whole.pairs == scoped.pairs  # the same canonical order: the same choice among equal optima
 
 
+def test_scoped_allocation_keeps_the_optimum_of_all_offers(db, tmp_path):
+    """A street reads only the offers within reach (its district): the optimum is that of every offer."""
+    from pbgraph.queries.matching import Candidate, solve, weight
+    from pbgraph.queries.runner import run_query
+
+    write_roster(generate("cuiping", seed=5), tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    for (street,) in db.read("MATCH (s:Street) RETURN s.id ORDER BY s.id LIMIT 3").rows:
+        for max_tier in (0, 1, 2):
+            got = allocate(db, area=street, max_tier=max_tier)
+            demands = {r["demand_id"]: r for r in run_query("matching/open-demands", db, area=street)}
+            capacity = {r["resource_id"]: r["remaining"] for r in run_query("matching/available-resources", db)}
+            pairs = run_query("matching/candidates", db, area=street, max_tier=max_tier, per_demand=0)
+            cands = [
+                Candidate(
+                    p["demand_id"],
+                    p["resource_id"],
+                    p["tier"],
+                    weight(demands[p["demand_id"]]["urgency"], demands[p["demand_id"]]["households"], p["tier"]),
+                )
+                for p in pairs
+            ]
+            assert got.candidates == len(cands)
+            assert got.total == sum(c.weight for c in solve(cands, capacity)) / 4
+
+
 def test_cli_match(district):
     out = run_cli("match", "--format", "json", db=district.location)
     assert out.returncode == 0, out.stderr

@@ -505,6 +505,7 @@ SCOPED = [
     "agreements/units-without-agreement",
     "matching/open-demands",
     "matching/available-resources",
+    "matching/candidates",
 ]
 
 

@@ -6,13 +6,27 @@
 // param: per_demand int = 3 | each demand's best this many candidates (lowest tier, then resource id); 0: every pair
 // columns: demand_id, resource_id, category, tier
 OPTIONAL MATCH (scope:Area {id: $area})
-WITH scope, [(scope)-[:PART_OF*0..12]->(a) | a.id] AS scope_up,
-     CASE $max_tier WHEN 0 THEN 'community' WHEN 1 THEN 'street' ELSE 'district' END AS hub_level
-// resources with capacity left (capacity minus claimed or done projects using them), where their owner sits
-MATCH (r:Resource)<-[:OFFERS]-(owner)
+WITH scope, [(scope)-[:PART_OF*0..12]->(a) | a] AS ups,
+     CASE $max_tier WHEN 0 THEN ['community'] WHEN 1 THEN ['community', 'street']
+       ELSE ['community', 'street', 'district'] END AS hub_levels
+WITH scope, [a IN ups | a.id] AS scope_up, hub_levels[-1] AS hub_level, [a IN ups WHERE a.level IN hub_levels] AS hubs_up
+// offers are read below the largest area a pair with a demand in the scope can share (the scope's topmost
+// community, street or district up to max_tier's level, else the scope itself); without an area, below
+// every top-level area, which reaches every offer whose owner sits in an area (no other offer can pair)
+OPTIONAL MATCH (root:Area)
+WHERE scope IS NULL AND NOT (root)-[:PART_OF]->()
+WITH scope, scope_up, hub_level, hubs_up, collect(root) AS roots
+WITH scope, scope_up, hub_level,
+     CASE WHEN scope IS NULL THEN roots
+       ELSE [coalesce([a IN hubs_up WHERE a.level = 'district'][0], [a IN hubs_up WHERE a.level = 'street'][0],
+                      [a IN hubs_up WHERE a.level = 'community'][0], scope)] END AS tops
+UNWIND tops AS top
+// resources with capacity left (capacity minus claimed or done projects using them), where their owner sits:
+// its home (LOCATED_IN), or the owner itself when it is an area with no home
+MATCH (top)<-[:PART_OF*0..12]-(place)<-[:LOCATED_IN*0..1]-(owner)-[:OFFERS]->(r:Resource)
+WHERE owner <> place OR NOT (owner)-[:LOCATED_IN]->()
+WITH DISTINCT scope, scope_up, hub_level, r, place AS loc
 WHERE $category IS NULL OR r.category = $category
-OPTIONAL MATCH (owner)-[:LOCATED_IN]->(home)
-WITH scope, scope_up, hub_level, r, coalesce(home, owner) AS loc
 OPTIONAL MATCH (p)-[:USES]->(r)
 WITH scope, scope_up, hub_level, r, loc, r.capacity - size([s IN collect(p.status) WHERE s IN ['claimed', 'done']]) AS remaining
 WHERE remaining > 0
