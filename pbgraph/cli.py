@@ -364,8 +364,8 @@ def query_run(state: State, name: str, area: str | None, params: tuple[str, ...]
 def extract(paths: tuple[Path, ...], fmt: str) -> None:
     """Extract areas, counts, chains, orgs, units and mechanisms from documents.
 
-    Reads .txt, .md, .html (body text only) and .docx, UTF-8 or GB18030; a
-    folder is read recursively. Text is normalized first (injected pinyin
+    Reads .txt, .md, .html (its main text) and .docx (with its tables), UTF-8
+    or GB18030; a folder is read recursively. Text is normalized first (injected pinyin
     removed, Traditional → Simplified, page furniture dropped, spaced
     characters joined); spans are offsets into that text. A file that cannot
     be read is reported on stderr and the others are still processed; the exit

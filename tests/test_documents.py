@@ -176,6 +176,21 @@ def test_names_after_verbs_and_in_lists_are_places():
     assert parents["金桂社区"] == "临江街道" and parents["临江街道"] == "西工区"
 
 
+def test_neighbours_are_places_but_not_children():
+    facts = facts_of(
+        "花园社区隶属于新华街道，有党员256名。社区与阳光社区、和平社区、幸福里社区相邻，南以红旗渠为界，西与郭家寨村接壤。"
+    )
+    parents = {a["name"]: a["parent"] for a in facts["areas"]}
+    assert parents == {
+        "花园社区": "新华街道",
+        "新华街道": None,
+        "阳光社区": None,
+        "和平社区": None,
+        "幸福里社区": None,
+        "郭家寨村": None,
+    }
+
+
 def test_titles_and_slogans_are_not_places():
     facts = facts_of("金桂社区先后获评“西工区十佳文明社区”、“五好社区”，推行“三进社区”活动，是一个典型的混合型社区。")
     assert area_set(facts) == {("金桂社区", "community"), ("西工区", "district")}
@@ -222,6 +237,13 @@ def test_every_item_of_an_enumeration_is_a_count():
         ("grid_party_branch", 46, False),
         ("service_team", 28, False),
     }
+
+
+def test_counts_with_less_common_measure_words_and_units():
+    facts = facts_of(
+        "青山区下辖16个街道、1个镇，辖区单位与社区签订共驻共建协议156份，开展活动1500余场、服务2.3万人次。"
+    )
+    assert counts(facts) == {("street", 16, False), ("town", 1, False), ("co_building_agreement", 156, False)}
 
 
 def test_web_spacing_full_width_digits_and_odd_quotes():

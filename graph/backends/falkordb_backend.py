@@ -173,6 +173,11 @@ class FalkorDBBackend(Backend):
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         return self._run(self.graph_name, query, params, read_only=True)
 
+    def profile(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        """Run a read query under GRAPH.PROFILE: its plan, one line per operation with the records it produced."""
+        reply = self._redis.execute_command("GRAPH.PROFILE", self.graph_name, params_header(params) + query)
+        return [line.decode() if isinstance(line, bytes) else str(line) for line in reply]
+
     def read_snapshot(self, queries: list[str]) -> list[Result]:
         """Copy the graph under the writer lock (a fork: instant, consistent), then read the copy."""
         copy = f"{self.graph_name}__snapshot_{os.getpid()}_{uuid.uuid4().hex[:8]}"

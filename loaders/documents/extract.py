@@ -159,8 +159,14 @@ def _first_chars() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _prefixes() -> frozenset[str]:
-    return frozenset(name[:2] for name in gazetteer()) | frozenset(stem[:2] for stem in bare_names())
+def _prefixes() -> dict[str, tuple[int, ...]]:
+    """A division name's first two characters → the lengths of the names that begin so, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for name in gazetteer():
+        lengths.setdefault(name[:2], set()).add(len(name))
+    for stem in bare_names():
+        lengths.setdefault(stem[:2], set())
+    return {p: tuple(sorted(ls, reverse=True)) for p, ls in lengths.items()}
 
 
 #: what follows a city's stem when the stem begins another name (天津社区, 上海路)
@@ -181,10 +187,11 @@ def find_areas(text: str) -> list[Mention]:
         if hit is None:
             break
         i = hit.start()
-        if text[i : i + 2] not in prefixes:
+        lengths = prefixes.get(text[i : i + 2])
+        if lengths is None:
             i += 1
             continue
-        for length in range(8, 1, -1):
+        for length in lengths:
             name = text[i : i + length]
             if name in gaz:
                 # a division name inside a longer word (e.g. 城区 in 主城区) does not count
@@ -263,8 +270,9 @@ _VERBS = tuple(
 _NAME_OPENERS = set('在了和与及到对向从把于以、，。；：:,;“"「『（( 　\n')
 _CLOSERS = set('、，。；：:,;”"」』）) \n')
 _MEASURE_WORDS = set("个名家所位")
-#: localizers that close a phrase before a name (重视下钢铁社区), unlike directions that open one (西吴社区)
-_POSTPOSITIONS = set("下上中内里外后前")
+#: localizers that close a phrase before a name (重视下钢铁社区), unlike directions that open one (西吴社区);
+#: 里 and 中 end names too often (幸福里社区) to count
+_POSTPOSITIONS = set("下上内外后")
 #: one-character verbs that link a phrase to what follows (使社区…, 找社区, 驻村, 探索出社区); other single
 #: characters tagged as verbs are as often parts of unknown names (高花社区)
 _SINGLE_VERBS = set("使让令叫找到进去来回驻为是给向往入出帮抓建管设")
@@ -329,9 +337,10 @@ def _name_begins(text: str, start: int, end: int, suffix_end: int, floor: int, l
             return None
         j, lead = 0, 0
     elif lead and end - start - lead < 2 and level != "district":
-        if not (chained and lead == 1):
+        praise = words[0][1].startswith("a") and words[0][0] not in _VERBS  # 幸福里, in a list of places
+        if not ((chained and lead == 1) or (before == "、" and praise)):
             return None
-        j, lead = 0, 0  # 红桥区和苑街道: a one-character word that begins the name
+        j, lead = 0, 0  # 红桥区和苑街道, 、幸福里社区: a word that begins the name
     # a verb of these reports that the dictionary does not know splits into characters (包保 → 包 保)
     core = text[start + lead : end]
     cut = max((core.rfind(v) + len(v) for v in _VERBS if v in core), default=0)
@@ -340,8 +349,8 @@ def _name_begins(text: str, start: int, end: int, suffix_end: int, floor: int, l
         if end - start - lead - cut < shortest:
             return None
         lead += cut
-        j = len(tagged(text[start : start + lead]))
-        words = words[:0] + tagged(text[start : start + lead]) + tagged(text[start + lead : end])
+        sentence_part = tagged(text[start : start + lead])
+        j, words = len(sentence_part), sentence_part + tagged(text[start + lead : end])
     first, tag = words[j]
     if len(first) > 1 and tag.startswith(NUMERAL_TAGS) and before != "、":
         return None  # 十佳社区, 首批社区: a title or a count
@@ -386,7 +395,16 @@ class AreaFact:
     spans: list[list[int]] = field(default_factory=list)
 
 
-def resolve_areas(mentions: list[Mention]) -> list[AreaFact]:
+_NEIGHBOURING = re.compile("相邻|接壤|毗邻|为界|交界|相连|相接|比邻")
+
+
+def _neighbour(text: str, m: Mention) -> bool:
+    """A place named as a neighbour (与甲社区、乙社区相邻, 西以丙村为界): adjacency says nothing of containment."""
+    cl, cr = _clause(text, m.start, m.end)
+    return bool(_NEIGHBOURING.search(text, m.end, cr)) and bool(re.search("[与同以和、]", text[cl : m.start]))
+
+
+def resolve_areas(mentions: list[Mention], text: str | None = None) -> list[AreaFact]:
     """One fact per named area, with the parent the document supports (or None)."""
     facts: dict[str, AreaFact] = {}
     for m in mentions:
@@ -400,6 +418,8 @@ def resolve_areas(mentions: list[Mention]) -> list[AreaFact]:
                 fact.parent = p
         if fact.parent or fact.level in ("province",):
             continue
+        if text is not None and all(_neighbour(text, m) for m in mentions if m.name == fact.name and not m.bare):
+            continue  # named only as a neighbour
         # 2. the area written right before it (深圳市光明街道, 龙城街道西吴社区), else the nearest before it
         allowed = PARENT_LEVELS.get(fact.level, ())
         votes: Counter[str] = Counter()
@@ -446,7 +466,7 @@ def cn_number(s: str) -> int | None:
     return total + current
 
 
-_MW = "个|名|支|家|项|件|起|处|户|人次|人|位|所|座|条|批|元|场|套|栋|幢"
+_MW = "个|名|支|家|项|件|起|处|户|人次|人|位|所|座|条|批|元|场|套|栋|幢|份"
 _NUM = re.compile(
     rf"(?P<pre>近|约|超过|逾|多达|达到|达|共|计|有)?"
     rf"(?P<num>\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千〇零]{{1,5}})"
@@ -506,6 +526,8 @@ _NOUN_CUES = [
     ("阵地", "service_center"),
     ("工作站", "service_center"),
     ("服务圈", "service_center"),
+    ("共驻共建协议", "co_building_agreement"),
+    ("协议", "co_building_agreement"),
     ("社会组织", "social_org"),
     ("社工组织", "social_org"),
     ("项目", "project"),
@@ -516,6 +538,8 @@ _NOUN_CUES = [
     ("网格", "grid"),
     ("单元", "grid_unit"),
     ("乡镇", "town"),
+    ("镇", "town"),
+    ("乡", "town"),
     ("街道", "street"),
     ("社区", "community"),
     ("村", "village"),
@@ -644,6 +668,7 @@ def _lead_cue(lead: str, mw: str) -> str | None:
 _PLACES_AND_ORGS = {"个", "家", "所", "座"}
 _PEOPLE = {"名", "人", "位"}
 _MW_FOR = {
+    "co_building_agreement": {"份", "个", "项"},
     "street": _PLACES_AND_ORGS,
     "town": _PLACES_AND_ORGS,
     "community": _PLACES_AND_ORGS,
@@ -1023,7 +1048,7 @@ def extract(doc: Normalized) -> dict[str, Any]:
     """The extraction object of the spec for one normalized document."""
     tagged.cache_clear()  # windows repeat within a document; the benchmark must not reuse another's
     mentions = find_areas(doc.text)
-    areas = resolve_areas(mentions)
+    areas = resolve_areas(mentions, doc.text)
     about = main_area(areas, mentions, doc.title, doc.text)
     by_name = {a.name: a for a in areas}
     return {
