@@ -27,6 +27,7 @@ from typing import Any
 from pbgraph.graph import Backend, Statement
 from pbgraph.graph.backends.base import DEFAULT_BATCH_SIZE, batched
 from pbgraph.graph.errors import PbgraphError
+from pbgraph.graph.report import Report
 from pbgraph.graph.schema import Label, Level, Rel
 
 from .roster_files import RawRoster, RawTable, read_roster
@@ -72,7 +73,7 @@ class Row:
 
 
 @dataclass
-class LoadReport:
+class LoadReport(Report):
     """What a load read and what it changed."""
 
     path: str

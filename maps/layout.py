@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
-from .model import LEVEL_ORDER, MapNode, NetworkMap
+from pbgraph.graph.schema import LEVEL_ORDER
+
+from .model import MapNode, NetworkMap
 
 
 def layout(m: NetworkMap) -> None:

@@ -16,7 +16,6 @@ import math
 import os
 import re
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -41,6 +40,7 @@ from ..errors import (
     ReadOnlyViolation,
     WriteFailed,
 )
+from ..notices import notify
 from ..schema import INDEXED_PROPERTIES, KEYED_LABELS
 from .base import Backend, Progress, Result, Statement, WriteSummary, gc_paused, plain
 from .embedded import ServerLease
@@ -230,7 +230,7 @@ class FalkorDBBackend(Backend):
             return
         with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
             self._delete_graph(staging)
-            print("pbgraph: removed the unfinished copy of an interrupted write", file=sys.stderr)
+            notify("cleaned", "removed the unfinished copy of an interrupted write")
 
     def _delete_graph(self, name: str) -> None:
         if self._graph_exists(name):
@@ -299,7 +299,7 @@ class FalkorDBBackend(Backend):
 
     @contextlib.contextmanager
     def write_lock(self, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
-        """Hold the graph's writer lock; wait for another writer, saying so on stderr.
+        """Hold the graph's writer lock; wait for another writer, saying so in a notice.
 
         Re-entrant within one backend object (and thread), so locked steps can nest.
         """
@@ -322,7 +322,7 @@ class FalkorDBBackend(Backend):
                     "try again when it has finished"
                 )
             if not told:
-                print(f"pbgraph: database is busy (writer {holder}), waiting…", file=sys.stderr)
+                notify("waiting", f"database is busy (writer {holder}), waiting…")
                 told = True
             time.sleep(0.1)
         stop = threading.Event()
