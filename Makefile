@@ -3,6 +3,7 @@
 #   make test    set up, run the whole test suite (what .ci/run calls)
 #   make lint    ruff check + format check
 #   make bench   benchmarks (not tests)
+#   make notebooks  execute the notebooks, write notebooks/html/*.html
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +11,7 @@ BIN    := $(VENV)/bin
 LINT   := tools/cypher-lint
 DEMO   ?= demo
 
-.PHONY: setup browser demo test lint bench clean
+.PHONY: setup browser fonts demo test lint bench notebooks notebooks-store clean
 
 setup: $(VENV)/.installed $(LINT)/node_modules/.installed
 
@@ -34,10 +35,17 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	  chromium fonts-wqy-microhei >/dev/null; }
 
+# A CJK font for matplotlib's charts (pbgraph.charts finds it by file path); from Debian if absent.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@test -f $(CJK_FONT) || { echo "installing a CJK font for the charts (Debian fonts-wqy-microhei)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  fonts-wqy-microhei >/dev/null; }
+
 demo: setup
 	$(BIN)/python -m pbgraph.loaders.demo --out $(DEMO)
 
-test: setup browser
+test: setup browser fonts
 	$(BIN)/python -m pytest
 
 lint: setup
@@ -47,6 +55,14 @@ lint: setup
 bench: setup
 	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]' > $(VENV)/install-bench.log 2>&1 || { tail -n 20 $(VENV)/install-bench.log; exit 1; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Execute the notebooks on generated presets; one self-contained HTML page each in notebooks/html/.
+notebooks: setup fonts
+	$(BIN)/python tools/notebooks.py --html notebooks/html
+
+# The same, and store the outputs (charts, tables) in the .ipynb files themselves: run before committing notebooks.
+notebooks-store: setup fonts
+	$(BIN)/python tools/notebooks.py --html notebooks/html --store
 
 clean:
 	rm -rf $(VENV) $(LINT)/node_modules $(DEMO) .pytest_cache .ruff_cache

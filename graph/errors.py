@@ -19,6 +19,10 @@ class DatabaseUnavailable(PbgraphError):
     """The database cannot be reached or started."""
 
 
+class DatabaseDamaged(DatabaseUnavailable):
+    """The database's files lost acknowledged writes; it is refused until repaired (files untouched)."""
+
+
 class AuthError(PbgraphError):
     """The database refused the credentials."""
 
@@ -41,3 +45,7 @@ class DatabaseBusy(PbgraphError):
 
 class WriteFailed(PbgraphError):
     """An atomic write failed part-way; nothing of it was kept."""
+
+
+class LeaseLost(WriteFailed):
+    """A writer was paused past its lock's lease and another writer went ahead; its write was dropped."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pbgraph.graph.errors import PbgraphError
 
+from .ledger_sheets import LedgerSheet, read_sheet, xlsx_merges
 from .roster_tables import TABLES
 
 
@@ -39,6 +40,8 @@ class RawRoster:
     tables: dict[str, RawTable] = field(default_factory=dict)
     #: Files or sheets that are not roster tables (reported, not loaded).
     ignored: list[str] = field(default_factory=list)
+    #: Sheets in ledger form (台账), translated by :mod:`.ledgers` before validation.
+    ledger: list[LedgerSheet] = field(default_factory=list)
 
 
 def decode(data: bytes, source: str) -> tuple[str, str]:
@@ -89,7 +92,7 @@ def _table(name: str, source: str, records: list[list[object]], encoding: str = 
     return RawTable(name, source, header, rows, encoding)
 
 
-def read_csv(path: Path) -> RawTable:
+def _csv_records(path: Path) -> tuple[list[list[object]], str]:
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -97,7 +100,11 @@ def read_csv(path: Path) -> RawTable:
     text, encoding = decode(data, str(path))
     if "\0" in text:
         raise RosterFileError(f"{path}: contains NUL bytes; is it really a CSV file?")
-    records: list[list[object]] = list(csv.reader(io.StringIO(text, newline="")))
+    return list(csv.reader(io.StringIO(text, newline=""))), encoding
+
+
+def read_csv(path: Path) -> RawTable:
+    records, encoding = _csv_records(path)
     return _table(path.stem, str(path), records, encoding)
 
 
@@ -115,10 +122,14 @@ def read_xlsx(path: Path) -> RawRoster:
             name = sheet.title.strip()
             if name.endswith(".csv"):
                 name = name[:-4]
-            if name not in TABLES:
-                roster.ignored.append(f"sheet {sheet.title!r}")
-                continue
             records = [list(r) for r in sheet.iter_rows(values_only=True)]
+            if name not in TABLES:
+                ledger = read_sheet(sheet.title, f"{path}[{sheet.title}]", records, xlsx_merges(sheet), "xlsx")
+                if ledger is not None:
+                    roster.ledger.append(ledger)
+                else:
+                    roster.ignored.append(f"sheet {sheet.title!r}")
+                continue
             roster.tables[name] = _table(name, f"{path}[{sheet.title}]", records, "xlsx")
     finally:
         book.close()
@@ -139,10 +150,17 @@ def read_roster(path: str | Path) -> RawRoster:
         if file.suffix.lower() != ".csv":
             continue
         if file.stem not in TABLES:
-            roster.ignored.append(file.name)
+            records, encoding = _csv_records(file)
+            ledger = read_sheet(file.stem, str(file), records, None, encoding)
+            if ledger is not None:
+                roster.ledger.append(ledger)
+            else:
+                roster.ignored.append(file.name)
             continue
         roster.tables[file.stem] = read_csv(file)
-    if not roster.tables:
+    if not roster.tables and not roster.ledger:
         known = ", ".join(f"{t}.csv" for t in TABLES)
-        raise RosterFileError(f"{p} holds no roster tables (expected {known})")
+        raise RosterFileError(
+            f"{p} holds no roster tables (expected {known}, or ledger files such as 区域.csv, 驻区单位.csv)"
+        )
     return roster

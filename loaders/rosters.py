@@ -57,6 +57,7 @@ class RosterInvalid(PbgraphError):
 
     def __init__(self, problems: list[RosterProblem], truncated: bool = False) -> None:
         self.problems = problems
+        self.truncated = truncated
         more = " (and more, not shown)" if truncated else ""
         lines = "\n".join(f"  {p}" for p in problems)
         n = len(problems)
@@ -82,6 +83,8 @@ class LoadReport(Report):
     rows: dict[str, int] = field(default_factory=dict)
     nodes: dict[str, dict[str, int]] = field(default_factory=dict)
     relationships: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: ledger-form sheets (台账): sheet → table, personal columns dropped, rows set aside, names pseudonymized
+    ledger: dict[str, list[str] | dict[str, str]] = field(default_factory=dict)
 
     def table(self) -> list[dict[str, Any]]:
         """One row per label and relationship type: created, updated, removed."""
@@ -669,10 +672,19 @@ def load_roster(
     row is invalid.
     """
     raw = read_roster(path)
-    plan = validate(raw, backend)
+    ledger = None
+    if raw.ledger:  # sheets in ledger form (台账): translated to these tables first
+        from .ledgers import validate_ledger
+
+        plan, ledger = validate_ledger(raw, backend)
+    else:
+        plan = validate(raw, backend)
     report = load_plan(plan, backend, replace=replace, progress=progress, batch_size=batch_size)
     report.path = str(path)
     report.encodings = {name: t.encoding for name, t in raw.tables.items()}
     report.ignored = raw.ignored
     report.rows = {name: len(rows) for name, rows in plan.tables.items()}
+    if ledger is not None:
+        report.ledger = ledger.as_dict()
+        report.encodings = {**ledger.encodings, **report.encodings}
     return report

@@ -301,6 +301,7 @@ class _Generator:
             if isinstance(value, list):
                 value.sort()
         self.t["committee_missing"] = dict(sorted(self.t["committee_missing"].items()))
+        _distinct_names(self.out.rows)
         self.t["counts"] = {name: len(rows) for name, rows in self.out.rows.items()}
         self.out.truth = {"preset": p.name, "gap_rate": self.gap, **self.t}
         return self.out
@@ -743,15 +744,37 @@ class _Generator:
                 )
 
 
+def _distinct_names(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Number repeated names within one place (和平小学（2）), as a ledger must tell them apart by name."""
+    places = ("parent_id", "area_id", "area_id", "owner_id", "area_id")
+    for table, seat in zip(("areas", "orgs", "units", "resources", "demands"), places, strict=True):
+        seen: dict[tuple[Any, str], int] = defaultdict(int)
+        for row in rows.get(table, []):
+            key = (row.get(seat), row["name"])
+            seen[key] += 1
+            if seen[key] > 1:
+                row["name"] = f"{row['name']}（{seen[key]}）"
+
+
 # -- writing ------------------------------------------------------------------------------------
 
 
-def write_roster(roster: Roster, out: Path, fmt: str = "csv", encoding: str = "utf-8") -> list[Path]:
-    """Write the tables (CSV folder or one .xlsx) and ``truth.json`` into ``out``; return the paths."""
+def write_roster(
+    roster: Roster, out: Path, fmt: str = "csv", encoding: str = "utf-8", form: str = "today"
+) -> list[Path]:
+    """Write the tables (CSV folder or one .xlsx) and ``truth.json`` into ``out``; return the paths.
+
+    ``form="ledger"`` writes them as a department's ledger (台账: Chinese sheets, headers and words,
+    names instead of ids, title rows, merged cells); CSV ledgers are GB18030.
+    """
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     tables = [name for name in ORDER if roster.rows.get(name)]
-    if fmt == "csv":
+    if form == "ledger":
+        from .ledger_writer import write_ledger
+
+        written += write_ledger(roster.rows, out, fmt)
+    elif fmt == "csv":
         for name in tables:
             path = out / f"{name}.csv"
             header = [c.name for c in TABLES[name].columns]

@@ -54,6 +54,7 @@ class MapNode:
     gap_counts: Counter[str] | None = None
     x: float = 0.0
     y: float = 0.0
+    room: float = 0.0  # free space around the node in the layout: its label shows once zoomed to fit
 
     @property
     def is_area(self) -> bool:

@@ -15,8 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .model import NetworkMap
-from .style import GAP_COLOUR, HIGHLIGHT_COLOUR, PALETTE, to_pyvis
+from .gaps import GAP_KINDS, kind_totals, node_gaps, place_gaps
+from .model import LABEL_NAMES, LEVEL_NAMES, MapNode, NetworkMap
+from .style import GAP_COLOUR, HIGHLIGHT_COLOUR, PALETTE, to_pyvis, tooltip
 
 VIS_VERSION = "vis-9.1.2"
 
@@ -48,88 +49,14 @@ def _inline(code: str, tag: str) -> str:
 
 FONT = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei','Microsoft YaHei','PingFang SC',sans-serif"
 
-CSS = """
-html, body { margin: 0; height: 100%; font-family: FONT; color: #222; }
-body { display: flex; flex-direction: column; }
-header { padding: 6px 12px; border-bottom: 1px solid #ddd; display: flex; gap: 16px; align-items: baseline;
-         flex-wrap: wrap; }
-header h1 { font-size: 18px; margin: 0; }
-header .stats { color: #555; font-size: 13px; }
-header input { font: inherit; padding: 2px 6px; }
-main { flex: 1; display: flex; min-height: 0; }
-#map { flex: 1; min-width: 0; }
-aside { width: 250px; overflow: auto; border-left: 1px solid #ddd; padding: 8px 12px; font-size: 13px; }
-aside h2 { font-size: 14px; margin: 10px 0 4px; }
-aside ul { list-style: none; padding: 0; margin: 0; }
-aside li { margin: 3px 0; display: flex; gap: 6px; align-items: center; }
-.swatch { width: 14px; height: 14px; display: inline-block; border: 1px solid #555; flex: none; }
-.notes { background: #fff8e1; border: 1px solid #f0c36d; padding: 6px; margin: 6px 0; }
-.tip { font-size: 13px; max-width: 360px; }
-.tip b { display: block; font-size: 14px; margin-bottom: 3px; }
-.tip .k { color: #666; }
-.tip .gap { color: GAP; }
-""".replace("FONT", FONT).replace("GAP", GAP_COLOUR)
 
-JS = r"""
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('pbgraph-data').textContent);
-  var status = document.getElementById('pbgraph-status');
+@lru_cache(maxsize=1)
+def page_assets() -> tuple[str, str]:
+    """The page's own script and stylesheet (``page.js``, ``page.css`` beside this module)."""
+    here = resources.files(__package__)
+    css = (here / "page.css").read_text(encoding="utf-8").replace("FONT", FONT).replace("GAP", GAP_COLOUR)
+    return (here / "page.js").read_text(encoding="utf-8"), css
 
-  function tip(pairs) {
-    // text nodes only: whatever the graph holds is shown, never parsed
-    var box = document.createElement('div');
-    box.className = 'tip';
-    pairs.forEach(function (p) {
-      var line = document.createElement(p[0] ? 'div' : 'b');
-      if (p[0]) {
-        var k = document.createElement('span');
-        k.className = p[0].charAt(0) === '\u26a0' ? 'k gap' : 'k';
-        k.textContent = p[0] + ': ';
-        line.appendChild(k);
-      }
-      line.appendChild(document.createTextNode(p[1]));
-      box.appendChild(line);
-    });
-    return box;
-  }
-
-  var nodes = new vis.DataSet(data.nodes.map(function (n) {
-    var copy = Object.assign({}, n);
-    copy.title = tip(n.tip);
-    delete copy.tip;
-    return copy;
-  }));
-  var edges = new vis.DataSet(data.edges.map(function (e, i) { return Object.assign({id: i}, e); }));
-  var network = new vis.Network(document.getElementById('map'), {nodes: nodes, edges: edges}, data.options);
-  window.pbgraphMap = {network: network, nodes: nodes, edges: edges};
-
-  network.once('afterDrawing', function () {
-    status.setAttribute('data-nodes', String(network.body.nodeIndices.length));
-    status.setAttribute('data-edges', String(network.body.edgeIndices.length));
-    status.setAttribute('data-drawn', '1');
-    if (location.hash === '#selftest') {
-      // build every tooltip as a hover would, so a test can check that none runs markup
-      var bin = document.getElementById('pbgraph-selftest');
-      data.nodes.forEach(function (n) { bin.appendChild(tip(n.tip)); });
-      status.setAttribute('data-tooltips', String(bin.childNodes.length));
-    }
-    status.setAttribute('data-errors', String(window.pbgraphErrors.length));
-    status.textContent = window.pbgraphErrors.join('\n');
-  });
-
-  var find = document.getElementById('find');
-  find.addEventListener('change', function () {
-    var q = find.value.trim();
-    if (!q) { return; }
-    var hit = nodes.get({filter: function (n) { return String(n.label).indexOf(q) >= 0; }})[0];
-    if (hit) {
-      network.selectNodes([hit.id]);
-      network.focus(hit.id, {scale: 1.2, animation: false});
-    }
-  });
-})();
-"""
 
 ERROR_TRAP = """
 window.pbgraphErrors = [];
@@ -160,15 +87,78 @@ def options() -> dict[str, Any]:
     return {
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False},
-        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True, "navigationButtons": False},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True, "dragNodes": False},
         "nodes": {"font": {"face": FONT, "size": 14}},
         "edges": {
             "smooth": False,
             "color": {"color": "#aaaaaa", "highlight": "#333333"},
             "font": {"face": FONT, "size": 11, "align": "middle"},
+            "scaling": {"label": {"drawThreshold": 8}},  # edge texts once zoomed in
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.4}},
         },
     }
+
+
+def tier(m: NetworkMap, n: MapNode) -> int:
+    """How prominent a node's label is: 0 the map's top area, 1 streets, 2 communities, 3 grids, 4 the rest."""
+    if not n.is_area:
+        return 4
+    if n.parent not in m.nodes or n.kind in ("province", "city", "district"):
+        return 0
+    return {"region": 1, "street": 1, "town": 1, "community": 2, "village": 2}.get(n.kind, 3)
+
+
+def page_data(m: NetworkMap, net: Any) -> dict[str, Any]:
+    """What the page's script reads: nodes (vis options, facts, label tier, gap badges), edges, gap kinds."""
+    kinds = [q for q in GAP_KINDS if q in m.gap_legend]
+    index = {q: i for i, q in enumerate(kinds)}
+    holds, places, totals = node_gaps(m), place_gaps(m), kind_totals(m)
+    nodes = []
+    for drawn in net.nodes:
+        n = m.nodes[drawn["id"]]
+        node = {k: drawn[k] for k in ("id", "x", "y", "shape", "size", "color", "borderWidth", "shapeProperties")}
+        head = LEVEL_NAMES.get(n.kind, n.kind) if n.is_area else LABEL_NAMES.get(n.label, n.label)
+        node |= {
+            "tip": tooltip(n), "name": n.name, "type": head, "tier": tier(m, n), "room": round(n.room, 1),
+            "kinds": [index[q] for q in kinds if q in holds.get(n.vid, {})],
+            "badges": [[index[q], places[n.vid][q]] for q in kinds if places.get(n.vid, {}).get(q)],
+        }  # fmt: skip
+        nodes.append(node)
+    return {
+        "nodes": nodes,
+        "edges": [dict(e) for e in net.edges],
+        "options": options(),
+        "font": FONT,
+        "file": m.title.replace(" ", "-"),
+        "kinds": [_kind(m, q, totals[q]) for q in kinds],
+    }
+
+
+def _kind(m: NetworkMap, query: str, count: int) -> dict[str, Any]:
+    kind, text = GAP_KINDS[query], m.gap_legend[query]
+    return {"id": query, "mark": kind.mark, "colour": kind.colour, "text": text, "short": text.split(" | ")[0],
+            "count": count}  # fmt: skip
+
+
+def _kinds(m: NetworkMap) -> str:
+    """The clickable list of gap kinds found, with counts."""
+    totals = kind_totals(m)
+    items = []
+    for i, q in enumerate(q for q in GAP_KINDS if q in m.gap_legend):
+        kind = GAP_KINDS[q]
+        items.append(
+            f'<li><button type="button" data-kind="{i}" aria-pressed="false" title="{html.escape(q)}">'
+            f'<span class="badge" style="background:{kind.colour}">{html.escape(kind.mark)}</span>'
+            f'<span>{html.escape(m.gap_legend[q])}</span><span class="count">{totals[q]}</span></button></li>'
+        )
+    if not items:
+        return "<section><h2>缺口 Gaps</h2><p>未发现缺口 none found</p></section>"
+    return (
+        f"<section><h2>缺口 Gaps ({sum(totals.values())})</h2>"
+        '<p class="hint">点击显示 click to show where; again to clear. 徽标 badges: '
+        "how many of each kind a place holds, itself and below.</p>"
+        f'<ul class="kinds">{"".join(items)}</ul></section>'
+    )
 
 
 def _legend(m: NetworkMap) -> str:
@@ -179,7 +169,8 @@ def _legend(m: NetworkMap) -> str:
         if label in present
     ]
     items.append(
-        f'<li><span class="swatch" style="border:3px solid {GAP_COLOUR}"></span>缺口 gap (see the node’s tooltip)</li>'
+        f'<li><span class="swatch" style="border:3px solid {GAP_COLOUR}"></span>'
+        "缺口 node holding a gap (border in its kind’s colour)</li>"
     )
     if m.query:
         items.append(
@@ -188,27 +179,16 @@ def _legend(m: NetworkMap) -> str:
         )
     if m.aggregated:
         items.append('<li><span class="swatch" style="border:2px dashed #555"></span>合并节点 aggregated node</li>')
-    gaps = "".join(f"<li>⚠ {html.escape(t)} <small>({html.escape(q)})</small></li>" for q, t in m.gap_legend.items())
     notes = ""
     if m.notes:
         notes = '<div class="notes">' + "<br>".join(html.escape(n) for n in m.notes) + "</div>"
-    return (
-        "<h2>图例 Legend</h2><ul>"
-        + "".join(items)
-        + "</ul>"
-        + (f"<h2>发现的缺口 Gaps found</h2><ul>{gaps}</ul>" if gaps else "")
-        + notes
-    )
+    return "<section><h2>图例 Legend</h2><ul>" + "".join(items) + "</ul>" + notes + "</section>"
 
 
 def render(m: NetworkMap, net: Any) -> str:
     """The whole page for ``m`` drawn from the pyvis network ``net``."""
     vis_js, vis_css = vis_assets()
-    data = {
-        "nodes": [{k: v for k, v in n.items() if k != "title"} for n in net.nodes],
-        "edges": [{k: v for k, v in e.items()} for e in net.edges],
-        "options": options(),
-    }
+    page_js, page_css = page_assets()
     gaps = sum(1 for n in m.nodes.values() if n.gaps or (n.gap_counts and n.gap_counts.total()))
     stats = f"{len(m.nodes)} 节点 nodes · {len(m.edges)} 关系 edges · {gaps} 缺口 gaps"
     return f"""<!DOCTYPE html>
@@ -219,17 +199,25 @@ def render(m: NetworkMap, net: Any) -> str:
 <title>{html.escape(m.title)}</title>
 <script>{ERROR_TRAP}</script>
 <style>{_inline(vis_css, "style")}</style>
-<style>{CSS}</style>
+<style>{_inline(page_css, "style")}</style>
 <script>{_inline(vis_js, "script")}</script>
 </head>
 <body>
 <header><h1>{html.escape(m.title)}</h1><span class="stats">{html.escape(stats)}</span>
-<label>查找 find <input id="find" type="search" placeholder="名称 name"></label></header>
-<main><div id="map"></div><aside>{_legend(m)}</aside></main>
+<label>查找 find <input id="find" type="search" list="names" placeholder="名称 name" autocomplete="off"></label>
+<span id="find-result" role="status"></span><datalist id="names"></datalist>
+<button type="button" id="reset-view" title="全图 whole map, clear highlights">全图 reset</button>
+<button type="button" id="save-png" title="保存当前视图 save the current view">保存图片 PNG</button>
+<button type="button" onclick="window.print()">打印 print</button></header>
+<img id="print-shot" alt="">
+<main><div id="map"></div><aside>
+<section id="panel" hidden><button type="button" class="close" id="panel-close" title="关闭 close">×</button>
+<div id="panel-body"></div></section>
+{_kinds(m)}{_legend(m)}</aside></main>
 <div id="pbgraph-status" hidden></div>
 <div id="pbgraph-selftest" hidden></div>
-<script type="application/json" id="pbgraph-data">{script_json(data)}</script>
-<script>{JS}</script>
+<script type="application/json" id="pbgraph-data">{script_json(page_data(m, net))}</script>
+<script>{_inline(page_js, "script")}</script>
 </body>
 </html>
 """
@@ -245,4 +233,4 @@ def write_map(m: NetworkMap, out: str | Path) -> Path:
     return path
 
 
-__all__ = ["render", "script_json", "vis_assets", "write_map"]
+__all__ = ["page_data", "render", "script_json", "vis_assets", "write_map"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pbgraph.graph.schema import JOINT_COMMITTEE_KINDS
 
+from .gaps import gap_colour
 from .model import LABEL_NAMES, LEVEL_NAMES, MapNode, NetworkMap
 
 PALETTE = {
@@ -32,13 +33,14 @@ def style(n: MapNode) -> dict[str, Any]:
     size = AREA_SIZES.get(n.kind, 14) if n.is_area else 10
     if n.members is not None:
         shape, size = ("dot", max(size, 14)) if n.is_area else ("box", 12)
-    gap = bool(n.gaps or (n.gap_counts and n.gap_counts.total()))
-    border = HIGHLIGHT_COLOUR if n.highlighted else (GAP_COLOUR if gap else "#555555")
+    gaps = [g for g in n.gaps] + [g for g, c in (n.gap_counts or {}).items() if c]
+    gap = bool(gaps)
+    border = HIGHLIGHT_COLOUR if n.highlighted else (gap_colour(gaps[0]) if gap else "#555555")
     return {
         "shape": shape,
         "size": size,
         "color": {"background": colour, "border": border, "highlight": {"background": colour, "border": "#000"}},
-        "borderWidth": 5 if (gap or n.highlighted) else 1,
+        "borderWidth": 4 if (gap or n.highlighted) else 1,
         "shapeProperties": {"borderDashes": [6, 3]} if n.members is not None else {},
     }
 

@@ -47,6 +47,7 @@ from pbgraph.queries.runner import get_query, list_queries, run_query
 if TYPE_CHECKING:  # the heavy parts load when a method needs them
     import networkx as nx
 
+    from pbgraph.graph.backends.durability import RepairReport
     from pbgraph.graph.backup import BackupReport
     from pbgraph.loaders.documents.load import DocsReport
     from pbgraph.loaders.rosters import LoadReport
@@ -85,13 +86,15 @@ __all__ = [
     "parse_assignments",
     "queries",
     "query_text",
+    "repair",
     "reset",
-    "roster_line",
+    "roster_lines",
     "run_query",
     "sample_report",
     "status",
     "stop",
     "tabulate",
+    "template",
     "using",
 ]
 
@@ -483,8 +486,12 @@ def generate(
     as_of: dt.date | str | None = None,
     fmt: str = "csv",
     encoding: str = "utf-8",
+    form: str = "today",
 ) -> GenerateReport:
-    """Write a realistic synthetic roster (``guangming``, ``cuiping``, ``taiyuan``, ``province``) to ``out``."""
+    """Write a realistic synthetic roster (``guangming``, ``cuiping``, ``taiyuan``, ``province``) to ``out``.
+
+    ``form="ledger"``: as a department keeps it (台账: Chinese sheets and headers, names, title rows).
+    """
     from pbgraph.loaders.synthetic import generate as make
     from pbgraph.loaders.synthetic import write_roster
 
@@ -492,8 +499,29 @@ def generate(
     if isinstance(day, dt.datetime):
         day = day.date()
     roster = make(preset, seed=seed, gap_rate=gap_rate, as_of=day)
-    paths = write_roster(roster, Path(out), fmt=fmt, encoding=encoding)
+    paths = write_roster(roster, Path(out), fmt=fmt, encoding=encoding, form=form)
     return GenerateReport(str(out), [str(p) for p in paths], dict(roster.truth["counts"]), roster.truth)
+
+
+def template(out: str | Path, fmt: str = "xlsx") -> list[Path]:
+    """Write an empty ledger (台账模板) for a department to fill in: a workbook, or a folder of CSV files."""
+    from pbgraph.loaders.ledger_writer import write_template
+
+    out = Path(out)
+    if fmt == "xlsx" and out.suffix.lower() != ".xlsx":
+        raise PbgraphError(f"{out} should end in .xlsx (or use --format csv for a folder)")
+    return write_template(out, fmt)
+
+
+def repair(location: str | None = None) -> RepairReport:
+    """Recover an embedded database whose log lost acknowledged writes (a copy of the damaged files is kept)."""
+    from pbgraph.graph.backends.repair import repair as repair_folder
+    from pbgraph.graph.connect import resolve_location
+
+    location = resolve_location(location)
+    if "://" in location:
+        raise PbgraphError("repair works on an embedded database folder, not on a server")
+    return repair_folder(location)
 
 
 def sample_report() -> str:
@@ -524,19 +552,31 @@ def extract_files(paths: Iterable[str | Path]) -> Iterator[Extracted]:
             yield Extracted(str(path), error=str(e))
 
 
+#: The scores given per document (the summary has them all, summed over documents).
+PER_DOCUMENT = ("areas_f1", "parent_accuracy", "counts_f1", "count_area_accuracy")
+
+
 @dataclass
 class EvalReport(Report):
     """Extraction scored against gold answers (``shared/spec/extraction.md``), summed over documents."""
 
     documents: int
     scores: dict[str, float]
+    per_document: list[dict[str, Any]] = field(default_factory=list)
+    #: each document's misses and false positives (when asked for)
     details: list[dict[str, Any]] = field(default_factory=list)
     #: documents with no gold answer, skipped
     skipped: list[str] = field(default_factory=list)
 
+    def to_dict(self) -> dict[str, Any]:
+        out = {"documents": self.documents, **self.scores, "per_document": self.per_document}
+        return {**out, "details": self.details} if self.details else out
 
-def evaluate_extraction(gold: str | Path, paths: Iterable[str | Path], *, details: bool = True) -> EvalReport:
-    """Score the extraction of ``paths`` against the gold folder (one ``<stem>.json`` per document).
+
+def evaluate_extraction(
+    gold: str | Path | Iterable[str | Path], paths: Iterable[str | Path], *, details: bool = True
+) -> EvalReport:
+    """Score the extraction of ``paths`` against gold folders (one ``<stem>.json`` per document).
 
     ``details``: keep each document's misses and false positives in the report.
     """
@@ -544,7 +584,11 @@ def evaluate_extraction(gold: str | Path, paths: Iterable[str | Path], *, detail
     from pbgraph.loaders.documents.files import expand
     from pbgraph.loaders.documents.score import load_gold, score
 
-    answers = load_gold(Path(gold))
+    folders = [Path(gold)] if isinstance(gold, (str, Path)) else [Path(g) for g in gold]
+    try:
+        answers = load_gold(*folders)
+    except ValueError as e:
+        raise PbgraphError(str(e)) from e
     pairs, skipped = [], []
     for path in expand(paths):
         if path.stem in answers:
@@ -553,7 +597,8 @@ def evaluate_extraction(gold: str | Path, paths: Iterable[str | Path], *, detail
             skipped.append(str(path))
     result = score(pairs)
     scores = {k: round(v, 4) for k, v in result.summary().items()}
-    return EvalReport(len(pairs), scores, result.details if details else [], skipped)
+    per_doc = [{"source": d["source"], **{k: d[k] for k in PER_DOCUMENT}} for d in result.details]
+    return EvalReport(len(pairs), scores, per_doc, result.details if details else [], skipped)
 
 
 def facts_result(facts: list[dict[str, Any]]) -> QueryResult:
@@ -650,25 +695,40 @@ def tabulate(data: Any) -> tuple[list[str], list[dict[str, Any]], list[str]]:
         rows += [{"demand_id": d, "outcome": reason} for d, reason in sorted(data.unmatched.items())]
         return ["demand_id", "resource_id", "tier", "score", "outcome"], rows, [allocation_line(data)]
     if isinstance(data, EvalReport):
-        rows = [{"measure": k, "value": v} for k, v in data.scores.items()]
-        notes = [f"documents scored: {data.documents}"]
+        rows = [{"document": Path(d["source"]).name, **{k: d[k] for k in PER_DOCUMENT}} for d in data.per_document]
+        rows.append({"document": f"TOTAL ({data.documents})", **{k: data.scores[k] for k in PER_DOCUMENT}})
+        notes = [render("table", ["measure", "value"], [{"measure": k, "value": v} for k, v in data.scores.items()])]
         for d in data.details:
             notes.append(f"== {d['source']}")
             for key in ("areas_missed", "areas_false", "counts_missed", "counts_false"):
                 items = [f"{x.get('name') or x.get('category')}={x.get('level') or x.get('value')}" for x in d[key]]
                 notes.append(f"  {key}: {', '.join(items) or '—'}")
-        return ["measure", "value"], rows, notes
+        return ["document", *PER_DOCUMENT], rows, notes
     if isinstance(data, Report):
         d = data.to_dict()
         return ["field", "value"], [{"field": k, "value": v} for k, v in d.items()], []
     raise TypeError(f"cannot show a {type(data).__name__}")
 
 
-def roster_line(report: LoadReport) -> str:
-    """One line: what a roster load read (rows per table, encodings) and what it ignored."""
+LEDGER_NOTES = (
+    ("sheets", "ledger sheets (台账)"),
+    ("dropped", "personal columns dropped, not stored"),
+    ("pseudonymized", "names replaced by pseudonyms"),
+    ("skipped", "rows set aside (title, signature, totals)"),
+    ("absent", "in the graph from earlier ledgers, not named in this one (kept; --replace removes them)"),
+)
+
+
+def roster_lines(report: LoadReport) -> list[str]:
+    """What a roster load read (rows per table, encodings), ignored, and did to a ledger's personal data."""
+    lines = [f"ignored (not roster tables): {', '.join(report.ignored)}"] if report.ignored else []
+    for key, what in LEDGER_NOTES:
+        items = report.ledger.get(key)
+        if items:
+            shown = ", ".join(f"{k} → {v}" for k, v in items.items()) if isinstance(items, dict) else "; ".join(items)
+            lines.append(f"{what}: {shown}")
     read = ", ".join(f"{n} {report.rows.get(n, 0)} rows ({report.encodings[n]})" for n in report.encodings)
-    ignored = f"; ignored (not roster tables): {', '.join(report.ignored)}" if report.ignored else ""
-    return f"loaded {report.path}: {read}{ignored}"
+    return [*lines, f"loaded {report.path}: {read}"]
 
 
 def allocation_line(a: Allocation) -> str:

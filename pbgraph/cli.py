@@ -279,24 +279,26 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
 
 
 @cli.command("extract-eval")
-@click.option("--gold", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder of gold answers, one <document stem>.json each.")  # fmt: skip
+@click.option("--gold", required=True, multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of gold answers, one <document stem>.json each; repeat it for several folders.")  # fmt: skip
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @format_option()
 @click.option("--details", is_flag=True, help="Also list each document's misses and false positives.")
-def extract_eval(gold: Path, paths: tuple[Path, ...], fmt: str, details: bool) -> None:
+def extract_eval(gold: tuple[Path, ...], paths: tuple[Path, ...], fmt: str, details: bool) -> None:
     """Score extraction against gold answers, as the extraction contract scores it.
 
-    Precision, recall and F1 for areas (name and level) and counts (category
-    and value), parent and count-area accuracy, summed over documents.
+    Per document and in total (summed over documents): precision, recall and
+    F1 for areas (name and level) and counts (category and value), parent and
+    count-area accuracy.
 
     \b
-    Example:
-      pbgraph extract-eval --gold ../shared/corpus/gold ../shared/corpus/seeds
+    Example (the whole development set):
+      pbgraph extract-eval --gold ../shared/corpus/gold --gold ../shared/corpus/dev/gold \\
+          ../shared/corpus/seeds ../shared/corpus/dev/docs
     """
     report = api.evaluate_extraction(gold, paths, details=details)
     for path in report.skipped:
-        say(f"no gold for {path} (expected {gold / (Path(path).stem + '.json')}); skipped")
+        say(f"no gold for {path} (no {Path(path).stem}.json in the --gold folders); skipped")
     click.echo(api.output(report, fmt))
 
 
@@ -390,6 +392,23 @@ def export_(s: Session, fmt: str, area: str | None, out: Path | None) -> None:
     say(f"exported {report.nodes} nodes and {report.relationships} relationships" + (f" to {out}" if out else ""))
 
 
+@cli.command("repair")
+@pass_session
+def repair_(s: Session) -> None:
+    """Recover an embedded database whose log lost acknowledged writes.
+
+    pbgraph refuses to open a database whose append-only log no longer holds
+    every acknowledged write. repair first copies the damaged files into a
+    damaged-<time>/ folder inside the database, then recovers what the log
+    still holds and says what was lost, so you can load those files again. No
+    other pbgraph process may use the database meanwhile.
+
+    Example: pbgraph --db ./district.db repair
+    """
+    for line in api.repair(s.db).summary().splitlines():
+        say(line)
+
+
 @cli.command("backup")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The backup file to write.")
 @pass_session
@@ -443,6 +462,10 @@ def load_roster(s: Session, path: Path, replace: bool, fmt: str, quiet: bool) ->
 
     Tables: areas (required), orgs, coverage, units, memberships, agreements,
     workers, resources, demands, projects, members, as in the roster contract.
+    Ledgers (台账) as departments keep them load too ('pbgraph template'):
+    Chinese sheets and headers, title rows, merged cells, names instead of ids
+    (新华街道/和平社区 where a name repeats); personal columns (身份证号, 手机, …)
+    are dropped before anything is written, names become pseudonyms.
     All or nothing: every row is checked first; a problem is reported with
     table, row and column, and nothing is written. Loading the same roster
     again changes nothing.
@@ -450,7 +473,8 @@ def load_roster(s: Session, path: Path, replace: bool, fmt: str, quiet: bool) ->
     Example: pbgraph load roster 台账2025.xlsx --format json
     """
     report = s.graph().load_roster(path, replace=replace, progress=s.progress(quiet))
-    say(api.roster_line(report))
+    for line in api.roster_lines(report):
+        say(line)
     click.echo(api.output(report, fmt))
 
 
@@ -488,18 +512,46 @@ def load_docs(s: Session, paths: tuple[Path, ...], fmt: str, quiet: bool) -> Non
               help="The roster's file format.")  # fmt: skip
 @click.option("--encoding", type=click.Choice(["utf-8", "utf-8-sig", "gb18030"]), default="utf-8", show_default=True,
               help="CSV encoding (Excel in China often saves GB18030/GBK).")  # fmt: skip
-def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: Any, fmt: str, encoding: str) -> None:
+@click.option("--form", type=click.Choice(["today", "ledger"]), default="today", show_default=True,
+              help="today: pbgraph's tables (ids, English headers); ledger: as a department keeps them (台账: "
+              "Chinese sheets and headers, names, title rows, merged cells; CSV in GB18030).")  # fmt: skip
+def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: Any, fmt: str, encoding: str,
+             form: str) -> None:  # fmt: skip
     """Write a realistic synthetic roster, with truth.json listing every planted gap.
 
     The presets follow the numbers the source documents state; gaps are
     planted at --gap-rate.
 
     \b
-    Example:
+    Examples:
       pbgraph generate --preset guangming --seed 7 --out ./guangming
+      pbgraph generate --preset guangming --out ./台账 --format xlsx --form ledger
     """
-    report = api.generate(preset, out, seed=seed, gap_rate=gap_rate, as_of=as_of, fmt=fmt, encoding=encoding)
+    report = api.generate(preset, out, seed=seed, gap_rate=gap_rate, as_of=as_of, fmt=fmt, encoding=encoding,
+                          form=form)  # fmt: skip
     say(f"wrote {len(report.files)} files to {out} ({', '.join(f'{k} {v:,}' for k, v in report.counts.items())})")
+
+
+@cli.command()
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="The workbook (.xlsx) or, with --format csv, a folder.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+def template(out: Path, fmt: str) -> None:
+    """Write an empty ledger (台账模板) for a department to fill in.
+
+    One sheet per ledger (区域, 党组织, 网格覆盖, 驻区单位, 大党委成员, 共建协议,
+    网格员, 资源清单, 需求清单, 项目清单, 报到党员), each with a title row, a
+    frozen header and drop-down lists for every column with fixed words. Fill
+    in names, not ids; the workbook loads as it is. --format csv writes a
+    folder of GB18030 CSV files (headers only).
+
+    \b
+    Examples:
+      pbgraph template --out 台账模板.xlsx
+      pbgraph load roster 台账模板.xlsx
+    """
+    paths = api.template(out, fmt)
+    say(f"wrote the ledger template to {out} ({len(paths)} {'files' if fmt == 'csv' else 'workbook'})")
 
 
 def main() -> None:

@@ -159,7 +159,7 @@ def test_wheel_carries_queries_and_runs_without_the_source_tree(tmp_path):
     wheel = next(tmp_path.glob("pbgraph-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "pbgraph/queries/packs/coverage/uncovered-grids.cypher" in names
-    assert "pbgraph/maps/page.py" in names
+    assert "pbgraph/maps/page.py" in names and "pbgraph/maps/page.js" in names and "pbgraph/maps/page.css" in names
     assert not any(n.startswith(("graph/", "loaders/", "maps/", "queries/")) for n in names)  # one import root only
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")
     code = (

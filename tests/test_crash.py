@@ -76,3 +76,60 @@ def test_killed_load_is_all_or_nothing(tmp_path, rosters, kill_engine):
                 outcomes.append("after")
     # the kills must have hit a load in progress at least once, or this test proved nothing
     assert "before" in outcomes, outcomes
+
+
+def _wait_for_phase(log, prefix, proc, seconds=120):
+    """Wait until the phase log of ``proc``'s write shows a line starting with ``prefix``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if log.exists() and any(line.startswith(prefix) for line in log.read_text().splitlines()):
+            return
+        assert proc.poll() is None, f"the load ended before reaching {prefix!r}"
+        time.sleep(0.01)
+    raise AssertionError(f"the load never reached {prefix!r}")
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    """A one-row roster to load first and a district-size roster (several write statements)."""
+    base = tmp_path_factory.mktemp("district")
+    write_csv(base / "first", "areas", ["id", "name", "level", "parent_id"], [["x", "先有社区", "community", None]])
+    write_roster(generate("cuiping", seed=4), base / "big")
+    return base
+
+
+def test_paused_writer_cannot_wipe_the_graph(tmp_path, district):
+    """A loader stopped (SIGSTOP) in its write phase past its lease, while another load commits, must not
+    swap its stale copy in when it resumes: it aborts with a clear message and the other load is kept."""
+    base = district
+    write_csv(tmp_path / "extra", "areas", ["id", "name", "level", "parent_id"], [["y", "后来社区", "community", None]])
+    folder = tmp_path / "paused.db"
+    with open_backend(str(folder)) as b:
+        load_roster(base / "first", b)
+    phases = tmp_path / "phases.log"
+    env = {**os.environ, "PBGRAPH_PHASE_LOG": str(phases), "PBGRAPH_LOCK_TTL": "2"}
+    paused = subprocess.Popen(
+        [sys.executable, "-m", "pbgraph.cli", "--db", str(folder), "load", "roster", str(base / "big"), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        _wait_for_phase(phases, "write 1", paused)
+        os.kill(paused.pid, signal.SIGSTOP)
+        time.sleep(3)  # longer than the lease
+        other = subprocess.run(
+            [sys.executable, "-m", "pbgraph.cli", "--db", str(folder), "load", "roster", str(tmp_path / "extra"), "-q"],
+            capture_output=True, text=True, env={**env, "PBGRAPH_PHASE_LOG": ""}, timeout=120,
+        )  # fmt: skip
+        assert other.returncode == 0, other.stderr
+    finally:
+        os.kill(paused.pid, signal.SIGCONT)
+    _, err = paused.communicate(timeout=300)
+    assert paused.returncode != 0, "the paused loader reported success after losing its lease"
+    assert "paused" in err and "nothing" in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    with open_backend(str(folder)) as b:
+        ids = sorted(r[0] for r in b.read("MATCH (a:Area) RETURN a.id").rows)
+    assert ids == ["x", "y"], ids  # the first load and the acknowledged second one, nothing of the paused one

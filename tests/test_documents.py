@@ -138,24 +138,155 @@ def extract(doc):
     return run(doc)
 
 
+# -- failure classes seen on documents from elsewhere (invented text, same shapes) ---------------------
+
+
+def facts_of(text):
+    return extract(normalize_text(text))
+
+
+def area_set(facts):
+    return {(a["name"], a["level"]) for a in facts["areas"]}
+
+
+def test_verbs_glued_to_a_suffix_are_not_places():
+    facts = facts_of(
+        "青山区持续深化街道体制改革，着力打造社区服务综合体，探索出社区治理新路径，织密社区网格，"
+        "紧紧围绕社区需求，把广大社区居民凝聚起来，配合街道、社区做好防控。"
+    )
+    assert area_set(facts) == {("青山区", "district")}
+
+
+def test_names_after_verbs_and_in_lists_are_places():
+    facts = facts_of(
+        "西工区机关党员包保临江街道金桂社区，协助望湖街道做好服务。"
+        "金桂社区与胜利社区、解放社区、团结社区相邻，西以郭家寨村为界。"
+    )
+    assert {
+        ("西工区", "district"),
+        ("临江街道", "street"),
+        ("金桂社区", "community"),
+        ("望湖街道", "street"),
+        ("胜利社区", "community"),
+        ("解放社区", "community"),
+        ("团结社区", "community"),
+        ("郭家寨村", "village"),
+    } == area_set(facts)
+    parents = {a["name"]: a["parent"] for a in facts["areas"]}
+    assert parents["金桂社区"] == "临江街道" and parents["临江街道"] == "西工区"
+
+
+def test_titles_and_slogans_are_not_places():
+    facts = facts_of("金桂社区先后获评“西工区十佳文明社区”、“五好社区”，推行“三进社区”活动，是一个典型的混合型社区。")
+    assert area_set(facts) == {("金桂社区", "community"), ("西工区", "district")}
+
+
+def test_counts_go_to_the_smallest_area_their_clause_is_about():
+    facts = facts_of(
+        "洛阳市西工区党建工作综述\n"
+        "西工区共有7个街道。其中，临江街道9个社区全部成立“大党委”；望湖街道建成网格党支部36个。\n"
+        "金桂社区位于临江街道中部。社区下设5个党支部，有党员318名。\n"
+        "全市1539个社区党组织参与。"
+    )
+    got = {(c["category"], c["value"], c["area"]) for c in facts["counts"]}
+    assert {
+        ("street", 7, "西工区"),
+        ("community", 9, "临江街道"),
+        ("community_joint_committee", 9, "临江街道"),
+        ("grid_party_branch", 36, "望湖街道"),
+        ("party_org", 5, "金桂社区"),
+        ("party_member", 318, "金桂社区"),
+        ("community_party_org", 1539, "洛阳市"),
+    } == got
+
+
+def test_a_digest_attributes_each_number_to_its_own_place():
+    facts = facts_of(
+        "【各地动态】\n临江街道：建成网格党支部36个，吸纳党员210名。\n望湖街道：组建志愿服务队12支，招募志愿者300余名。"
+    )
+    got = {(c["category"], c["value"], c["area"]) for c in facts["counts"]}
+    assert got == {
+        ("grid_party_branch", 36, "临江街道"),
+        ("party_member", 210, "临江街道"),
+        ("service_team", 12, "望湖街道"),
+        ("volunteer", 300, "望湖街道"),
+    }
+
+
+def test_every_item_of_an_enumeration_is_a_count():
+    facts = facts_of("西工区建立楼栋党小组719个、党员中心户392个、党群服务站85个，组建网格党支部46个、志愿服务队28支。")
+    assert counts(facts) == {
+        ("building_party_group", 719, False),
+        ("member_household", 392, False),
+        ("service_center", 85, False),
+        ("grid_party_branch", 46, False),
+        ("service_team", 28, False),
+    }
+
+
+def test_web_spacing_full_width_digits_and_odd_quotes():
+    facts = facts_of("全市1539 个社区党组织、3 万余名党员参与，１２０个网格全覆盖，成立″大工委″5个、「大党委」18个。")
+    assert counts(facts) == {
+        ("community_party_org", 1539, False),
+        ("party_member", 30000, True),
+        ("grid", 120, False),
+        ("street_joint_committee", 5, False),
+        ("community_joint_committee", 18, False),
+    }
+
+
+def test_look_alikes_are_not_counts():
+    facts = facts_of(
+        "金桂社区43名在职党员到社区报到，建立微信群20余个。网格覆盖率达到98%，2023年5月起每个网格配备2名网格员，"
+        "按照300户标准划分网格，网格员平均年龄45岁，联系电话：0379-12345678，人均补贴800元/月。"
+    )
+    assert counts(facts) == {("reporting_member", 43, False), ("party_member", 43, False)}
+
+
 # -- the development set ----------------------------------------------------------------------------
 
+needs_dev = pytest.mark.skipif(
+    not (CORPUS / "dev" / "docs").is_dir(),
+    reason="the development set ../shared/corpus/dev is not beside this checkout",
+)
+
+
+def development_pairs():
+    gold = load_gold(CORPUS / "gold", CORPUS / "dev" / "gold")
+    paths = sorted((CORPUS / "seeds").glob("*.txt")) + sorted((CORPUS / "dev" / "docs").glob("*.txt"))
+    return [(extract_file(p), gold[p.stem]) for p in paths]
+
 
 @needs_corpus
+@needs_dev
 def test_development_set_meets_the_targets():
-    gold = load_gold(CORPUS / "gold")
-    pairs = [(extract_file(p), gold[p.stem]) for p in sorted((CORPUS / "seeds").glob("*.txt"))]
-    result = score(pairs).summary()
-    assert result["areas_f1"] >= 0.90, result
-    assert result["counts_f1"] >= 0.85, result
+    result = score(development_pairs()).summary()
+    assert result["areas_f1"] >= 0.92, result
+    assert result["counts_f1"] >= 0.88, result
+    assert result["count_area_accuracy"] >= 0.85, result
+    assert result["parent_accuracy"] >= 0.95, result
 
 
 @needs_corpus
-def test_extract_eval_command():
-    out = run_cli("extract-eval", "--gold", str(CORPUS / "gold"), str(CORPUS / "seeds"), "--format", "json")
+@needs_dev
+def test_extract_eval_command_scores_every_document_and_the_total():
+    out = run_cli(
+        "extract-eval",
+        "--gold",
+        str(CORPUS / "gold"),
+        "--gold",
+        str(CORPUS / "dev" / "gold"),
+        str(CORPUS / "seeds"),
+        str(CORPUS / "dev" / "docs"),
+        "--format",
+        "json",
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    assert result["documents"] == 5 and result["areas_f1"] >= 0.9 and result["counts_f1"] >= 0.85
+    assert result["documents"] == 21 and len(result["per_document"]) == 21
+    assert result["areas_f1"] >= 0.92 and result["counts_f1"] >= 0.88
+    table = run_cli("extract-eval", "--gold", str(CORPUS / "dev" / "gold"), str(CORPUS / "dev" / "docs"))
+    assert "d16.txt" in table.stdout and "TOTAL (16)" in table.stdout
 
 
 # -- bad input ------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -47,6 +48,19 @@ def gc_paused() -> Iterator[None]:
             _gc_pausers -= 1
             if _gc_pausers == 0 and _gc_was_enabled:
                 gc.enable()
+
+
+#: When set, atomic writes append their phases to this file, one line each (``copy``, ``write N``,
+#: ``commit``, ``committed``): how the crash tests and ``make stress`` prove where a kill landed.
+PHASE_LOG_ENV = "PBGRAPH_PHASE_LOG"
+
+
+def announce_phase(phase: str) -> None:
+    """Record that a write reached ``phase`` (only when :data:`PHASE_LOG_ENV` names a file)."""
+    path = os.environ.get(PHASE_LOG_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(phase + "\n")
 
 
 @dataclass(frozen=True)

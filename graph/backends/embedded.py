@@ -31,8 +31,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DatabaseUnavailable, NotADatabase
+from ..errors import DatabaseDamaged, DatabaseUnavailable, NotADatabase
 from ..notices import notify
+from . import durability
 
 MARKER = "pbgraph-db.json"
 FORMAT = "pbgraph-embedded"
@@ -339,7 +340,39 @@ def _kill(pid: int) -> None:
         time.sleep(0.01)
 
 
-def _start_server(layout: Layout, messages: list[str]) -> None:
+def _start_server(layout: Layout, messages: list[str], *, check_log: bool = True) -> None:
+    """Start the engine; with ``check_log``, refuse a log that lost acknowledged writes (files untouched)."""
+    torn = durability.check_before_start(layout) if check_log else None
+    try:
+        _start_engine(layout, messages)
+        if check_log:
+            _check_commits(layout)
+    except DatabaseDamaged:
+        if torn:
+            torn.put_back()  # the engine cut the torn newest file: leave it as it was
+        raise
+    if torn:
+        torn.discard()  # only an incomplete, never-acknowledged write was dropped, as after any crash
+
+
+def _check_commits(layout: Layout) -> None:
+    import redis
+
+    client = redis.Redis(unix_socket_path=socket_path(layout), decode_responses=True, retry=None)
+    try:
+        durability.check_after_start(layout, client)
+    except DatabaseDamaged:
+        with contextlib.suppress(redis.exceptions.RedisError, OSError):
+            client.shutdown(nosave=True)  # write nothing: the files stay as the refusal found them
+        pid = _read_pid(layout.pidfile)
+        if pid:
+            _kill(pid)
+        raise
+    finally:
+        client.close()
+
+
+def _start_engine(layout: Layout, messages: list[str]) -> None:
     for attempt in range(1, START_ATTEMPTS + 1):
         for stale in (layout.socket, layout.pidfile):
             stale.unlink(missing_ok=True)
@@ -353,6 +386,11 @@ def _start_server(layout: Layout, messages: list[str]) -> None:
             _start_reaper(layout)
             return
         if outcome == "exited":
+            reason = durability.engine_exit_damage(_log_text(layout))
+            if reason:
+                raise DatabaseDamaged(
+                    durability.damaged_message(layout.root, f"the engine cannot read its log ({reason})")
+                )
             raise DatabaseUnavailable(
                 f"the embedded engine exited at start (code {proc.poll()}): {_log_tail(layout)} — see {layout.log}"
             )
@@ -364,6 +402,13 @@ def _start_server(layout: Layout, messages: list[str]) -> None:
         f"the embedded engine did not become ready (waited up to {START_TIMEOUT_S:.0f} s, "
         f"{START_ATTEMPTS} attempts); see {layout.log}"
     )
+
+
+def _log_text(layout: Layout) -> str:
+    try:
+        return layout.log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _log_tail(layout: Layout, lines: int = 3) -> str:

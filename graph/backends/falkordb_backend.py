@@ -36,20 +36,22 @@ from ..errors import (
     AuthError,
     DatabaseBusy,
     DatabaseUnavailable,
+    LeaseLost,
     QueryError,
     ReadOnlyViolation,
     WriteFailed,
 )
 from ..notices import notify
 from ..schema import INDEXED_PROPERTIES, KEYED_LABELS
-from .base import Backend, Progress, Result, Statement, WriteSummary, gc_paused, plain
+from . import durability
+from .base import Backend, Progress, Result, Statement, WriteSummary, announce_phase, gc_paused, plain
 from .embedded import ServerLease
 
 GRAPH_NAME = "pbgraph"
 #: How long a writer waits for another writer before giving up.
 LOCK_WAIT_S = float(os.environ.get("PBGRAPH_LOCK_WAIT", "600"))
-#: The lock expires this long after its holder stops renewing it (e.g. was killed).
-LOCK_TTL_MS = 15_000
+#: The lock expires this long after its holder stops renewing it (e.g. was killed or paused).
+LOCK_TTL_MS = int(float(os.environ.get("PBGRAPH_LOCK_TTL", "15")) * 1000)
 #: Compact the embedded log after a single write once it is this big and 50 % above its base.
 COMPACT_MIN_BYTES = 8 * 1024 * 1024
 
@@ -58,6 +60,21 @@ _RENEW = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 )
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+#: Take the lock and draw the next fencing number (KEYS: lock, generation; ARGV: token, ttl).
+_ACQUIRE = (
+    "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('incr', KEYS[2]) end return 0"
+)
+#: A commit: only if no other writer took the lock since ours was granted (the fencing check),
+#: run one key command (the swap, if any) and bump the commit record, all in one atomic step.
+#: KEYS: generation, record, then the keys the command touches;
+#: ARGV: our generation, nodes, relationships, time, then the command.
+_COMMIT = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return redis.error_reply('PBGRAPH_FENCED') end
+if #ARGV > 4 then redis.call(unpack(ARGV, 5)) end
+local seq = redis.call('hincrby', KEYS[2], 'seq', 1)
+redis.call('hset', KEYS[2], 'nodes', ARGV[2], 'relationships', ARGV[3], 'at', ARGV[4])
+return seq
+"""
 
 
 class FalkorDBBackend(Backend):
@@ -93,6 +110,7 @@ class FalkorDBBackend(Backend):
         self._redis: redis.Redis = self._db.connection
         self._schema_checked = False
         self._lock_depth = 0
+        self._generation = ""  # the fencing number of the writer lock while it is held
         try:
             self._redis.ping()
         except redis.exceptions.AuthenticationError as e:
@@ -153,32 +171,88 @@ class FalkorDBBackend(Backend):
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         with self.write_lock():
             self.ensure_schema()
+            self._check_lease()
             result = self._run(self.graph_name, query, params, read_only=False)
+            self._commit(self.graph_name)
             self._compact_log(only_if_grown=True)
         return result
 
     def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
-        staging = f"{self.graph_name}__staging"
         summary = WriteSummary()
         with self.write_lock():
+            staging = f"{self._staging_prefix()}{self._generation}"
             self.ensure_schema()
-            self._delete_graph(staging)  # left by a writer that was killed
+            self._drop_staging()  # left by writers that were killed or lost their lease
             self._wait_for_no_fork()
+            announce_phase("copy")
             self._redis.execute_command("GRAPH.COPY", self.graph_name, staging)
             try:
                 for i, st in enumerate(statements, 1):
+                    self._check_lease()  # a writer paused past its lease must not write into a new graph
+                    announce_phase(f"write {i}")
                     summary.add(self._run(staging, st.query, st.params, read_only=False).stats)
                     if progress:
                         progress(i)
+                # the commit: one atomic command, logged and fsynced before it returns, and only
+                # if no other writer took the lock meanwhile (else our copy is stale)
+                announce_phase("commit")
+                self._commit(staging, "RENAME", staging, self.graph_name)
+                announce_phase("committed")
             except BaseException as e:
-                self._delete_graph(staging)
+                with contextlib.suppress(redis.exceptions.RedisError, OSError):
+                    self._delete_graph(staging)
                 if isinstance(e, QueryError):
                     raise WriteFailed(f"statement {summary.statements + 1} failed, nothing was written: {e}") from e
                 raise
-            # the commit: one atomic command, logged and fsynced before it returns
-            self._redis.rename(staging, self.graph_name)
             self._compact_log()
         return summary
+
+    def _staging_prefix(self) -> str:
+        return f"{self.graph_name}__staging"
+
+    def _drop_staging(self) -> None:
+        """Delete every staging copy (under the writer lock: none of them can still commit)."""
+        prefix = self._staging_prefix()
+        for name in self._redis.execute_command("GRAPH.LIST"):
+            if name.startswith(prefix):
+                self._delete_graph(name)
+
+    def _check_lease(self) -> None:
+        """Raise :class:`LeaseLost` when another writer has taken the lock since ours was granted."""
+        if self._redis.get(self._generation_key()) != self._generation:
+            raise LeaseLost(self._lease_lost_message())
+
+    def _commit(self, counted: str | None, *command: str) -> None:
+        """Acknowledge a write: check that our writer lock is still ours, run ``command`` (the swap)
+        and bump the commit record, atomically; then copy the record into the database folder.
+
+        ``counted`` is the graph whose counts the record keeps (the staging copy before a swap).
+        """
+        nodes, relationships = durability.graph_counts(self._redis, counted) if counted else (0, 0)
+        at = durability.now()
+        script = self._redis.register_script(_COMMIT)
+        record_key = durability.RECORD_KEY.format(graph=self.graph_name)
+        try:
+            seq = script(
+                keys=[self._generation_key(), record_key, *command[1:]],
+                args=[self._generation, nodes, relationships, at, *command],
+            )
+        except redis.exceptions.ResponseError as e:
+            if "PBGRAPH_FENCED" in str(e):
+                raise LeaseLost(self._lease_lost_message()) from e
+            raise
+        if self._lease is not None:
+            durability.write_record(self._lease.layout.root, durability.Commit(int(seq), nodes, relationships, at))
+
+    def _generation_key(self) -> str:
+        return f"pbgraph:lock:{self.graph_name}:generation"
+
+    def _lease_lost_message(self) -> str:
+        return (
+            f"this write to {self.location} was paused (stopped, suspended or starved) for longer than its "
+            f"{LOCK_TTL_MS / 1000:g} s writer lease and another writer has used the database since; nothing "
+            "of it was written: run the command again"
+        )
 
     def _compact_log(self, only_if_grown: bool = False) -> None:
         """Rewrite the embedded engine's append-only log into a snapshot (in the background).
@@ -216,8 +290,8 @@ class FalkorDBBackend(Backend):
             time.sleep(0.01)
 
     def _drop_abandoned_staging(self) -> None:
-        """Free the staging copy a killed writer left, unless a live writer is using it."""
-        staging = f"{self.graph_name}__staging"
+        """Free the staging copies killed writers left, unless a live writer is using one."""
+        staging = self._staging_prefix()
         graphs = self._redis.execute_command("GRAPH.LIST")
         if self._lease is not None:  # snapshots of backups whose process died (same machine: pids tell)
             prefix = f"{self.graph_name}__snapshot_"
@@ -226,10 +300,10 @@ class FalkorDBBackend(Backend):
                 if pid.isdigit() and not _process_exists(int(pid)):
                     with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
                         self._delete_graph(name)
-        if staging not in graphs:
+        if not any(name.startswith(staging) for name in graphs):
             return
         with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
-            self._delete_graph(staging)
+            self._drop_staging()
             notify("cleaned", "removed the unfinished copy of an interrupted write")
 
     def _delete_graph(self, name: str) -> None:
@@ -283,8 +357,9 @@ class FalkorDBBackend(Backend):
 
     def reset(self) -> None:
         with self.write_lock():
-            self._delete_graph(f"{self.graph_name}__staging")
-            self._delete_graph(self.graph_name)
+            self._drop_staging()
+            if self._graph_exists(self.graph_name):
+                self._commit(None, "DEL", self.graph_name)
             self._schema_checked = False
             self.ensure_schema()
 
@@ -314,7 +389,9 @@ class FalkorDBBackend(Backend):
         token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         deadline = time.monotonic() + wait_s
         told = False
-        while not self._redis.set(key, token, nx=True, px=LOCK_TTL_MS):
+        acquire = self._redis.register_script(_ACQUIRE)
+        # each grant draws a new generation: the fencing token every commit checks
+        while not (generation := acquire(keys=[key, self._generation_key()], args=[token, LOCK_TTL_MS])):
             holder = self._redis.get(key) or "?"
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(
@@ -335,6 +412,7 @@ class FalkorDBBackend(Backend):
 
         thread = threading.Thread(target=keep_alive, daemon=True)
         thread.start()
+        self._generation = str(generation)
         self._lock_depth = 1
         try:
             yield

@@ -20,6 +20,7 @@ from typing import Any
 from pbgraph.graph.schema import LEVEL_RANK
 
 from .normalize import CJK, Normalized
+from .words import NUMERAL_TAGS, is_function, tag_of, tagged
 
 # -- areas ---------------------------------------------------------------------------------
 
@@ -77,27 +78,32 @@ class Mention:
     start: int
     end: int
     parents: tuple[str, ...] = ()  # gazetteer parents, when known
+    bare: bool = False  # written without its suffix (宜宾党史): names the place, is no evidence of nesting
 
 
 _SUFFIXES = [  # (suffix, level, longest name before it)
     ("街道办事处", "street", 5),
     ("街道办", "street", 5),
     ("街道", "street", 5),
+    ("办事处", "street", 4),  # a street office named without 街道, right after its district
     ("社区", "community", 6),
+    ("居委", "community", 5),  # Shanghai's residents' committees stand for the community
+    ("开区", "district", 5),  # development zones that administer streets: 经开区, 汽开区
+    ("高新区", "district", 4),
     ("区域", "region", 4),
     ("小区", "neighborhood", 5),
     ("镇", "town", 3),
     ("乡", "town", 3),
     ("村", "village", 4),
 ]
-_STOP_CHARS = set(
-    "了在的是到对向于从把将以为与和及各全该本进入回至由有等个名这那其所我你他们就都也还并即或共给让被之后里经按据因每省市区县"
-)
+#: characters a name never holds; where one may (和平, 五里河) the parts of speech decide instead
+_STOP_CHARS = set("了在的是到对向于从把将以为与及各全该本有等个名这那其所我你他们就都也还并即或共给让被按每省市区县")
 _GENERIC = set(
     """
 城市 农村 老旧 新型 和谐 智慧 示范 试点 各个 这些 所有 全部 每个 相关 周边 辖区 全市 全区 基层 所在 城镇 重点 涉农 城乡
 下沉 进入 深入 走进 服务 融入 报到 管理 治理 建设 党建 工作 组织 网格 功能 行政 中心 县域 区域 本地 当地 其他 一个 两个
 新建 居民 商住 传统 单位 机关 行业 社会 村级 乡镇 街道 社区 整个 大型 小型 城郊 近郊 偏远 主城 老城 新城 分 驻 本 该
+文明 平安 安全 先进 科普 文化 星级 标准化 五星 红色 美丽 幸福 宜居 绿色 模范
 """.split()
 )
 
@@ -107,7 +113,7 @@ def _name_start(text: str, end: int, longest: int, floor: int) -> int:
     start = end
     while start > floor and end - start < longest:
         ch = text[start - 1]
-        if not re.match(f"[{CJK}]", ch) or ch in _STOP_CHARS:
+        if not re.match(f"[{CJK}]", ch) or ch in _STOP_CHARS or text[start - 2 : start] in ("街道", "社区"):
             break
         start -= 1
     return start
@@ -119,8 +125,30 @@ def _stems(mentions: list[Mention]) -> set[str]:
 
 
 @lru_cache(maxsize=1)
+def bare_names() -> dict[str, str]:
+    """Provinces and cities as reports write them bare (天津 → 天津市, 南宁 → 南宁市): stems that name
+    one division only and that the dictionary knows as a place name."""
+    stems: dict[str, set[str]] = {}
+    for name, divisions in gazetteer().items():
+        if any(d.level in ("province", "city") for d in divisions) and name[-1] in "省市" and len(name) >= 3:
+            stems.setdefault(name[:-1], set()).add(name)
+    gaz = gazetteer()
+    return {
+        stem: names.pop()
+        for stem, names in stems.items()
+        if len(names) == 1
+        and not any(stem + s in gaz for s in ("", "区", "县", "市", "省") if stem + s not in names)
+        and (tag_of(stem) or "").startswith("ns")
+    }
+
+
+@lru_cache(maxsize=1)
 def _prefixes() -> frozenset[str]:
-    return frozenset(name[:2] for name in gazetteer())
+    return frozenset(name[:2] for name in gazetteer()) | frozenset(stem[:2] for stem in bare_names())
+
+
+#: what follows a city's stem when the stem begins another name (天津社区, 上海路)
+_NAME_AFTER_STEM = re.compile("(街道|社区|小区|村|镇|乡|路|街|大道|巷|居委|园|广场|公园|大学|日报|北方网|新闻)")
 
 
 def find_areas(text: str) -> list[Mention]:
@@ -151,31 +179,41 @@ def find_areas(text: str) -> list[Mention]:
                 i += length
                 break
         else:
-            i += 1
+            stem = next((text[i : i + k] for k in (3, 2) if text[i : i + k] in bare_names()), None)
+            if stem and not _NAME_AFTER_STEM.match(text, i + len(stem)):
+                full = bare_names()[stem]
+                divisions = gazetteer()[full]
+                parents = tuple(sorted({d.parent for d in divisions if d.parent}))
+                mentions.append(Mention(full, divisions[0].level, i, i + len(stem), parents, bare=True))
+                for k in range(i, i + len(stem)):
+                    taken[k] = True
+                i += len(stem)
+            else:
+                i += 1
     mentions.sort(key=lambda m: m.start)
     stems = _stems(mentions)
+    regional = "区域党委" in text  # a region is an area only where the text has regional party committees
     for suffix, level, longest in _SUFFIXES:
         for m in re.finditer(suffix, text):
             end = m.start()
             if end == 0 or taken[end - 1] or taken[m.start()]:
                 continue
-            if level == "region" and text[m.end() : m.end() + 1] == "化":
+            if level == "region" and (not regional or text[m.end() : m.end() + 1] == "化"):
                 continue
-            if level in ("town", "village") and not re.match(f"[{CJK}]", text[m.end() : m.end() + 1] or "。"):
-                pass
+            if len(suffix) == 1 and tag_of(text[end : end + 2]):
+                continue  # the suffix begins a word: 村民, 镇街, 乡镇
             floor = max([mm.end for mm in mentions if mm.end <= end] or [0])
             start = _name_start(text, end, longest, floor)
-            if (
-                end - start < 2
-                and start - 1 >= floor
-                and text[start - 1] in _STOP_CHARS
-                and (start < 2 or text[start - 2] in _NAME_OPENERS)
-            ):
-                start -= 1  # a name that starts with a function character: 在向阳街道
-            core = text[start:end]
-            if (level == "community" and core in stems) or not _good_core(core, level, text, start, floor):
+            if suffix == "办事处" and start != floor:
+                continue  # 办事处 alone is any office: only right after its district is it a street
+            if suffix == "开区" and tag_of(text[end - 1 : end + 1]):
+                continue  # 公开区…: the 开 belongs to a word
+            if level in ("village", "town") and text[m.end() : m.end() + 1].isdigit():
+                continue  # 某某村3栋: an address
+            start = _name_begins(text, start, end, m.end(), floor, level)
+            if start is None or (level == "community" and text[start:end] in stems):
                 continue
-            name = core + ("街道" if level == "street" else suffix)
+            name = text[start:end] + _WRITTEN.get(suffix, suffix)
             mentions.append(Mention(name, level, start, m.end()))
             for k in range(start, m.end()):
                 taken[k] = True
@@ -183,34 +221,135 @@ def find_areas(text: str) -> list[Mention]:
     return mentions
 
 
+#: how a suffix is written in the area's name (街道办 and 街道办事处 are the street itself)
+_WRITTEN = {"街道办事处": "街道", "街道办": "街道"}
+#: verbs of these reports that the dictionary tags otherwise (深化 is tagged an abbreviation)
 _VERBS = tuple(
     """
 强化 增强 狠抓 削减 畅通 厘清 保留 搭建 形成 发挥 成立 吸收 培训 提倡 建立 推动 赋予 持续 深化 加强 取消 实行 负责 依托
 整合 前往 上报 理顺 参加 组建 覆盖 剥离 扩大 调动 落实 借助 不出 推行 下沉 回到 进入 走进 深入 融入 联系 包括 支持 服务
 管理 引导 带动 指导 加快 完善 健全 创新 优化 规范 明确 统筹 协调 共建 参与 选派 设立 设置 打造 构建 开展 实施 做好 抓好
 聚焦 困扰 下好 如何 担任 充分 一步 找 居住 传统 专职 大幅 提升 正如 第一 大力 常事 大事 有效 积极 全面 不断 切实 逐步
-实现 通过 接受 掌握 摸清 分批 保障 组织 城镇 老旧 年终
+实现 通过 接受 掌握 摸清 分批 保障 组织 城镇 老旧 年终 包保 包联 结对 对接 配合 结合 利用 发挥 围绕
 """.split()
 )
 #: characters that may stand right before a name that no other area precedes
-_NAME_OPENERS = set('在了和与及到对向从把于、，。；：:,;“"（( 　\n')
+_NAME_OPENERS = set('在了和与及到对向从把于以、，。；：:,;“"「『（( 　\n')
+_CLOSERS = set('、，。；：:,;”"」』）) \n')
+_MEASURE_WORDS = set("个名家所位")
+#: localizers that close a phrase before a name (重视下钢铁社区), unlike directions that open one (西吴社区)
+_POSTPOSITIONS = set("下上中内里外后前")
+#: one-character verbs that link a phrase to what follows (使社区…, 找社区, 驻村, 探索出社区); other single
+#: characters tagged as verbs are as often parts of unknown names (高花社区)
+_SINGLE_VERBS = set("使让令叫找到进去来回驻为是给向往入出帮抓建管设")
 
 
-def _good_core(core: str, level: str, text: str, start: int, floor: int) -> bool:
-    if len(core) < 2 or core in _GENERIC or core[-1] in "的个名":
+def _sentence_word(word: str, tag: str) -> bool:
+    """A word of the sentence rather than of a name. Unknown names fall apart into single characters
+    with arbitrary tags (宜园 → 宜/vg 园/zg), so a single character is a sentence word only when it is a
+    free verb, preposition, conjunction, particle, adverb, pronoun or a localizer after a noun (找, 在, 和,
+    以, 的, 也, 该, 下). Numerals belong to names (第二社区) and are judged where the name starts."""
+    if tag.startswith(NUMERAL_TAGS):
         return False
-    if any(core.endswith(g) or core.startswith(g) for g in ("城市", "农村", "基层", "全市", "全区", "各")):
-        return False
-    if any(v in core for v in _VERBS) or re.search("[的了着等]", core):
-        return False
+    if len(word) == 1:
+        return word in _SINGLE_VERBS or tag.startswith(("p", "c", "u", "d", "r")) or word in _POSTPOSITIONS
+    return is_function(word, tag) or word in _VERBS
+
+
+def _name_begins(text: str, start: int, end: int, suffix_end: int, floor: int, level: str) -> int | None:
+    """Where the name before a suffix begins, or None when the words there are not a name.
+
+    The characters from ``start`` are segmented with their dictionary parts of
+    speech and the name is the run of name words right before the suffix: verbs,
+    adverbs, prepositions and the like before it belong to the sentence
+    (``包保前程街道`` → ``前程街道``; ``深化街道``, ``紧紧围绕社区`` → no name). A
+    numeral, ordinal or praise word in front makes a title, not a place (十佳社区).
+    """
     chained = start == floor and floor > 0  # directly after another area: 龙城街道西吴社区
-    if level in ("town", "village", "neighborhood"):
-        # single-character suffixes are everywhere in ordinary words: only chained names count
-        return chained
+    verb_before = False
+    if not chained and start > floor:
+        # a word across the character the walk stopped at (对接汽开区): a name takes it whole, else it is
+        # the sentence's
+        pos = max(floor, start - 3)
+        for word, tag in tagged(text[pos:end]):
+            if pos < start < pos + len(word):
+                if tag.startswith(("ns", "nr", "nz", "nt")):
+                    start = pos
+                elif tag.startswith("v"):
+                    start, verb_before = pos + len(word), True
+                break
+            pos += len(word)
+    if end - start < 1:
+        return None
+    before = text[start - 1] if start > 0 else "\n"
+    if not chained and before in _MEASURE_WORDS:
+        return None  # N个城市社区, 4000名大学生社区工作者: a kind being counted, not a name
+    if not chained and before == "的":
+        return None  # 典型的混合型社区: a description
+    if not chained and before in '“"「' and text[suffix_end : suffix_end + 1] in '”"」':
+        return None  # “三进社区”: a quoted slogan or title, not a place
+    after = text[suffix_end : suffix_end + 1]
+    words = tagged(text[start:end])
+    j = len(words)
+    while j > 0 and not _sentence_word(*words[j - 1]):
+        j -= 1
+    lead = sum(len(w) for w, _ in words[:j])
+    if j == len(words):
+        # every word reads as part of the sentence; a name only where a list or a chain shows it is
+        # one (、解放社区、), never a known verb of these reports
+        word = words[-1][0]
+        in_list = chained or before == "、" or (before in _NAME_OPENERS and after == "、")
+        if not (len(words) == 1 and len(word) >= 2 and word not in _VERBS and in_list):
+            return None
+        j, lead = 0, 0
+    elif lead and end - start - lead < 2 and level != "district":
+        if not (chained and lead == 1):
+            return None
+        j, lead = 0, 0  # 红桥区和苑街道: a one-character word that begins the name
+    # a verb of these reports that the dictionary does not know splits into characters (包保 → 包 保)
+    core = text[start + lead : end]
+    cut = max((core.rfind(v) + len(v) for v in _VERBS if v in core), default=0)
+    shortest = 1 if level == "district" or (chained and level == "town") else 2
+    if cut:
+        if end - start - lead - cut < shortest:
+            return None
+        lead += cut
+        j = len(tagged(text[start : start + lead]))
+        words = words[:0] + tagged(text[start : start + lead]) + tagged(text[start + lead : end])
+    first, tag = words[j]
+    if len(first) > 1 and tag.startswith(NUMERAL_TAGS) and before != "、":
+        return None  # 十佳社区, 首批社区: a title or a count
+    if j > 0 and len(words[j - 1][0]) > 1 and words[j - 1][1].startswith("a"):
+        return None  # 先进X社区, 优秀X社区: a title
+    core_start = start + lead
+    core = text[core_start:end]
+    if len(core) < shortest:
+        return None
+    if core in _GENERIC or core[-1] in "的个名" or re.search("[的了着等]", core):
+        return None
+    if any(core.endswith(g) or core.startswith(g) for g in ("城市", "农村", "基层", "全市", "全区", "各")):
+        return None
+    if core[-1] in "型化式性":
+        return None  # 混合型, 职业化: a kind, not a name
+    compound = tag_of(tagged(core)[-1][0] + text[end:suffix_end])
+    if compound and not compound.startswith(("ns", "nr", "nt", "nz")):
+        return None  # a common word that ends with the suffix: 文明小区, 农村
     if chained:
-        return True
-    opener = text[start - 1] if start > 0 else "\n"
-    return opener in _NAME_OPENERS and len(core) <= 5
+        return core_start
+    pair = tagged(core)
+    if len(pair) == 2 and len(core) == 2 and pair[0][1].startswith("v") and pair[1][1].startswith(("a", "v")):
+        return None  # 织密, 做实, 建强: a verb and its result, which these reports put before 社区, 网格…
+    if level == "neighborhood":
+        return None  # 小区 ends so many descriptions (老旧小区, 商品房小区) that only a chained name counts
+    if level in ("town", "village") and any(
+        len(w) > 1 and not t.startswith(("ns", "nr", "nz")) for w, t in tagged(core)
+    ):
+        return None  # 镇 and 村 end ordinary phrases too (新型城镇): the name must not hold a common word
+    if lead or verb_before:
+        return core_start
+    if before not in _NAME_OPENERS:
+        return None  # the name may begin further back: where is unknown
+    return core_start
 
 
 @dataclass
@@ -239,7 +378,9 @@ def resolve_areas(mentions: list[Mention]) -> list[AreaFact]:
         allowed = PARENT_LEVELS.get(fact.level, ())
         votes: Counter[str] = Counter()
         for m in (m for m in mentions if m.name == fact.name):
-            before = [b for b in mentions if b.end <= m.start and b.level in allowed and b.name != fact.name]
+            before = [
+                b for b in mentions if b.end <= m.start and b.level in allowed and b.name != fact.name and not b.bare
+            ]
             if before:
                 nearest = before[-1]
                 weight = 3 if nearest.end == m.start else 1
@@ -283,12 +424,15 @@ _MW = "个|名|支|家|项|件|起|处|户|人次|人|位|所|座|条|批|元|�
 _NUM = re.compile(
     rf"(?P<pre>近|约|超过|逾|多达|达到|达|共|计|有)?"
     rf"(?P<num>\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千〇零]{{1,5}})"
-    rf"(?P<approx1>余|多)?(?P<mult>万|亿)?(?P<approx2>余|多)?(?P<mw>(?:万元|亿元|{_MW}))?"
+    rf"(?:[ \u3000](?=余|多|万|亿|{_MW}))?"  # web pages space numbers off: 1539 个, 3 万余个
+    rf"(?P<approx1>余|多)?(?P<mult>万|亿)?(?P<approx2>余|多)?"
+    rf"(?:[ \u3000](?=万元|亿元|{_MW}))?(?P<mw>(?:万元|亿元|{_MW}))?"
     rf"(?P<approx3>以上|左右|余)?"
 )
 _APPROX_PRE = {"近", "约", "超过", "逾"}
 
-#: (cue, category) — longest cues first within a category family; the first match in the noun wins
+#: (cue, category). In a noun phrase the head is the last cue of a run (社区治理网格 → grid); a cue inside
+#: a longer one does not count (服务中心 in 党群服务中心, 社区 in 社区党委)
 _NOUN_CUES = [
     ("街道大工委", "street_joint_committee"),
     ("大工委", "street_joint_committee"),
@@ -309,15 +453,28 @@ _NOUN_CUES = [
     ("党员中心户", "member_household"),
     ("中心户", "member_household"),
     ("基层党组织", "party_org"),
+    ("党组织", "party_org"),
+    ("党总支", "party_org"),
+    ("党支部", "party_org"),
+    ("党委", "party_org"),
+    ("总支", "party_org"),
+    ("支部", "party_org"),
     ("网格员", "grid_worker"),
     ("社区专职工作者", "community_worker"),
     ("专职工作者", "community_worker"),
     ("社区工作者", "community_worker"),
-    ("志愿者", "volunteer"),
+    ("社区专职干部", "community_worker"),
+    ("社区干部", "community_worker"),
+    ("工作人员", "community_worker"),
+    ("志愿者队伍", "service_team"),
+    ("志愿服务队", "service_team"),
     ("服务队伍", "service_team"),
     ("服务队", "service_team"),
     ("小分队", "service_team"),
+    ("志愿者", "volunteer"),
     ("党群服务中心", "service_center"),
+    ("党群服务站", "service_center"),
+    ("服务站", "service_center"),
     ("服务中心", "service_center"),
     ("活动中心", "service_center"),
     ("阵地", "service_center"),
@@ -327,7 +484,9 @@ _NOUN_CUES = [
     ("社工组织", "social_org"),
     ("项目", "project"),
     ("驻区单位", "resident_unit"),
+    ("单位", "resident_unit"),
     ("综合治理网格", "grid"),
+    ("微网格", "grid_unit"),
     ("网格", "grid"),
     ("单元", "grid_unit"),
     ("乡镇", "town"),
@@ -336,7 +495,19 @@ _NOUN_CUES = [
     ("村", "village"),
     ("党员", "party_member"),
 ]
-_ISSUE_NOUNS = ("问题", "诉求", "事项", "矛盾", "积案", "难题", "困难", "信访")
+_CUE_RE = re.compile("|".join(sorted({c for c, _ in _NOUN_CUES}, key=len, reverse=True)))
+_CUE_CATEGORY = dict(_NOUN_CUES)
+#: area units a count may be made of, and what each of them has one of (N个社区党群服务中心: N communities too)
+_AREA_UNITS = {"village", "community", "street", "town"}
+_ONE_PER_UNIT = {
+    "service_center",
+    "street_joint_committee",
+    "community_joint_committee",
+    "grid_joint_branch",
+}
+#: verbs between a unit and what each unit set up: 39个街道成立“大工委”
+_ESTABLISH = re.compile("^(成立|组建|建立|设立|建成|建有|设有)了?$")
+_ISSUE_NOUNS = ("问题", "诉求", "事项", "矛盾", "积案", "难题", "困难", "信访", "实事")
 _ISSUE_VERBS = ("解决", "化解", "破解", "办结", "销号")
 _FUNDING_CUES = ("经费", "资金", "投入")
 
@@ -385,18 +556,46 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     return left, min([r for r in rights if r >= 0] or [len(text)])
 
 
-def _noun_cue(noun: str) -> str | None:
-    for cue, category in _NOUN_CUES:
-        if cue in noun:
-            return category
-    return None
+def _cues(phrase: str) -> list[tuple[int, int, str]]:
+    """(start, end, category) of each cue in ``phrase``, leftmost-longest, none inside another."""
+    return [(m.start(), m.end(), _CUE_CATEGORY[m.group(0)]) for m in _CUE_RE.finditer(phrase)]
 
 
-def _lead_cue(lead: str) -> str | None:
-    """The category a cue right before the number gives (街道大工委9个, 党员1485名)."""
-    for cue, category in _NOUN_CUES:
-        if lead.endswith(cue):
-            return category
+def _head(noun: str, mw: str) -> list[str]:
+    """Categories of the noun phrase after a number: the head of its first run of cues that the measure
+    word fits (4个社区治理网格 → grid; 20名党员参与社区网格 → party_member), plus the area unit
+    it is made of where each unit has one (1702个社区党群服务中心, 39个街道成立“大工委”)."""
+    cues = _cues(noun)
+    if not cues or cues[0][0] > 6:
+        return []
+    run = [cues[0]]
+    established = False
+    for cue in cues[1:]:
+        gap = noun[run[-1][1] : cue[0]]
+        if len(gap) > 4 or re.search("[的和与及或一二两三四五六七八九十]", gap):
+            break
+        if gap and _ESTABLISH.match(gap):
+            if run[0][2] in _AREA_UNITS and cue[2] in _ONE_PER_UNIT | {"party_org"}:
+                run.append(cue)
+                established = True
+            break
+        run.append(cue)
+    for i in range(len(run) - 1, -1, -1):
+        category = run[i][2]
+        if mw in _MW_FOR.get(category, {mw}):
+            unit = run[0][2]
+            per_unit = category in _ONE_PER_UNIT or established
+            if i > 0 and unit in _AREA_UNITS and per_unit and mw in _MW_FOR[unit]:
+                return [unit, category]
+            return [category]
+    return []
+
+
+def _lead_cue(lead: str, mw: str) -> str | None:
+    """The category a cue right before the number gives (街道大工委9个, 志愿者队伍4支163人)."""
+    cues = [c for c in _cues(lead) if mw in _MW_FOR.get(c[2], {mw})]
+    if cues and cues[-1][1] == len(lead):
+        return cues[-1][2]
     return None
 
 
@@ -430,7 +629,14 @@ _MW_FOR = {
     "service_team": {"支", "个"},
     "project": {"个", "项"},
 }
-_LEAD_FILLER = re.compile(r"(共有|总数|共计|总计|累计|合计|数量|达到|已达|已有|有|共|达|为|即|约|近|超过|已)+$")
+_QUOTES = re.compile("[“”\"'‘’″「」『』〝〞＂]")
+_LEAD_FILLER = re.compile(
+    r"(共有|总数|总量|共计|总计|累计|合计|数量|达到|已达|已有|现有|拥有|增至|有|共|达|为|即|约|近|超过|已|了|是)+$"
+)
+#: 综治网格细化为, 人数增加到: a verb that sets the number
+_LEAD_VERB = re.compile(f"[{CJK}]{{2}}(为|到|至)$")
+#: a count right before this one, of the same noun (志愿者队伍4支163人)
+_LEAD_COUNT = re.compile(rf"\d+(?:{_MW})$")
 
 
 def classify(text: str, m: re.Match[str]) -> list[str]:
@@ -439,7 +645,9 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     mw = m.group("mw") or ""
     before = text[max(0, s - 3) : s]
     after = text[e : e + 2]
-    if re.match(r"\d|[年月日岁%％‰倍时天周]|分钟|小时|平方|公里|米|届|期|次会|号|\+", after) or text[e - 1 : e] == "+":
+    if re.match(r"[年月日岁%％‰倍时天周]|分钟|小时|平方|公里|米|届|期|次会|号|\+", after) or text[e - 1 : e] == "+":
+        return []
+    if after[:1].isdigit() and not mw:
         return []
     if "每" in text[max(0, s - 6) : s] or "第" in before[-1:] or text[s - 1 : s] in "+-/" or "标准" in text[e : e + 8]:
         return []
@@ -451,9 +659,7 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     sentence = text[sl:sr]
     if re.search("至少|不少于|不超过|最多|平均|每个|每名|每支", text[cl:s]):
         return []
-    noun = re.split(r"[，。；、,;（(]", text[e : e + 14])[0].replace("“", "").replace("”", "")
-    if noun.startswith("的"):
-        return []
+    noun = re.split(r"[，。；、,;（(：:—－\-→\d]", _QUOTES.sub("", text[e : e + 20]))[0]
     lead = text[max(cl, s - 14) : max(cl, s - len(m.group("pre") or ""))]
     cats: list[str] = []
 
@@ -465,6 +671,9 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     if not mw:
         return []
     is_people = mw in _PEOPLE
+    if noun.startswith("的"):
+        # 80余人的“志愿先锋队”: the size of a volunteer team; other "N…的" phrases are not counts
+        return ["volunteer"] if is_people and "志愿" in noun[:12] else []
     # joint committee members: 525名…负责人担任街道“大工委”委员
     if "担任" in clause and re.search("委员|副书记", clause) and re.search("大工委|大党委|区域党委|大支部", clause):
         return ["joint_committee_member"]
@@ -474,7 +683,7 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
         if noun.startswith("驻区单位"):
             cats.append("resident_unit")
         return cats
-    # reporting to communities (双报到)
+    # reporting to communities (双报到); members in service (在职党员) are the ones who report
     if "报到" in sentence and ("党员" in noun or "党组织" in noun):
         if "党组织" in noun and not is_people:
             return ["reporting_unit_org"]
@@ -483,17 +692,14 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
             if "志愿" in sentence:
                 out.append("volunteer")
             return out
-    if "报到" in lead and "党员" in lead:
+    if is_people and (("报到" in lead and "党员" in lead) or "在职党员" in lead[-6:] or noun.startswith("在职党员")):
         return ["reporting_member", "party_member"]
     # cadres sent down to communities
     if is_people and (
-        ("干部" in noun and ("机关" in noun or re.search("下沉|驻点|包联|进社区|到社区", clause)))
+        ("干部" in noun and ("机关" in noun or re.search("下沉|驻点|包联|包保|对接|进社区|到社区", clause)))
         or (re.search("下沉|驻点", clause) and re.search("人员|负责人|干部", noun))
     ):
-        out = ["cadre_sent_down"]
-        if "党员" in noun:
-            out.append("party_member")
-        return out
+        return ["cadre_sent_down"]
     # issues resolved: the verb in the same clause
     if any(w in noun[:8] + lead for w in _ISSUE_NOUNS) and any(v in clause for v in _ISSUE_VERBS):
         return ["issues_resolved"]
@@ -502,25 +708,36 @@ def classify(text: str, m: re.Match[str]) -> list[str]:
     # the noun after the measure word
     if noun.startswith(("村(居)", "村（居）", "村(社区)", "村（社区）")):
         return ["village"] if mw in _PLACES_AND_ORGS else []
-    category = _noun_cue(noun[:10])
-    if category is None and not noun:
-        # nothing after the number: the cue is right before it (街道大工委9个, 网格员…杏花岭区共有762名)
-        stripped = _LEAD_FILLER.sub("", re.sub('[“”"「」\\s]', "", text[cl : s - len(m.group("pre") or "")]))
-        stripped = re.sub(f"[{CJK}]{{1,6}}[市区县]$", "", stripped) if not _lead_cue(stripped) else stripped
-        category = _lead_cue(stripped)
-        if category is None and not stripped:
+    if "单位" in noun[:8] and re.search("包联|报到|结对|共建|签订", clause):
+        return []  # units paired with communities are counted by what they do, not as resident units
+    if noun:
+        categories = _head(noun, mw)
+        if not categories and is_people and "志愿" in text[e:cr]:
+            categories = ["volunteer"]  # 60名“洪城红”管家加入…志愿服务团
+        return categories
+    # nothing after the number: the cue is right before it (街道大工委9个, 网格员…杏花岭区共有762名)
+    stripped = _QUOTES.sub("", re.sub(r"\s", "", text[cl : s - len(m.group("pre") or "")]))
+    stripped = _LEAD_COUNT.sub("", stripped)
+    if re.search("单位$", stripped) and re.search("包联|报到|结对|共建|签订", clause):
+        return []
+    category = None
+    for variant in (_LEAD_FILLER.sub("", stripped), _LEAD_FILLER.sub("", _LEAD_VERB.sub("", stripped))):
+        # the cue may stand before the area the clause opens with: 网格员，杏花岭区共有762名
+        for lead_text in (variant, re.sub(f"[{CJK}]{{1,6}}[市区县]$", "", variant)):
+            category = category or _lead_cue(lead_text, mw)
+        if category is None and not re.sub(f"[{CJK}]{{1,6}}[市区县]$", "", variant):
             prev = text[max(sl, _clause(text, cl - 2, cl - 1)[0]) : max(sl, cl - 1)]
-            category = _lead_cue(prev)
-    if category is None:
-        return []
-    if category == "community" and ("党委" in noun or "党组织" in noun):
-        return []
-    if mw not in _MW_FOR.get(category, {mw}):
-        return []
-    return [category]
+            category = _lead_cue(prev, mw)
+    if category is None and is_people and "志愿" in stripped[-8:]:
+        category = "volunteer"
+    return [category] if category else []
 
 
-def find_counts(text: str, mentions: list[Mention], main_area: str | None) -> list[CountFact]:
+def find_counts(
+    text: str, mentions: list[Mention], main_area: str | None, areas: list[AreaFact] | None = None
+) -> list[CountFact]:
+    """Every count in ``text`` with the area it is about (``areas`` give levels and parents for 全市…)."""
+    levels = {a.name: (a.level, a.parent) for a in areas or []}
     out: list[CountFact] = []
     for m in _NUM.finditer(text):
         if not (m.group("mw") or m.group("mult")):
@@ -540,8 +757,7 @@ def find_counts(text: str, mentions: list[Mention], main_area: str | None) -> li
             "约",
         ):
             approx = True
-        sl, _ = _sentence(text, m.start(), m.end())
-        area = _count_area(mentions, sl, m.start(), main_area)
+        area = _count_area(text, mentions, m.start(), cats[0], main_area, levels)
         cl, cr = _clause(text, m.start(), m.end())
         snippet_start = max(cl, m.start() - 12)
         for category in cats:
@@ -558,40 +774,99 @@ def find_counts(text: str, mentions: list[Mention], main_area: str | None) -> li
     return out
 
 
-def _count_area(mentions: list[Mention], sentence_start: int, at: int, main_area: str | None) -> str | None:
-    """The area a count is about: the area the sentence opens with (在迎泽街道，84名…), else the document's."""
-    opening = [mm for mm in mentions if sentence_start <= mm.start < min(at, sentence_start + 12)]
-    if opening:
-        chain = [opening[0]]
-        for mm in opening[1:]:
-            if mm.start == chain[-1].end:
-                chain.append(mm)
-        return chain[-1].name
-    return main_area
+def _listed(text: str, mm: Mention) -> bool:
+    """A mention that is one item of a list of places (A、B和C)."""
+    return text[mm.end : mm.end + 1] in ("、", "和", "与", "及") or text[mm.start - 1 : mm.start] in (
+        "、",
+        "和",
+        "与",
+        "及",
+    )
 
 
-def main_area(areas: list[AreaFact], mentions: list[Mention], title: str, text: str) -> str | None:
-    """What the document is about: the area its title names (a bare stem counts: 太原 → 太原市), else the
-    first area of the text, taking the most specific link of a chain (深圳市光明街道 → 光明街道)."""
-    if not mentions:
-        return None
-    level = {a.name: LEVEL_RANK.get(a.level, 9) for a in areas}
-    in_title = [
-        a.name
-        for a in areas
-        if a.name in title
-        or (len(a.name) >= 3 and a.name[:-1] in title and a.level in ("city", "district", "province"))
-    ]
-    if in_title:
-        return max(in_title, key=lambda n: level[n])
-    first = mentions[0]
-    chain = [first]
+def _chain_end(mentions: list[Mention]) -> str:
+    """The most specific link of the chain the first mention begins (小店区龙城街道西吴社区 → 西吴社区)."""
+    chain = [mentions[0]]
     for mm in mentions[1:]:
         if mm.start == chain[-1].end:
             chain.append(mm)
-        else:
-            break
     return chain[-1].name
+
+
+def _count_area(
+    text: str,
+    mentions: list[Mention],
+    at: int,
+    category: str | None,
+    main_area: str | None,
+    levels: dict[str, tuple[str, str | None]] | None = None,
+) -> str | None:
+    """The smallest area a count is about, looking ever wider: its clause, its sentence's opening, its
+    paragraph, then the document's main area.
+
+    In the clause, a count of area units (两个街道, 8个社区) belongs to the nearest area above that
+    unit that the clause names once (对接汽开区富民街道和前程街道两个街道的8个社区 → 汽开区); any other count to
+    the nearest area before it, or else the first after it in the clause (…干部对接汽开区 → 汽开区).
+    """
+    cl, cr = _clause(text, at, at + 1)
+    sl, _ = _sentence(text, at, at + 1)
+    # areas listed together (鲁谷社区、老山街道、八角街道3个…) are what is counted, not where
+    in_clause = [mm for mm in mentions if cl <= mm.start and mm.end <= at and not _listed(text, mm)]
+    whole = re.search("全(省|市|区|县)", text[cl:at])
+    if whole and levels:
+        # 全市1539个…: the whole city of this document (the main area or the area above it)
+        wanted = {"省": ("province",), "市": ("city",), "区": ("district",), "县": ("district",)}[whole.group(1)]
+        node: str | None = main_area
+        while node is not None and levels.get(node, (None, None))[0] not in wanted:
+            node = levels.get(node, (None, None))[1]
+        if node is not None:
+            return node
+    if re.search("等[近约共计有]{0,2}$", text[cl:at]):
+        in_clause = []  # 甲社区…、乙社区…等11个项目: a total over the places listed
+    unit_rank = LEVEL_RANK.get(category or "")
+    if in_clause and unit_rank is not None:
+        above = [mm for mm in in_clause if LEVEL_RANK[mm.level] < unit_rank]
+        if above:
+            return above[-1].name
+    elif in_clause:
+        return in_clause[-1].name
+    after = [mm for mm in mentions if at < mm.start and mm.end <= cr]
+    if after and unit_rank is None and not _listed(text, after[0]):
+        return after[0].name
+    opening = [mm for mm in mentions if sl <= mm.start < min(at, sl + 12) and not mm.bare]
+    if opening:
+        return _chain_end(opening)
+    # a paragraph about one place (a case, a profile): the place it opens with
+    paragraph = text.rfind("\n", 0, at) + 1
+    earlier = [mm for mm in mentions if paragraph <= mm.start and mm.end <= sl and not mm.bare]
+    if earlier:
+        return _chain_end(earlier)
+    return main_area
+
+
+_LEVEL_SUFFIX = re.compile("(街道办事处|街道|社区|居委|办事处|区域|自治区|市|区|县|省|镇|乡|村)$")
+
+
+def main_area(areas: list[AreaFact], mentions: list[Mention], title: str, text: str) -> str | None:
+    """What the document is about: the area its title names, even bare (太原 → 太原市, 光明 → the 光明…
+    the text names most), else the first area of the text; then the most specific link of the chain it
+    is first written in (重庆市南川区 → 南川区, 深圳市光明街道 → 光明街道)."""
+    if not mentions:
+        return None
+    times = Counter(mm.name for mm in mentions)
+    level = {a.name: LEVEL_RANK.get(a.level, 9) for a in areas}
+    in_title = [
+        a.name for a in areas if a.name in title or (len(stem := _LEVEL_SUFFIX.sub("", a.name)) >= 2 and stem in title)
+    ]
+    pick = max(in_title, key=lambda n: (times[n], level[n])) if in_title else mentions[0].name
+    first = next((i for i, mm in enumerate(mentions) if mm.name == pick and not mm.bare), 0)
+    if mentions[first].name != pick:
+        return pick
+    for mm in mentions[first + 1 :]:
+        if mm.start != mentions[first].end or level.get(mm.name, 9) <= level.get(pick, 9):
+            break
+        pick, first = mm.name, mentions.index(mm)
+    return pick
 
 
 # -- chains, orgs, units, mechanisms (reported, not scored) -------------------------------------
@@ -679,7 +954,7 @@ def find_units(text: str, mentions: list[Mention]) -> list[dict[str, Any]]:
         if len(name) < 4 or any(g in name for g in ("等", "各", "所有")):
             continue
         sector = next(s for k, s in _SECTORS if k in name[-4:])
-        area = _count_area(mentions, _sentence(text, m.start(), m.end())[0], m.start(), None)
+        area = _count_area(text, mentions, m.start(), None, None)
         out.setdefault(name, {"name": name, "sector": sector, "area": area, "span": [start, m.end()]})
     return list(out.values())
 
@@ -723,7 +998,7 @@ def extract(doc: Normalized) -> dict[str, Any]:
                 "text": c.text,
                 "span": c.span,
             }
-            for c in find_counts(doc.text, mentions, about)
+            for c in find_counts(doc.text, mentions, about, areas)
         ],
         "chains": find_chains(doc.text, about),
         "orgs": find_orgs(doc.text, by_name),

@@ -162,6 +162,9 @@ _FURNITURE = re.compile(
 )
 
 
+_NOTICE = re.compile(r"(版权声明|版权所有|免责声明|copyright|©|\(c\) ?\d{4})", re.I)
+
+
 def strip_romanization(text: str) -> str:
     """Remove pinyin some sites inject after characters: ``黨(dang) 建`` → ``黨建``."""
     return _ROMANIZATION.sub("", text)
@@ -189,6 +192,8 @@ def _is_furniture(line: str) -> bool:
         return False
     if len(s) <= 60 and _FURNITURE.search(s):
         return True
+    if _NOTICE.match(s):
+        return True  # a copyright or disclaimer notice, however long
     # navigation bars: short items separated by | or >
     return len(s) <= 60 and (s.count("|") >= 1 or s.count(">") >= 2) and not re.search(r"[，。；,;]", s)
 

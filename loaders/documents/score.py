@@ -121,9 +121,11 @@ def score(pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> Score:
         c, c_miss, c_fp = _match(pred.get("counts", []), gold.get("counts", []), _same_count, "area", lambda g: True)
         total.areas.add(a)
         total.counts.add(c)
+        one = Score(a, c)
         total.details.append(
             {
                 "source": pred.get("source"),
+                **{k: round(v, 4) for k, v in one.summary().items()},
                 "areas_missed": a_miss,
                 "areas_false": a_fp,
                 "counts_missed": c_miss,
@@ -133,6 +135,13 @@ def score(pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> Score:
     return total
 
 
-def load_gold(folder: Path) -> dict[str, dict[str, Any]]:
-    """Gold answers by file stem."""
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+def load_gold(*folders: Path) -> dict[str, dict[str, Any]]:
+    """Gold answers by file stem, from one or more folders (a stem in two folders is an error)."""
+    out: dict[str, dict[str, Any]] = {}
+    where: dict[str, Path] = {}
+    for folder in folders:
+        for p in sorted(folder.glob("*.json")):
+            if p.stem in out:
+                raise ValueError(f"gold for {p.stem!r} is in both {where[p.stem]} and {folder}: keep one")
+            out[p.stem], where[p.stem] = json.loads(p.read_text(encoding="utf-8")), folder
+    return out

@@ -1,0 +1,198 @@
+"""Read one ledger-form sheet (台账) as a department keeps it.
+
+Finds the header row below any title rows, spreads merged cells over the
+cells they span, drops the 序号 column and the personal columns, and sets
+aside blank, total and signature rows — keeping, for every value, the
+spreadsheet row and the header it came from so errors can point at the cell.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .ledger_vocab import (
+    CLOSING_WORDS,
+    LEDGER_TABLES,
+    SERIAL_HEADERS,
+    SHEET_TABLES,
+    TOTAL_WORDS,
+    LedgerField,
+    header_key,
+    is_personal,
+)
+
+#: How far down a header row may sit (title rows, notes, blank rows above it).
+HEADER_SEARCH_ROWS = 12
+
+
+@dataclass
+class LedgerSheet:
+    """A ledger sheet: which table it holds and its rows as raw cell values by field."""
+
+    sheet: str  # the sheet or file name as the department wrote it
+    source: str
+    table: str
+    encoding: str
+    header_row: int
+    #: field → the header as written
+    headers: dict[str, str]
+    #: extra (non-personal, non-serial) headers kept as properties
+    extras: list[str]
+    #: personal headers dropped before anything else happens
+    dropped: list[str]
+    #: (spreadsheet row, {field or extra header: raw value})
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    #: rows set aside (signature, totals, notes), said in the report
+    skipped: list[str] = field(default_factory=list)
+    #: sheet-level problems: (row, header or None, reason)
+    problems: list[tuple[int, str | None, str]] = field(default_factory=list)
+
+
+def sheet_table(name: str) -> str | None:
+    """The table a sheet or file name holds: an exact ledger name, else the longest one it contains."""
+    key = header_key(name)
+    if key in SHEET_TABLES:
+        return SHEET_TABLES[key]
+    hits = [s for s in SHEET_TABLES if s in key]
+    return SHEET_TABLES[max(hits, key=len)] if hits else None
+
+
+def _synonyms(table: str) -> dict[str, LedgerField]:
+    return {h: f for f in LEDGER_TABLES[table].fields for h in f.headers}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _score(row: list[Any], table: str) -> int:
+    syn = _synonyms(table)
+    return len({syn[k].field for k in (header_key(_text(v)) for v in row) if k in syn})
+
+
+def find_header(name: str, records: list[list[Any]]) -> tuple[str, int] | None:
+    """(table, 0-based header row) of a ledger sheet, or None when it is not one."""
+    by_name = sheet_table(name)
+    top = records[:HEADER_SEARCH_ROWS]
+    best: tuple[int, str, int] | None = None
+    for table in [by_name] if by_name else list(LEDGER_TABLES):
+        for i, row in enumerate(top):
+            score = _score(row, table)
+            if score and (best is None or score > best[0]):
+                best = (score, table, i)
+    if best is None:
+        return None
+    score, table, i = best
+    if by_name is None and score < 2:
+        return None
+    return table, i
+
+
+def apply_merges(records: list[list[Any]], merges: list[tuple[int, int, int, int]]) -> None:
+    """Copy each merged range's value (its top-left cell) into every cell it spans (1-based ranges)."""
+    for r0, c0, r1, c1 in merges:
+        if r0 > len(records):
+            continue
+        top = records[r0 - 1]
+        value = top[c0 - 1] if c0 - 1 < len(top) else None
+        for r in range(r0, min(r1, len(records)) + 1):
+            row = records[r - 1]
+            if len(row) < c1:
+                row.extend([None] * (c1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c - 1] = value
+
+
+def _closing(cells: list[str]) -> bool:
+    filled = [c for c in cells if c]
+    if not filled:
+        return False
+    first = filled[0]
+    if any(first.startswith(w) for w in CLOSING_WORDS) or any(w in c for c in filled for w in CLOSING_WORDS[:2]):
+        return True
+    return bool(re.match(r"^(注|说明|备注)[:：]", first)) and len(filled) == 1
+
+
+def read_sheet(
+    name: str,
+    source: str,
+    records: list[list[Any]],
+    merges: list[tuple[int, int, int, int]] | None = None,
+    encoding: str = "",
+) -> LedgerSheet | None:
+    """The ledger sheet in ``records`` (rows of raw cell values), or None when it is not in ledger form."""
+    if merges:
+        records = [list(r) for r in records]
+        apply_merges(records, merges)
+    found = find_header(name, records)
+    if found is None:
+        return None
+    table, hi = found
+    syn = _synonyms(table)
+    header_cells = [_text(v) for v in records[hi]]
+    sheet = LedgerSheet(name, source, table, encoding, hi + 1, {}, [], [])
+    columns: list[tuple[int, str]] = []  # (index, field or extra header)
+    for i, raw in enumerate(header_cells):
+        key = header_key(raw)
+        if not key:
+            continue
+        if key in SERIAL_HEADERS:
+            continue
+        f = syn.get(key)
+        if f is not None:
+            if f.field in sheet.headers:
+                sheet.problems.append(
+                    (hi + 1, raw, f"two columns give {f.field}: {sheet.headers[f.field]!r} and {raw!r}; keep one")
+                )
+                continue
+            sheet.headers[f.field] = raw
+            columns.append((i, f.field))
+        elif is_personal(key) or (key.endswith("姓名") and not any(x.kind == "person" for x in syn.values())):
+            sheet.dropped.append(raw)
+        elif key in sheet.extras:
+            sheet.problems.append((hi + 1, raw, "column appears twice in the header"))
+        else:
+            sheet.extras.append(key)
+            columns.append((i, key))
+    serial = next((i for i, h in enumerate(header_cells) if header_key(h) in SERIAL_HEADERS), None)
+    for r, record in enumerate(records[hi + 1 :], start=hi + 2):
+        cells = [_text(v) for v in record]
+        if not any(cells):
+            continue
+        if _closing(cells):
+            sheet.skipped.append(f"row {r} (signature)")  # its text may name people: not repeated
+            continue
+        first = cells[serial] if serial is not None and serial < len(cells) else next(c for c in cells if c)
+        if first.replace(" ", "") in TOTAL_WORDS:
+            sheet.skipped.append(f"row {r} ({first.replace(' ', '')})")
+            continue
+        values = {col: record[i] if i < len(record) else None for i, col in columns}
+        if not any(_text(v) for v in values.values()):
+            continue  # only a serial number or a dropped column
+        sheet.rows.append((r, values))
+    return sheet
+
+
+_REF = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def xlsx_merges(worksheet: Any) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of a read-only openpyxl worksheet, read from its XML (read-only sheets do not keep them)."""
+    src = worksheet._get_source()
+    try:
+        data = src.read()
+    finally:
+        src.close()
+    at = data.rfind(b"<mergeCells")
+    if at < 0:
+        return []
+    return [(int(r0), _col(c0), int(r1), _col(c1)) for c0, r0, c1, r1 in _REF.findall(data, at)]

@@ -1,0 +1,664 @@
+"""Translate ledger-form sheets (台账) into pbgraph's own roster tables, then validate with the one validator.
+
+A department's sheet names rows by name, not id: ``所属社区: 和平社区``, or
+``新华街道/和平社区`` where two 和平社区 exist. This module resolves every such
+name against the workbook (first) and the graph (else), derives each row's id
+from its name path (stable across loads), turns Chinese words and dates into
+the contract's values and hands the result to :func:`.rosters.validate` —
+mapping every problem back to the sheet, spreadsheet row and header the
+department wrote. Personal columns never get this far (:mod:`.ledger_sheets`
+drops them); names of grid workers and members become stable pseudonyms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pbgraph.graph import Backend
+from pbgraph.graph.backends.base import batched
+
+from .ledger_ids import derive_id, pseudonym
+from .ledger_sheets import LedgerSheet
+from .ledger_vocab import (
+    CATEGORY_WORDS,
+    CHOICES,
+    LEDGER_TABLES,
+    LedgerField,
+    boolean,
+    fold,
+    normalize,
+    parse_date,
+    word,
+)
+from .roster_files import RawRoster, RawTable, _cell
+from .roster_tables import REF_LEVELS, TABLES
+from .rosters import MAX_PROBLEMS, Plan, RosterInvalid, RosterProblem, validate
+
+#: Tables whose rows other rows refer to by name, and what their "parent" in a name path is.
+NAMED = ("areas", "orgs", "units", "resources", "demands")
+_PARENT_FIELD = {"areas": "parent", "orgs": "area", "units": "area", "resources": "owner", "demands": "area"}
+_PARENT_COLUMN = {
+    "areas": "parent_id",
+    "orgs": "area_id",
+    "units": "area_id",
+    "resources": "owner_id",
+    "demands": "area_id",
+}
+_SEPARATORS = re.compile(r"\s*[/／]\s*")
+#: Above this many same-named candidates, qualified names are looked up through a per-name index.
+_WIDE = 16
+_DERIVED = re.compile(r"'((?:area|org|unit|res|dem|prj|agr|wkr|mem)-[0-9a-f]{12})'")
+
+
+@dataclass(eq=False)
+class Entity:
+    """Something a name can point at: a workbook row or a graph node."""
+
+    table: str
+    name: str
+    id: str | None = None
+    parent: Entity | None = None
+    level: str | None = None
+    where: str = ""
+    #: parent reference still to resolve (areas), or None
+    pending: str | None = None
+    cached: tuple[str, ...] | None = field(default=None, repr=False)
+
+    def known(self) -> bool:
+        e, hops = self, 0
+        while e is not None and hops < 40:
+            if e.pending is not None:
+                return False
+            e, hops = e.parent, hops + 1
+        return True
+
+    def path(self) -> tuple[str, ...]:
+        if self.cached is not None:
+            return self.cached
+        out: list[str] = []
+        e: Entity | None = self
+        seen: set[int] = set()
+        while e is not None and id(e) not in seen:
+            seen.add(id(e))
+            out.append(e.name)
+            e = e.parent
+        return tuple(reversed(out))
+
+    def freeze(self) -> None:
+        self.cached = None
+        self.cached = self.path()
+
+    def shown(self) -> str:
+        return "/".join(self.path())
+
+
+@dataclass
+class _Origin:
+    sheet: str
+    row: int
+    headers: dict[str, str]
+
+
+@dataclass
+class LedgerReport:
+    """What the ledger front end did besides translating: said in the load report."""
+
+    sheets: dict[str, str] = field(default_factory=dict)  # sheet → table
+    dropped: list[str] = field(default_factory=list)  # "sheet: header"
+    skipped: list[str] = field(default_factory=list)  # "sheet row N (…)"
+    pseudonymized: list[str] = field(default_factory=list)
+    #: rows of earlier ledgers in the graph that this one does not name (kept; ``--replace`` removes them)
+    absent: list[str] = field(default_factory=list)
+    #: table → how its ledger sheets were read (xlsx, utf-8, gb18030)
+    encodings: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheets": self.sheets,
+            "dropped": self.dropped,
+            "skipped": self.skipped,
+            "pseudonymized": self.pseudonymized,
+            "absent": self.absent,
+        }
+
+
+class _Translator:
+    def __init__(self, raw: RawRoster, backend: Backend) -> None:
+        self.raw = raw
+        self.backend = backend
+        self.problems: list[RosterProblem] = []
+        self.bad_cells: set[tuple[str, int, str | None]] = set()
+        self.index: dict[str, dict[str, list[Entity]]] = {t: defaultdict(list) for t in NAMED}
+        self.graph_index: dict[str, dict[str, list[Entity]]] = {t: defaultdict(list) for t in NAMED}
+        self.wide: dict[tuple[str, str, bool], dict[str, list[Entity]]] = {}
+        #: (sheet index, row) → the row's entity
+        self.own: dict[tuple[int, int], Entity] = {}
+        self.report = LedgerReport()
+
+    # -- problems ---------------------------------------------------------------------
+
+    def problem(self, sheet: LedgerSheet, row: int, f: str | None, reason: str) -> None:
+        header = (sheet.headers.get(f) or _first_header(sheet.table, f)) if f else None
+        cell = (sheet.sheet, row, header)
+        if cell in self.bad_cells:
+            return
+        self.bad_cells.add(cell)
+        self.problems.append(RosterProblem(sheet.sheet, row, header, reason))
+
+    # -- names ------------------------------------------------------------------------
+
+    def _candidates(self, tables: tuple[str, ...], name: str) -> list[Entity]:
+        found = [e for t in tables for e in self.index[t].get(name, ())]
+        return found or [e for t in tables for e in self.graph_index[t].get(name, ())]
+
+    def _narrow(self, tables: tuple[str, ...], name: str, qual: str, cands: list[Entity]) -> list[Entity]:
+        """Candidates with ``qual`` among their ancestors, through a per-name index when there are many."""
+        if len(cands) <= _WIDE:
+            return cands
+        graph = not any(self.index[t].get(name) for t in tables)
+        out: list[Entity] = []
+        for t in tables:
+            key = (t, name, graph)
+            if key not in self.wide:
+                by_anc: dict[str, list[Entity]] = defaultdict(list)
+                for e in (self.graph_index if graph else self.index)[t].get(name, ()):
+                    for anc in set(e.path()[:-1]):
+                        by_anc[anc].append(e)
+                self.wide[key] = by_anc
+            out += self.wide[key].get(qual, [])
+        return out
+
+    def resolve(
+        self, text: str, tables: tuple[str, ...], levels: frozenset[str] | None = None, *, wait: bool = False
+    ) -> tuple[Entity | None, str | None]:
+        """(entity, None), (None, reason), or (None, None) when ``wait`` and a candidate's path is not known yet."""
+        parts = [fold(p) for p in _SEPARATORS.split(fold(text)) if fold(p)]
+        if not parts:
+            return None, "empty name"
+        name, quals = parts[-1], parts[:-1]
+        cands = self._candidates(tables, name)
+        if not cands:
+            what = " or ".join(_WHAT[t] for t in tables)
+            return None, f"no {what} named {name!r} in this workbook or in the graph"
+        if quals:
+            if not wait:
+                cands = self._narrow(tables, name, quals[-1], cands)
+            if wait and any(not e.known() for e in cands):
+                return None, None
+            cands = [e for e in cands if _subsequence(quals, e.path()[:-1])]
+            if not cands:
+                return None, f"no {name!r} under {'/'.join(quals)} (in this workbook or in the graph)"
+        if levels and len(cands) > 1:
+            cands = [e for e in cands if e.level in levels] or cands
+        if len(cands) > 1 and quals:  # 光明社区/X: the X right under 光明社区 before one further down
+            tight = [e for e in cands if e.known() and e.path()[-len(parts) :] == tuple(parts)]
+            cands = tight if len(tight) == 1 else cands
+        if len(cands) == 1:
+            return cands[0], None
+        if wait and any(not e.known() for e in cands):
+            return None, None
+        return None, _ambiguous(text, len(parts), cands)
+
+    # -- the steps --------------------------------------------------------------------
+
+    def run(self) -> RawRoster:
+        sheets = self.raw.ledger
+        for sheet in sheets:
+            self.report.sheets[sheet.sheet] = sheet.table
+            self.report.encodings[sheet.table] = sheet.encoding
+            self.report.dropped += [f"{sheet.sheet}: {h}" for h in sheet.dropped]
+            self.report.skipped += [f"{sheet.sheet} {s}" for s in sheet.skipped]
+            for row, header, reason in sheet.problems:
+                self.problems.append(RosterProblem(sheet.sheet, row, header, reason))
+            self._check_columns(sheet)
+        if self.problems:
+            raise RosterInvalid(self.problems)
+        self._index_canonical()
+        for si, sheet in enumerate(sheets):
+            if sheet.table in NAMED:
+                self._index_own(si, sheet)
+        self._fetch_graph()
+        self._resolve_areas()
+        for table in ("orgs", "units", "resources", "demands"):
+            self._resolve_parents(table)
+        return self._tables()
+
+    def _check_columns(self, sheet: LedgerSheet) -> None:
+        spec = LEDGER_TABLES[sheet.table]
+        for f in spec.fields:
+            if f.field in sheet.headers or f.kind in ("id", "person"):
+                continue
+            if TABLES[sheet.table].by_name.get(f.canonical) and TABLES[sheet.table].by_name[f.canonical].required:
+                written = ", ".join(sheet.headers.values()) or "none recognised"
+                self.problems.append(
+                    RosterProblem(
+                        sheet.sheet,
+                        sheet.header_row,
+                        f.headers[0],
+                        f"missing column {'/'.join(f.headers)} (headers found: {written})",
+                    )
+                )
+
+    def _index_canonical(self) -> None:
+        """Rows of today's-form sheets, so ledger sheets may name them."""
+        by_id: dict[str, dict[str, Entity]] = {}
+        parents: list[tuple[Entity, str, tuple[str, ...]]] = []
+        for table in NAMED:
+            raw = self.raw.tables.get(table)
+            if raw is None:
+                continue
+            by_id[table] = {}
+            for number, cells in raw.rows:
+                if not cells.get("id") or not cells.get("name"):
+                    continue
+                level = cells.get("level") or cells.get("kind") or cells.get("sector")
+                e = Entity(table, fold(cells["name"]), cells["id"], level=level, where=f"{table} row {number}")
+                by_id[table][cells["id"]] = e
+                self.index[table][e.name].append(e)
+                ref = cells.get(_PARENT_COLUMN[table])
+                if ref:
+                    parents.append((e, ref, TABLES[table].by_name[_PARENT_COLUMN[table]].ref))
+        for e, ref, targets in parents:
+            e.parent = next((by_id[t][ref] for t in targets if ref in by_id.get(t, {})), None)
+
+    def _index_own(self, si: int, sheet: LedgerSheet) -> None:
+        level_field = {"areas": "level", "orgs": "kind", "units": "sector"}.get(sheet.table)
+        for number, values in sheet.rows:
+            name = _text(values.get("name"))
+            if not name:
+                continue  # reported when the row is translated
+            level = None
+            if level_field and _text(values.get(level_field)):
+                level = word(LEDGER_TABLES[sheet.table].fields[1].vocab or "", _text(values[level_field]))
+            e = Entity(sheet.table, fold(name), level=level, where=f"{sheet.sheet} row {number}")
+            parent_text = _text(values.get(_PARENT_FIELD[sheet.table]))
+            e.pending = parent_text or None
+            self.index[sheet.table][e.name].append(e)
+            self.own[(si, number)] = e
+
+    def _fetch_graph(self) -> None:
+        """Graph nodes for every referenced name the workbook does not hold, with their parent chains."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for sheet in self.raw.ledger:
+            for f in LEDGER_TABLES[sheet.table].fields:
+                if f.kind != "ref" or f.field not in sheet.headers:
+                    continue
+                for _, values in sheet.rows:
+                    text = _text(values.get(f.field))
+                    if not text:
+                        continue
+                    parts = [fold(p) for p in _SEPARATORS.split(fold(text)) if fold(p)]
+                    if parts and not any(self.index[t].get(parts[-1]) for t in f.targets):
+                        for t in f.targets:
+                            wanted[t].add(parts[-1])
+        if not any(wanted.values()):
+            return
+        areas: dict[str, Entity] = {}
+        area_parent: dict[str, str | None] = {}
+
+        def fetch_areas(q: str, params: dict[str, Any]) -> None:
+            for aid, name, level, parent in self.backend.read(q, params).rows:
+                if aid not in areas:
+                    areas[aid] = Entity("areas", name or "", aid, level=level, where="graph")
+                    area_parent[aid] = parent
+
+        ret = "RETURN a.id AS id, a.name AS name, a.level AS level, p.id AS parent"
+        opt = "OPTIONAL MATCH (a)-[:PART_OF]->(p:Area)"
+        for chunk in batched(sorted(wanted.get("areas", ()))):
+            fetch_areas(f"MATCH (a:Area) WHERE a.name IN $names {opt} {ret}", {"names": chunk})
+        others: dict[str, list[tuple[Entity, str | None]]] = defaultdict(list)
+        seats = {
+            "orgs": ("PartyOrg", "(o)-[:SEATED_IN]->(s:Area)", "o.kind"),
+            "units": ("Unit", "(o)-[:LOCATED_IN]->(s:Area)", "o.sector"),
+            "demands": ("Demand", "(s:Area)-[:RAISES]->(o)", "null"),
+            "resources": ("Resource", "(s)-[:OFFERS]->(o)", "null"),
+        }
+        for table in ("units", "orgs", "demands", "resources"):
+            label, pattern, level = seats[table]
+            names = sorted(wanted.get(table, ()))
+            for chunk in batched(names):
+                rows = self.backend.read(
+                    f"MATCH (o:{label}) WHERE o.name IN $names OPTIONAL MATCH {pattern} "
+                    f"RETURN o.id AS id, o.name AS name, {level} AS level, s.id AS seat",
+                    {"names": chunk},
+                ).rows
+                for oid, name, lvl, seat in rows:
+                    others[table].append((Entity(table, name or "", oid, level=lvl, where="graph"), seat))
+        # resource owners may be units: fetch those units (and their areas) by id
+        unit_by_id = {e.id: (e, seat) for e, seat in others["units"]}
+        owner_ids = sorted({s for _, s in others["resources"] if s and s not in unit_by_id})
+        for chunk in batched(owner_ids):
+            rows = self.backend.read(
+                "MATCH (o:Unit) WHERE o.id IN $ids OPTIONAL MATCH (o)-[:LOCATED_IN]->(s:Area) "
+                "RETURN o.id AS id, o.name AS name, o.sector AS level, s.id AS seat",
+                {"ids": chunk},
+            ).rows
+            for oid, name, lvl, seat in rows:
+                unit_by_id[oid] = (Entity("units", name or "", oid, level=lvl, where="graph"), seat)
+        # the areas every fetched node sits in, then their ancestors, one level per round
+        seats_wanted = {s for items in others.values() for _, s in items if s}
+        seats_wanted |= {s for _, s in unit_by_id.values() if s}
+        absent: set[str] = set()
+        while True:
+            need = sorted((seats_wanted | {p for p in area_parent.values() if p}) - areas.keys() - absent)
+            if not need:
+                break
+            for chunk in batched(need):
+                fetch_areas(f"MATCH (a:Area) WHERE a.id IN $ids {opt} {ret}", {"ids": chunk})
+            absent |= set(need) - areas.keys()
+        for aid, e in areas.items():
+            parent = area_parent.get(aid)
+            e.parent = areas.get(parent) if parent else None
+        for e, seat in unit_by_id.values():
+            e.parent = areas.get(seat) if seat else None
+        for items in others.values():
+            for e, seat in items:
+                e.parent = (unit_by_id.get(seat, (None,))[0] or areas.get(seat)) if seat else None
+        for e in areas.values():
+            e.freeze()
+            self.graph_index["areas"][e.name].append(e)
+        for e, _ in unit_by_id.values():
+            e.freeze()
+        for table, items in others.items():
+            for e, _ in items:
+                e.freeze()
+                self.graph_index[table][e.name].append(e)
+
+    def _resolve_areas(self) -> None:
+        """Parents of ledger areas, in rounds: a qualified name waits until its candidates' paths are known."""
+        pending = [(k, e) for k, e in self.own.items() if e.table == "areas" and e.pending]
+        levels = None
+        while pending:
+            waiting = []
+            for key, e in pending:
+                assert e.pending is not None
+                target, reason = self.resolve(e.pending, ("areas",), levels, wait=True)
+                if target is None and reason is None:
+                    waiting.append((key, e))
+                    continue
+                self._settle(key, e, target, reason)
+            if len(waiting) == len(pending):  # no progress: decide with what is known
+                for key, e in waiting:
+                    assert e.pending is not None
+                    target, reason = self.resolve(e.pending, ("areas",), levels)
+                    self._settle(key, e, target, reason)
+                break
+            pending = waiting
+        self._ids("areas")
+
+    def _settle(self, key: tuple[int, int], e: Entity, target: Entity | None, reason: str | None) -> None:
+        sheet = self.raw.ledger[key[0]]
+        if target is None:
+            self.problem(sheet, key[1], _PARENT_FIELD[e.table], reason or "unresolved")
+        elif target is e:
+            self.problem(sheet, key[1], _PARENT_FIELD[e.table], f"{e.name!r} cannot be its own parent")
+        else:
+            e.parent = target
+        e.pending = None
+
+    def _resolve_parents(self, table: str) -> None:
+        f = _PARENT_FIELD[table]
+        spec = next(x for x in LEDGER_TABLES[table].fields if x.field == f)
+        for key, e in self.own.items():
+            if e.table != table or not e.pending:
+                continue
+            target, reason = self.resolve(e.pending, spec.targets)
+            self._settle(key, e, target, reason)
+        self._ids(table)
+
+    def _ids(self, table: str) -> None:
+        prefix = LEDGER_TABLES[table].prefix
+        first: dict[str, tuple[int, int]] = {}
+        for key, e in self.own.items():
+            if e.table != table:
+                continue
+            e.freeze()
+            e.id = derive_id(prefix, e.path())
+            if e.id in first:
+                sheet = self.raw.ledger[key[0]]
+                other = self.raw.ledger[first[e.id][0]]
+                where = f"row {first[e.id][1]}" if other is sheet else f"{other.sheet} row {first[e.id][1]}"
+                self.problem(
+                    sheet,
+                    key[1],
+                    "name",
+                    f"{e.shown()!r} is already on {where}; two rows with one name need different "
+                    f"{'parents' if table == 'areas' else 'names'}",
+                )
+            else:
+                first[e.id] = key
+
+    # -- translation into canonical rows ---------------------------------------------------
+
+    def _tables(self) -> RawRoster:
+        out = RawRoster(self.raw.path, dict(self.raw.tables), list(self.raw.ignored))
+        merged: dict[str, list[tuple[_Origin, dict[str, str | None]]]] = defaultdict(list)
+        extras_of: dict[str, list[str]] = defaultdict(list)
+        for si, sheet in enumerate(self.raw.ledger):
+            headers = {f.canonical: sheet.headers.get(f.field, f.headers[0]) for f in LEDGER_TABLES[sheet.table].fields}
+            headers["id"] = headers.get("id") or sheet.headers.get("name") or next(iter(sheet.headers.values()), "")
+            headers |= {x: x for x in sheet.extras}
+            for x in sheet.extras:
+                if x not in extras_of[sheet.table]:
+                    extras_of[sheet.table].append(x)
+            person = next((f for f in LEDGER_TABLES[sheet.table].fields if f.kind == "person"), None)
+            if person is not None and person.field in sheet.headers:
+                self.report.pseudonymized.append(f"{sheet.sheet}: {sheet.headers[person.field]}")
+            for number, values in sheet.rows:
+                cells = self._row(si, sheet, number, values)
+                merged[sheet.table].append((_Origin(sheet.sheet, number, headers), cells))
+        self.origins: dict[str, dict[int, _Origin]] = {}
+        for table, items in merged.items():
+            columns = [c.name for c in TABLES[table].columns]
+            header = columns + [x for x in extras_of[table] if x not in columns]
+            rows: list[tuple[int, dict[str, str | None]]] = []
+            origins: dict[int, _Origin] = {}
+            existing = out.tables.get(table)
+            if existing is not None:  # a today's-form sheet of the same table: its rows come first
+                for number, cells in existing.rows:
+                    seq = len(rows) + 2
+                    rows.append((seq, cells))
+                    origins[seq] = _Origin(table, number, {})
+                header += [h for h in existing.header if h and h not in header]
+            for origin, cells in items:
+                seq = len(rows) + 2
+                rows.append((seq, cells))
+                origins[seq] = origin
+            source = ", ".join(sorted({o.sheet for o in origins.values()}))
+            out.tables[table] = RawTable(table, source, header, rows, "ledger")
+            self.origins[table] = origins
+        return out
+
+    def _row(self, si: int, sheet: LedgerSheet, number: int, values: dict[str, Any]) -> dict[str, str | None]:
+        spec = LEDGER_TABLES[sheet.table]
+        cells: dict[str, str | None] = {}
+        entity = self.own.get((si, number))
+        for f in spec.fields:
+            raw = values.get(f.field)
+            text = _text(raw)
+            if f.kind == "name":
+                if not text:
+                    self.problem(sheet, number, f.field, "missing required value")
+                cells["name"] = fold(text) or None
+                continue
+            if f.kind == "person":
+                continue  # after the references: the pseudonym depends on where the person is
+            if f.field == _PARENT_FIELD.get(sheet.table) and entity is not None:
+                cells[f.canonical] = entity.parent.id if entity.parent is not None else None
+                continue
+            if not text:
+                if f.kind == "bool" and _ticks(sheet, f.field):
+                    cells[f.canonical] = "false"  # √ / blank
+                else:
+                    cells[f.canonical] = None
+                continue
+            cells[f.canonical] = self._value(sheet, number, f, raw, text)
+        if entity is not None:
+            cells["id"] = entity.id
+        self._identity(sheet, number, values, cells)
+        for x in sheet.extras:
+            cells[x] = _cell(values.get(x))
+        return cells
+
+    def _value(self, sheet: LedgerSheet, number: int, f: LedgerField, raw: Any, text: str) -> str | None:
+        if f.kind == "ref":
+            levels = REF_LEVELS.get((sheet.table, f.canonical))
+            target, reason = self.resolve(text, f.targets, levels)
+            if target is None:
+                self.problem(sheet, number, f.field, reason or "unresolved")
+                return None
+            return target.id
+        if f.kind == "enum":
+            assert f.vocab is not None
+            value = word(f.vocab, text)
+            if value is None:
+                self.problem(sheet, number, f.field, f"unknown value {text!r} (allowed: {', '.join(CHOICES[f.vocab])})")
+            return value
+        if f.kind == "date":
+            value = parse_date(raw)
+            if value is None:
+                self.problem(
+                    sheet, number, f.field, f"{text!r} is not a date (write 2024-03-01, 2024/3/1 or 2024年3月1日)"
+                )
+            return value
+        if f.kind == "bool":
+            flag = boolean(text)
+            if flag is None:
+                self.problem(sheet, number, f.field, f"{text!r} is not yes or no (是/否, √ or blank)")
+                return None
+            return "true" if flag else "false"
+        if f.kind == "int":
+            cleaned = normalize(str(_cell(raw) or "")).replace(" ", "")
+            return re.sub(r"(户|人|个|项|次|名)$", "", cleaned) or None
+        if f.kind == "category":
+            return CATEGORY_WORDS.get(fold(text), fold(text))
+        return fold(text) if isinstance(raw, str) else _cell(raw)
+
+    def _identity(self, sheet: LedgerSheet, number: int, values: dict[str, Any], cells: dict[str, str | None]) -> None:
+        """Ids of rows that are not named (agreements, workers, members, projects) and pseudonyms."""
+        table = sheet.table
+        if table in ("coverage", "memberships"):
+            return
+        person = _text(values.get("name")) if table in ("workers", "members") else ""
+        if table in ("workers", "members"):
+            context = cells.get("grid_id") or cells.get("reported_to") or cells.get("unit_id") or ""
+            if person:
+                cells["name"] = pseudonym(table, fold(person), context)
+        given = fold(_text(values.get("id"))) if "id" in sheet.headers else ""
+        if given:
+            cells["id"] = given
+            if table in ("workers", "members") and not person:
+                cells["name"] = None
+            return
+        prefix = LEDGER_TABLES[table].prefix
+        if table == "agreements":
+            parts = [cells.get(c) or _text(values.get(f)) for c, f in _AGREEMENT_KEY]
+            cells["id"] = derive_id(prefix, parts)
+        elif table == "projects":
+            if cells.get("name"):  # a demand that did not resolve is reported on its own cell
+                demand = cells.get("demand_id") or _text(values.get("demand"))
+                cells["id"] = derive_id(prefix, [demand, cells["name"] or ""])
+        elif table in ("workers", "members"):
+            if person:
+                cells["id"] = derive_id(prefix, [context, cells["name"] or ""])
+            else:
+                self.problem(sheet, number, "id", "needs 编号 or 姓名 to tell this person apart")
+
+    # -- problems of the validator, said in the department's terms ---------------------------------
+
+    def relabel(self, problem: RosterProblem, names: dict[str, str]) -> RosterProblem:
+        reason = _DERIVED.sub(lambda m: repr(names.get(m.group(1), m.group(1))), problem.reason)
+        origins = self.origins.get(problem.table)
+        origin = origins.get(problem.row) if origins else None
+        if origin is None:
+            if problem.table == "areas" and "areas table is required" in reason:
+                reason += "; in ledger form, a sheet named 区域 (or 区域台账)"
+            return RosterProblem(problem.table, problem.row, problem.column, reason)
+
+        def first_on(m: re.Match[str]) -> str:
+            o = origins.get(int(m.group(1))) if origins else None
+            if o is None:
+                return m.group(0)
+            return f"first on row {o.row}" if o.sheet == origin.sheet else f"first on {o.sheet} row {o.row}"
+
+        reason = re.sub(r"first on row (\d+)", first_on, reason)
+        column = origin.headers.get(problem.column, problem.column) if problem.column else None
+        return RosterProblem(origin.sheet, origin.row, column, reason)
+
+
+_AGREEMENT_KEY = (("unit_id", "unit"), ("area_id", "area"), ("kind", "kind"), ("signed", "signed"))
+_WHAT = {"areas": "area", "orgs": "party organization", "units": "unit", "resources": "resource", "demands": "demand"}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _first_header(table: str, f: str) -> str:
+    return next((x.headers[0] for x in LEDGER_TABLES[table].fields if x.field == f), f)
+
+
+def _ticks(sheet: LedgerSheet, f: str) -> bool:
+    return any(_text(v.get(f)) in ("√", "✓") for _, v in sheet.rows)
+
+
+def _subsequence(quals: list[str], ancestors: tuple[str, ...]) -> bool:
+    it = iter(ancestors)
+    return all(q in it for q in quals)
+
+
+def _ambiguous(text: str, depth: int, cands: list[Entity]) -> str:
+    """The candidates with their parents, and a longer name that would pick the first."""
+    paths = sorted(e.path() for e in cands)
+    listed = "; ".join("/".join(p) for p in paths[:6]) + (f"; … ({len(paths)} in all)" if len(paths) > 6 else "")
+    hint = ""
+    if len(paths[0]) > depth:
+        hint = f", e.g. {'/'.join(paths[0][-depth - 1 :])}"
+    return f"{text!r} is ambiguous: {listed}; write it with its parent{hint}"
+
+
+def translate(raw: RawRoster, backend: Backend) -> tuple[RawRoster, _Translator]:
+    """Today's-form tables for every ledger sheet in ``raw`` (names resolved, ids derived)."""
+    t = _Translator(raw, backend)
+    return t.run(), t
+
+
+def validate_ledger(raw: RawRoster, backend: Backend) -> tuple[Plan, LedgerReport]:
+    """Translate the ledger sheets, validate everything with the roster validator; problems name the sheet cells."""
+    canonical, t = translate(raw, backend)
+    try:
+        plan = validate(canonical, backend)
+    except RosterInvalid as e:
+        problems = list(t.problems)
+        names = {x.id: x.shown() for index in t.index.values() for es in index.values() for x in es if x.id}
+        for p in e.problems:
+            mapped = t.relabel(p, names)
+            if (mapped.table, mapped.row, mapped.column) not in t.bad_cells:
+                problems.append(mapped)
+        problems.sort(key=lambda p: (p.table, p.row))
+        raise RosterInvalid(problems[:MAX_PROBLEMS], e.truncated or len(problems) > MAX_PROBLEMS) from None
+    if t.problems:
+        raise RosterInvalid(t.problems[:MAX_PROBLEMS], len(t.problems) > MAX_PROBLEMS)
+    t.report.absent = _absent(t.raw.ledger, plan, backend)
+    return plan, t.report
+
+
+def _absent(sheets: list[LedgerSheet], plan: Plan, backend: Backend) -> list[str]:
+    """Rows of earlier ledgers this one no longer names (a renamed row is a new node, never a silent merge)."""
+    out = []
+    for table in dict.fromkeys(s.table for s in sheets):
+        label, prefix = TABLES[table].label, LEDGER_TABLES[table].prefix
+        if label is None or not prefix:
+            continue
+        here = {r.values["id"] for r in plan.tables.get(table, [])}
+        rows = backend.read(
+            f"MATCH (n:{label.value}) WHERE n.id STARTS WITH $p RETURN n.id AS id, n.name AS name", {"p": prefix + "-"}
+        ).rows
+        gone = sorted(str(name) for nid, name in rows if nid not in here)
+        if gone:
+            more = f", … ({len(gone)} in all)" if len(gone) > 5 else ""
+            out.append(f"{table}: {', '.join(gone[:5])}{more}")
+    return out

@@ -1,0 +1,619 @@
+"""Ledgers (台账) as departments keep them: loading, errors, personal data, template, generated ledgers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from pbgraph.graph import export
+from pbgraph.graph.backup import backup
+from pbgraph.loaders.ledger_ids import derive_id, pseudonym
+from pbgraph.loaders.ledger_writer import write_template
+from pbgraph.loaders.rosters import RosterInvalid, load_roster
+from pbgraph.loaders.synthetic import generate, write_roster
+from pbgraph.maps import build_map, write_map
+from pbgraph.queries.runner import list_queries, run_query
+
+from conftest import graph_dump, run_cli, write_csv
+
+# -- a ledger made the way a district's organization department makes it ---------------------------
+
+#: Everything personal the workbook holds: none of it may reach the graph or anything made from it.
+PERSONAL = (
+    "王五",
+    "13912345678",
+    "李四",
+    "张三",
+    "13800001111",
+    "李梅",
+    "13800002222",
+    "赵六",
+    "140105199001011234",
+    "某某小区3号楼",
+    "钱七",
+    "140105198502023456",
+    "刘书记",
+    "13700003333",
+)
+
+HOME = "某某小区3号楼"
+
+#: Name paths of the named rows (today's-form id → path): the ledger's ids derive from these.
+PATHS = {
+    "areas": {
+        "XD": ("小店区",),
+        "XH": ("小店区", "新华街道"),
+        "WC": ("小店区", "坞城街道"),
+        "XH-HP": ("小店区", "新华街道", "和平社区"),
+        "XH-GM": ("小店区", "新华街道", "光明社区"),
+        "WC-HP": ("小店区", "坞城街道", "和平社区"),
+        "XH-HP-G1": ("小店区", "新华街道", "和平社区", "第一网格"),
+        "XH-HP-G2": ("小店区", "新华街道", "和平社区", "第二网格"),
+        "WC-HP-G1": ("小店区", "坞城街道", "和平社区", "第一网格"),
+        "XH-GM-G1": ("小店区", "新华街道", "光明社区", "光明社区第1网格"),
+    },
+    "orgs": {
+        "dc": ("小店区", "中共小店区委员会"),
+        "swc-xh": ("小店区", "新华街道", "新华街道党工委"),
+        "swc-wc": ("小店区", "坞城街道", "坞城街道党工委"),
+        "cpo-xh-hp": ("小店区", "新华街道", "和平社区", "和平社区党委"),
+        "cpo-wc-hp": ("小店区", "坞城街道", "和平社区", "和平社区党委"),
+        "cpo-gm": ("小店区", "新华街道", "光明社区", "光明社区党委"),
+        "gpb-1": ("小店区", "新华街道", "和平社区", "第一网格", "第一网格党支部"),
+        "cjc-xh-hp": ("小店区", "新华街道", "和平社区", "和平社区大党委"),
+        "sjc-xh": ("小店区", "新华街道", "新华街道大工委"),
+    },
+    "units": {
+        "u-ps": ("小店区", "新华街道", "新华派出所"),
+        "u-pc": ("小店区", "新华街道", "和平社区", "和美物业公司"),
+        "u-oc": ("小店区", "新华街道", "和平社区", "和平小区业委会"),
+        "u-school": ("小店区", "新华街道", "和平社区", "太原市第五中学"),
+        "u-shop": ("小店区", "坞城街道", "和平社区", "坞城超市"),
+    },
+    "resources": {
+        "r-1": ("小店区", "新华街道", "和平社区", "太原市第五中学", "五中课后托管"),
+        "r-2": ("小店区", "新华街道", "和平社区", "和平社区活动室"),
+    },
+    "demands": {
+        "d-1": ("小店区", "新华街道", "和平社区", "青少年课后看护"),
+        "d-2": ("小店区", "坞城街道", "和平社区", "居民议事场所"),
+    },
+}
+PREFIX = {"areas": "area", "orgs": "org", "units": "unit", "resources": "res", "demands": "dem"}
+
+
+def _id_map() -> dict[str, str]:
+    """Ledger id → today's-form id."""
+    out = {derive_id(PREFIX[t], path): rid for t, paths in PATHS.items() for rid, path in paths.items()}
+    out[derive_id("prj", [derive_id("dem", PATHS["demands"]["d-1"]), "课后托管项目"])] = "p-1"
+    return out
+
+
+def department_workbook(path: Path) -> Path:
+    """Title rows, merged cells, 序号, Chinese headers and words, names with parents, five date spellings,
+    personal columns and signature rows — as a ledger arrives from a department."""
+    book = Workbook()
+    book.remove(book.active)
+
+    def sheet(name: str, title: str, header: list[str], rows: list[list[object]], merges: tuple[str, ...] = ()):
+        ws = book.create_sheet(name)
+        ws.append([title])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+        ws.append(["填报单位：小店区委组织部"])
+        ws.append(header)
+        for i, row in enumerate(rows, 1):
+            ws.append([i, *row])
+        ws.append([])
+        ws.append(["填表人：李四", None, "填表日期：2025年1月6日"])
+        for m in merges:
+            ws.merge_cells(m)
+        return ws
+
+    sheet(
+        "区域台账",
+        "小店区区域台账（2025年）",
+        ["序号", "区域名称", "级别", "上级区域", "户数", "联系人", "联系电话"],
+        [
+            ["小店区", "区", None, None, "王五", "13912345678"],
+            ["新华街道", "街道", "小店区", None, None, None],
+            ["坞城街道", "街道", None, None, None, None],  # 上级 merged from the row above
+            ["和平社区", "社区", "新华街道", "８００", None, None],  # full-width digits
+            ["光明社区", None, None, "350户", None, None],  # 级别 and 上级 merged from above
+            ["和平社区", "社区", "坞城街道", 650, None, None],
+            ["第一网格", "网格", "新华街道/和平社区", 400, None, None],
+            ["第二网格", "网格", "新华街道 / 和平社区", " 620 ", None, None],
+            ["第一网格", "网格", "坞城街道/和平社区", 300, None, None],
+            ["光明社区第1网格", "网格", "光明社区", 350, None, None],
+        ],
+        merges=("D5:D6", "C7:C8", "D7:D8"),
+    )
+    sheet(
+        "党组织台账",
+        "党组织台账",
+        ["序号", "党组织名称", "党组织类型", "所在区域", "上级党组织", "书记姓名", "手机"],
+        [
+            ["中共小店区委员会", "区委", "小店区", None, "刘书记", "13700003333"],
+            ["新华街道党工委", "街道党工委", "新华街道", "中共小店区委员会", None, None],
+            ["坞城街道党工委", "街道党工委", "坞城街道", "中共小店区委员会", None, None],
+            ["和平社区党委", "社区党委", "新华街道/和平社区", "新华街道党工委", None, None],
+            ["和平社区党委", "社区党委", "坞城街道/和平社区", "坞城街道党工委", None, None],
+            ["光明社区党委", "社区党委", "光明社区", "新华街道党工委", None, None],
+            ["第一网格党支部", "网格党支部", "新华街道/和平社区/第一网格", "新华街道/和平社区党委", None, None],
+            ["和平社区大党委", "社区大党委", "新华街道/和平社区", "新华街道/和平社区党委", None, None],
+            ["新华街道大工委", "街道大工委", "新华街道", "新华街道党工委", None, None],
+        ],
+    )
+    coverage = [["第一网格党支部", "新华街道/和平社区/第一网格"]]
+    sheet("网格覆盖", "网格覆盖情况", ["序号", "党支部", "覆盖网格"], coverage)
+    sheet(
+        "驻区单位台账",
+        "新华、坞城街道驻区单位台账",
+        ["序号", "单位名称", "单位性质", "所属社区", "是否规上", "党员人数", "单位党组织", "联系人", "联系电话"],
+        [
+            ["新华派出所", "派出所", "新华街道", "√", 25, None, None, None],
+            ["和美物业公司", "物业公司", "新华街道/和平社区", None, 3, None, None, None],
+            ["和平小区业委会", "业委会", None, None, 0, None, None, None],
+            ["太原市第五中学", "学校", None, "√", "４５", None, None, None],
+            ["坞城超市", "个体工商户", "坞城街道/和平社区", None, 0, None, "钱七", None],
+        ],
+        merges=("D5:D7",),  # 所属社区 merged down over the three units of 新华街道's 和平社区
+    )
+    sheet(
+        "大党委成员",
+        "社区大党委、街道大工委成员单位",
+        ["序号", "单位名称", "所在组织", "职务", "任职时间", "身份证号"],
+        [
+            ["新华派出所", "和平社区大党委", "兼职副书记", "2024年3月1日", None],
+            ["和美物业公司", "和平社区大党委", "委员", "2024/3/1", None],
+            ["太原市第五中学", "新华街道大工委", "委员", "2024.3.1", None],
+            ["新华派出所", "新华街道大工委", "委员", dt.datetime(2023, 6, 15), None],
+        ],
+    )
+    sheet(
+        "共建协议",
+        "共驻共建协议台账",
+        ["序号", "协议编号", "协议类型", "单位名称", "共建社区", "签订日期", "到期日期"],
+        [
+            ["GJ-001", "共驻共建", "太原市第五中学", "新华街道/和平社区", "2024-03-01", "2027年3月"],
+            ["GJ-002", "共驻共建", "和美物业公司", "新华街道/和平社区", dt.datetime(2022, 1, 1), "2024/12/31"],
+            ["GJ-003", "共驻共建", "坞城超市", "坞城街道/和平社区", "2023年5月", None],
+        ],
+    )
+    sheet(
+        "网格员",
+        "网格员花名册",
+        ["序号", "编号", "姓名", "所在网格", "类型", "手机"],
+        [
+            ["WG001", "张三", "新华街道/和平社区/第一网格", "专职", "13800001111"],
+            ["WG002", "李梅", "坞城街道/第一网格", "党建网格员", "13800002222"],
+        ],
+    )
+    sheet(
+        "资源清单",
+        "资源清单",
+        ["序号", "资源名称", "类别", "提供单位", "可服务数量"],
+        [["五中课后托管", "课后托管", "太原市第五中学", 3], ["和平社区活动室", "活动场地", "新华街道/和平社区", 2]],
+    )
+    sheet(
+        "需求清单",
+        "需求清单",
+        ["序号", "需求名称", "类别", "所在社区", "涉及户数", "紧急程度", "提出日期"],
+        [
+            ["青少年课后看护", "课后托管", "新华街道/和平社区", 40, "紧急", "2024年9月1日"],
+            ["居民议事场所", "活动场地", "坞城街道/和平社区", 20, "一般", "2024/10/8"],
+        ],
+    )
+    sheet(
+        "项目清单",
+        "项目认领清单",
+        ["序号", "项目名称", "状态", "对应需求", "使用资源", "认领单位"],
+        [["课后托管项目", "已认领", "青少年课后看护", "五中课后托管", "太原市第五中学"]],
+    )
+    sheet(
+        "报到党员",
+        "在职党员双报到台账",
+        ["序号", "编号", "姓名", "工作单位", "报到社区", "报到日期", "身份证号", "家庭住址"],
+        [
+            ["DY-01", "赵六", "太原市第五中学", "新华街道/和平社区", "2024年4月1日", "140105199001011234", HOME],
+            ["DY-02", "钱七", "坞城超市", "坞城街道/和平社区", "2024/4/2", "140105198502023456", None],
+        ],
+    )
+    book.save(path)
+    return path
+
+
+def today_form(folder: Path) -> Path:
+    """The same ledger in today's form (ids, English headers and words, ISO dates)."""
+    a = PATHS["areas"]
+    areas = [
+        ["XD", "小店区", "district", None, None],
+        ["XH", "新华街道", "street", "XD", None],
+        ["WC", "坞城街道", "street", "XD", None],
+        ["XH-HP", "和平社区", "community", "XH", 800],
+        ["XH-GM", "光明社区", "community", "XH", 350],
+        ["WC-HP", "和平社区", "community", "WC", 650],
+        ["XH-HP-G1", "第一网格", "grid", "XH-HP", 400],
+        ["XH-HP-G2", "第二网格", "grid", "XH-HP", 620],
+        ["WC-HP-G1", "第一网格", "grid", "WC-HP", 300],
+        ["XH-GM-G1", "光明社区第1网格", "grid", "XH-GM", 350],
+    ]
+    assert [r[0] for r in areas] == list(a)
+    write_csv(folder, "areas", ["id", "name", "level", "parent_id", "households"], areas)
+    write_csv(
+        folder,
+        "orgs",
+        ["id", "name", "kind", "area_id", "parent_id"],
+        [
+            ["dc", "中共小店区委员会", "district_committee", "XD", None],
+            ["swc-xh", "新华街道党工委", "street_working_committee", "XH", "dc"],
+            ["swc-wc", "坞城街道党工委", "street_working_committee", "WC", "dc"],
+            ["cpo-xh-hp", "和平社区党委", "community_party_org", "XH-HP", "swc-xh"],
+            ["cpo-wc-hp", "和平社区党委", "community_party_org", "WC-HP", "swc-wc"],
+            ["cpo-gm", "光明社区党委", "community_party_org", "XH-GM", "swc-xh"],
+            ["gpb-1", "第一网格党支部", "grid_party_branch", "XH-HP-G1", "cpo-xh-hp"],
+            ["cjc-xh-hp", "和平社区大党委", "community_joint_committee", "XH-HP", "cpo-xh-hp"],
+            ["sjc-xh", "新华街道大工委", "street_joint_committee", "XH", "swc-xh"],
+        ],
+    )
+    write_csv(folder, "coverage", ["org_id", "area_id"], [["gpb-1", "XH-HP-G1"]])
+    write_csv(
+        folder,
+        "units",
+        ["id", "name", "sector", "area_id", "large", "party_members"],
+        [
+            ["u-ps", "新华派出所", "police_station", "XH", "true", 25],
+            ["u-pc", "和美物业公司", "property_company", "XH-HP", "false", 3],
+            ["u-oc", "和平小区业委会", "owners_committee", "XH-HP", "false", 0],
+            ["u-school", "太原市第五中学", "school", "XH-HP", "true", 45],
+            ["u-shop", "坞城超市", "merchant", "WC-HP", "false", 0],
+        ],
+    )
+    write_csv(
+        folder,
+        "memberships",
+        ["unit_id", "org_id", "role", "since"],
+        [
+            ["u-ps", "cjc-xh-hp", "deputy_secretary", "2024-03-01"],
+            ["u-pc", "cjc-xh-hp", "member", "2024-03-01"],
+            ["u-school", "sjc-xh", "member", "2024-03-01"],
+            ["u-ps", "sjc-xh", "member", "2023-06-15"],
+        ],
+    )
+    write_csv(
+        folder,
+        "agreements",
+        ["id", "kind", "unit_id", "area_id", "signed", "expires"],
+        [
+            ["GJ-001", "co_building", "u-school", "XH-HP", "2024-03-01", "2027-03-01"],
+            ["GJ-002", "co_building", "u-pc", "XH-HP", "2022-01-01", "2024-12-31"],
+            ["GJ-003", "co_building", "u-shop", "WC-HP", "2023-05-01", None],
+        ],
+    )
+    write_csv(
+        folder,
+        "workers",
+        ["id", "grid_id", "role", "name"],
+        [
+            ["WG001", "XH-HP-G1", "full_time", pseudonym("workers", "张三", derive_id("area", a["XH-HP-G1"]))],
+            ["WG002", "WC-HP-G1", "party_building", pseudonym("workers", "李梅", derive_id("area", a["WC-HP-G1"]))],
+        ],
+    )
+    write_csv(
+        folder,
+        "resources",
+        ["id", "name", "category", "owner_id", "capacity"],
+        [["r-1", "五中课后托管", "education", "u-school", 3], ["r-2", "和平社区活动室", "venue", "XH-HP", 2]],
+    )
+    write_csv(
+        folder,
+        "demands",
+        ["id", "name", "category", "area_id", "households", "urgency", "raised"],
+        [
+            ["d-1", "青少年课后看护", "education", "XH-HP", 40, 4, "2024-09-01"],
+            ["d-2", "居民议事场所", "venue", "WC-HP", 20, 2, "2024-10-08"],
+        ],
+    )
+    write_csv(
+        folder,
+        "projects",
+        ["id", "name", "status", "demand_id", "resource_id", "claimed_by"],
+        [["p-1", "课后托管项目", "claimed", "d-1", "r-1", "u-school"]],
+    )
+    write_csv(
+        folder,
+        "members",
+        ["id", "unit_id", "reported_to", "reported_on", "name"],
+        [
+            ["DY-01", "u-school", "XH-HP", "2024-04-01", pseudonym("members", "赵六", derive_id("area", a["XH-HP"]))],
+            ["DY-02", "u-shop", "WC-HP", "2024-04-02", pseudonym("members", "钱七", derive_id("area", a["WC-HP"]))],
+        ],
+    )
+    return folder
+
+
+def _remap(value, ids):
+    if isinstance(value, str):
+        return ids.get(value, value)
+    if isinstance(value, list):
+        return [_remap(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: _remap(v, ids) for k, v in value.items()}
+    return value
+
+
+def _dump(db, ids=None):
+    nodes, rels = graph_dump(db)
+    ids = ids or {}
+    nodes = sorted((lbl, sorted((k, _remap(v, ids)) for k, v in p)) for lbl, p in nodes)
+    rels = sorted((t, ids.get(a, a), ids.get(b, b), p) for t, a, b, p in rels)
+    return nodes, rels
+
+
+def _answers(db, ids=None):
+    out = {}
+    for q in list_queries():
+        rows = run_query(q.name, db=db)
+        out[q.name] = sorted(repr(_remap(r, ids or {})) for r in rows)
+    return out
+
+
+def _all_text(db) -> str:
+    return repr(graph_dump(db))
+
+
+# -- the department's ledger --------------------------------------------------------------------------
+
+
+def test_department_ledger_loads_as_the_same_data_in_todays_form(db, tmp_path):
+    load_roster(today_form(tmp_path / "today"), db)
+    expected, answers = _dump(db), _answers(db)
+    db.reset()
+    report = load_roster(department_workbook(tmp_path / "小店区台账.xlsx"), db)
+    ids = _id_map()
+    assert _dump(db, ids) == expected
+    assert _answers(db, ids) == answers
+    # the canned questions see the ledger's gaps
+    uncovered = {r["grid"] for r in run_query("coverage/uncovered-grids", db=db)}
+    assert uncovered == {"第二网格", "第一网格", "光明社区第1网格"}
+    assert [r["grid"] for r in run_query("coverage/oversized-grids", db=db)] == ["第二网格"]
+    # the report says what was set aside
+    assert report.ledger["sheets"]["驻区单位台账"] == "units"
+    assert "驻区单位台账: 联系电话" in report.ledger["dropped"]
+    assert "党组织台账: 书记姓名" in report.ledger["dropped"]
+    assert any(s.startswith("区域台账 row") for s in report.ledger["skipped"])
+    assert report.ledger["pseudonymized"] == ["网格员: 姓名", "报到党员: 姓名"]
+
+
+def test_reload_changes_nothing_and_a_rename_is_a_new_node(db, tmp_path):
+    path = department_workbook(tmp_path / "l.xlsx")
+    load_roster(path, db)
+    first = graph_dump(db)
+    report = load_roster(path, db)
+    assert graph_dump(db) == first
+    assert all(v["created"] == 0 for v in report.nodes.values())
+    book = load_workbook(path)
+    for ws, cell in (("驻区单位台账", "B8"), ("共建协议", "D6"), ("报到党员", "D5")):
+        book[ws][cell] = "坞城便民超市"  # renamed everywhere
+    book.save(path)
+    report = load_roster(path, db)
+    assert report.nodes["Unit"]["created"] == 1
+    assert report.ledger["absent"] == ["units: 坞城超市"]
+    names = sorted(r[0] for r in db.read("MATCH (u:Unit) WHERE u.name CONTAINS '坞城' RETURN u.name").rows)
+    assert names == ["坞城便民超市", "坞城超市"]  # never silently merged
+
+
+def test_personal_values_reach_nothing(db, tmp_path):
+    load_roster(department_workbook(tmp_path / "l.xlsx"), db)
+    backup(db, tmp_path / "b.pbgraph")
+    export.write_export(export.to_networkx(db), "json", tmp_path / "g.json")
+    export.write_export(export.to_networkx(db), "graphml", tmp_path / "g.graphml")
+    write_map(build_map(db), tmp_path / "map.html")
+    outputs = {
+        "graph": _all_text(db),
+        "backup": gzip.decompress((tmp_path / "b.pbgraph").read_bytes()).decode("utf-8"),
+        **{p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob("g.*")},
+        "map": (tmp_path / "map.html").read_text(encoding="utf-8"),
+    }
+    for where, content in outputs.items():
+        assert "太原市第五中学" in content, where  # the data is there…
+        leaked = [v for v in PERSONAL if v in content]
+        assert not leaked, f"{where} holds {leaked}"  # …and nothing personal is
+    workers = db.read("MATCH (w:GridWorker) RETURN w.id, w.name ORDER BY w.id").rows
+    assert [w[0] for w in workers] == ["WG001", "WG002"]
+    assert all(w[1].startswith("网格员-") for w in workers)
+
+
+def test_pseudonyms_are_stable_and_keyed(monkeypatch):
+    a = pseudonym("workers", "张三", "area-1")
+    assert a == pseudonym("workers", "张三", "area-1") != pseudonym("workers", "张三", "area-2")
+    monkeypatch.setenv("PBGRAPH_PSEUDONYM_KEY", "another key")
+    assert pseudonym("workers", "张三", "area-1") != a
+
+
+# -- problems, named the department's way -----------------------------------------------------------------
+
+
+def _ledger(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        ws = book.create_sheet(name)
+        ws.append([f"{name}（测试）"])
+        for row in rows:
+            ws.append(row)
+    book.save(path)
+    return path
+
+
+AREAS = [
+    ["区域名称", "级别", "上级"],
+    ["新华街道", "街道", None],
+    ["坞城街道", "街道", None],
+    ["和平社区", "社区", "新华街道"],
+    ["和平社区", "社区", "坞城街道"],
+]
+
+
+def test_every_problem_names_sheet_row_and_header_and_nothing_is_written(db, tmp_path):
+    path = _ledger(
+        tmp_path / "bad.xlsx",
+        {
+            "区域": [*AREAS, ["第一网格", "网格", "和平社区"], ["第二网格", "小组", "新华街道/和平社区"]],
+            "驻区单位": [
+                ["单位名称", "单位性质", "所属社区", "党员人数"],
+                ["和美物业", "物业", "坞城街道/和平社区", "-3"],
+                ["新华小学", "学校", "幸福社区", None],
+            ],
+            "共建协议": [
+                ["协议编号", "协议类型", "单位名称", "共建社区", "签订日期"],
+                ["X-1", "共驻共建", "和美物业", "坞城街道/和平社区", "2024年13月1日"],
+            ],
+        },
+    )
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(path, db)
+    text = str(e.value)
+    assert "区域 row 7, column 上级: '和平社区' is ambiguous: 坞城街道/和平社区; 新华街道/和平社区" in text
+    assert "区域 row 8, column 级别: unknown value '小组'" in text and "网格" in text
+    assert "驻区单位 row 3, column 党员人数: negative count" in text
+    assert "驻区单位 row 4, column 所属社区: no area named '幸福社区'" in text
+    assert "共建协议 row 3, column 签订日期: '2024年13月1日' is not a date" in text
+    assert len(e.value.problems) == 5
+    assert db.read("MATCH (n) RETURN count(n)").rows == [[0]]
+
+
+def test_names_resolve_against_the_graph_and_today_form_sheets_mix_in(db, tmp_path):
+    load_roster(_ledger(tmp_path / "areas.xlsx", {"区域": AREAS}), db)
+    # a second ledger names areas loaded by the first; a today's-form sheet sits beside it
+    book = Workbook()
+    ws = book.active
+    ws.title = "驻区单位"
+    ws.append(["单位名称", "单位性质", "所在社区"])
+    ws.append(["和美物业", "物业公司", "坞城街道/和平社区"])
+    ws.append(["x'}) DETACH DELETE n //", "其他", "新华街道"])
+    today = book.create_sheet("orgs")
+    today.append(["id", "name", "kind", "area_id"])
+    wc_hp = derive_id("area", ("坞城街道", "和平社区"))
+    today.append(["o1", "和平社区党委", "community_party_org", wc_hp])
+    book.save(tmp_path / "mixed.xlsx")
+    load_roster(tmp_path / "mixed.xlsx", db)
+    rows = db.read(
+        "MATCH (u:Unit)-[:LOCATED_IN]->(a:Area)-[:PART_OF]->(s:Area) RETURN u.name, a.name, s.name ORDER BY u.name"
+    ).rows
+    assert rows == [["和美物业", "和平社区", "坞城街道"]]
+    assert db.read("MATCH (u:Unit {name: $n}) RETURN count(u)", {"n": "x'}) DETACH DELETE n //"}).rows == [[1]]
+    assert db.read("MATCH (o:PartyOrg {id: 'o1'})-[:SEATED_IN]->(a) RETURN a.id").rows == [[wc_hp]]
+
+
+def test_csv_ledger_folder_with_title_rows_in_gb18030(db, tmp_path):
+    folder = tmp_path / "ledger"
+    folder.mkdir()
+    with (folder / "区域.csv").open("w", encoding="gb18030", newline="") as f:
+        w = csv.writer(f)
+        w.writerows([["区域台账"], [], ["序号", "名称", "层级", "所属", "户数"], ["1", "新华街道", "街道", "", ""]])
+        w.writerows([["2", "和平社区", "居委会", "新华街道", "1,200"], ["合计", "", "", "", "1200"]])
+        w.writerow(["填表人：某某", "", "", "", ""])
+    report = load_roster(folder, db)
+    assert report.encodings["areas"] == "gb18030"
+    assert db.read("MATCH (c:Community)-[:PART_OF]->(s:Street) RETURN c.name, c.households, s.name").rows == [
+        ["和平社区", 1200, "新华街道"]
+    ]
+    assert len(report.ledger["skipped"]) == 2
+
+
+# -- template ---------------------------------------------------------------------------------------------
+
+
+def test_template_has_titles_frozen_headers_widths_and_drop_downs(tmp_path):
+    path = write_template(tmp_path / "台账模板.xlsx")[0]
+    book = load_workbook(path)
+    assert book.sheetnames[:4] == ["区域", "党组织", "网格覆盖", "驻区单位"]
+    ws = book["驻区单位"]
+    assert "驻区单位台账" in ws["A1"].value and "A1:G1" in {str(r) for r in ws.merged_cells.ranges}
+    header = ["序号", "单位名称", "单位性质", "所属社区", "规模以上", "党员人数", "单位党组织"]
+    assert [c.value for c in ws[2]] == header
+    assert ws.freeze_panes == "A3"
+    assert ws.column_dimensions["B"].width >= 2 * len("单位名称")
+    lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert "派出所" in lists["C3"] and "是" in lists["E3"]
+    orgs = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in book["党组织"].data_validations.dataValidation}
+    assert "社区大党委" in orgs["C3"]
+
+
+def test_filled_in_template_loads_as_is(db, tmp_path):
+    path = write_template(tmp_path / "t.xlsx")[0]
+    book = load_workbook(path)
+    book["区域"].append([1, "光明街道", "街道", None, None, None])
+    book["区域"].append([2, "光明社区", "社区", "光明街道", 900, None])
+    book["区域"].append([3, "光明社区第1网格", "网格", "光明社区", 300, None])
+    book["党组织"].append([1, "光明社区大党委", "社区大党委", "光明社区", None])
+    book["驻区单位"].append([1, "光明派出所", "派出所", "光明街道", "是", 12, None])
+    book["大党委成员"].append([1, "光明派出所", "光明社区大党委", "委员", dt.date(2024, 3, 1)])
+    book["网格员"].append([1, "W1", "某网格员", "光明社区第1网格", "专职"])
+    book.save(path)
+    report = load_roster(path, db)
+    assert report.rows == {"areas": 3, "orgs": 1, "units": 1, "memberships": 1, "workers": 1}
+    rows = run_query("committees/composition", db=db)
+    missing = ["owners_committee", "property_company"]
+    assert [(r["committee"], r["missing"]) for r in rows] == [("光明社区大党委", missing)]
+
+
+def test_template_command_xlsx_and_gb18030_csv(tmp_path):
+    result = run_cli("template", "--out", str(tmp_path / "台账模板.xlsx"))
+    assert result.returncode == 0, result.stderr
+    assert load_workbook(tmp_path / "台账模板.xlsx").sheetnames[-1] == "报到党员"
+    result = run_cli("template", "--out", str(tmp_path / "csv"), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    files = sorted(p.name for p in (tmp_path / "csv").iterdir())
+    assert len(files) == 11 and "区域.csv" in files
+    text = (tmp_path / "csv" / "驻区单位.csv").read_bytes().decode("gb18030")
+    assert text.splitlines() == ["序号,单位名称,单位性质,所属社区,规模以上,党员人数,单位党组织"]
+    bad = run_cli("template", "--out", str(tmp_path / "x.txt"))
+    assert bad.returncode != 0 and ".xlsx" in bad.stderr
+
+
+# -- generated ledgers ---------------------------------------------------------------------------------------
+
+
+def _generated_ids(rows) -> dict[str, str]:
+    from pbgraph.loaders.ledger_writer import _Names
+
+    names = _Names(rows)
+    out = {}
+    for t, prefix in PREFIX.items():
+        for row in rows.get(t, []):
+            out[derive_id(prefix, names.path(t, row["id"]))] = row["id"]
+    back = {v: k for k, v in out.items()}
+    for row in rows.get("projects", []):
+        out[derive_id("prj", [back[row["demand_id"]], row["name"]])] = row["id"]
+    return out
+
+
+@pytest.mark.parametrize(("preset", "fmt"), [("guangming", "xlsx"), ("cuiping", "csv")])
+def test_generated_ledger_is_the_same_graph_as_todays_form(db, tmp_path, preset, fmt):
+    roster = generate(preset, seed=11, as_of=dt.date(2025, 6, 1))
+    write_roster(roster, tmp_path / "today")
+    load_roster(tmp_path / "today", db)
+    expected, answers = _dump(db), _answers(db)
+    db.reset()
+    write_roster(roster, tmp_path / "ledger", fmt=fmt, form="ledger")
+    target = tmp_path / "ledger" / "台账.xlsx" if fmt == "xlsx" else tmp_path / "ledger"
+    report = load_roster(target, db)
+    ids = _generated_ids(roster.rows)
+    assert _dump(db, ids) == expected
+    assert _answers(db, ids) == answers
+    assert any("联系电话" in d for d in report.ledger["dropped"])
+    assert "138000" not in _all_text(db)
+
+
+def test_generate_command_writes_a_ledger(tmp_path):
+    result = run_cli("generate", "--preset", "guangming", "--out", str(tmp_path / "g"), "--form", "ledger")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "g" / "驻区单位.csv").exists()
+    head = (tmp_path / "g" / "驻区单位.csv").read_bytes().decode("gb18030").splitlines()[:3]
+    assert head[0].startswith("驻区单位台账") and head[2].startswith("序号,单位名称,单位性质")
