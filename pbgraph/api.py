@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,6 @@ from pbgraph.graph.connect import ENV_DB
 from pbgraph.graph.errors import PbgraphError
 from pbgraph.graph.notices import Notice, listening
 from pbgraph.graph.report import Report
-from pbgraph.loaders.synthetic import PRESETS as _PRESETS
 from pbgraph.maps.model import DEFAULT_BUDGET as MAP_DEFAULT_BUDGET
 from pbgraph.maps.model import DEFAULT_LAYERS as MAP_DEFAULT_LAYERS
 from pbgraph.maps.model import LAYERS as MAP_LAYERS
@@ -103,8 +103,9 @@ Progress = Callable[[int, int], None]
 #: What a write reports it changed, in the order the CLI says it.
 WRITE_COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted", "properties_set")
 
-#: The generator's presets, smallest first, and what each makes (measured: ``tests/test_synthetic.py`` checks them).
-PRESETS = tuple(_PRESETS)
+#: The generator's presets, smallest first, and what each makes (``tests/test_api.py`` checks both against
+#: the generator; written out so that starting the CLI does not load it).
+PRESETS = ("guangming", "cuiping", "taiyuan", "province")
 PRESETS_HELP = (
     "guangming: one street (光明街道), 150 grids; cuiping: a district (翠屏区) with regional committees; "
     "taiyuan: a city (太原市), 123,975 nodes, 212,942 relationships, 6,084 grid workers; "
@@ -607,10 +608,10 @@ def facts_result(facts: list[dict[str, Any]]) -> QueryResult:
     return QueryResult(["source", "category", "value", "approx", "area", "text"], rows, total=len(rows))
 
 
-def stop(location: str | None = None) -> bool:
+def stop(location: str | None = None) -> None:
     """Stop the embedded engine of a database folder now (it otherwise stays warm a few seconds).
 
-    False when another process still uses it; True when it is stopped (or was not running).
+    Refused while another process uses it.
     """
     from pbgraph.graph.backends.embedded import stop as stop_engine
     from pbgraph.graph.connect import resolve_location
@@ -618,7 +619,8 @@ def stop(location: str | None = None) -> bool:
     location = resolve_location(location)
     if "://" in location and not location.startswith("file://"):
         raise PbgraphError(f"{location} is a server pbgraph does not run; only embedded folders can be stopped")
-    return stop_engine(Path(location.removeprefix("file://")))
+    if not stop_engine(Path(location.removeprefix("file://"))):
+        raise PbgraphError("the engine is in use by another pbgraph process; it stops when that one is done")
 
 
 def parse_assignments(texts: Iterable[str]) -> dict[str, str]:
@@ -661,15 +663,10 @@ def infer_value(raw: str) -> Any:
 
 def tabulate(data: Any) -> tuple[list[str], list[dict[str, Any]], list[str]]:
     """``data`` as (columns, rows, notes) for ``table`` and ``csv``; notes are lines a table adds."""
-    from pbgraph.graph.backup import BackupReport
-    from pbgraph.loaders.documents.load import DocsReport
-    from pbgraph.loaders.rosters import LoadReport
-    from pbgraph.queries.matching import Allocation
-
     if isinstance(data, QueryResult):
         notes = [f"showing {len(data.rows)} of {data.total} rows"] if data.total > len(data.rows) else []
         return data.columns, data.rows, notes
-    if isinstance(data, (StatusReport, BackupReport)):
+    if isinstance(data, StatusReport) or _is(data, "pbgraph.graph.backup", "BackupReport"):
         d = data.to_dict()
         rows = [{"kind": "node", "name": k, "count": v} for k, v in d["nodes"].items()]
         rows += [{"kind": "relationship", "name": k, "count": v} for k, v in d["relationships"].items()]
@@ -677,9 +674,9 @@ def tabulate(data: Any) -> tuple[list[str], list[dict[str, Any]], list[str]]:
         totals = d["totals"]
         return ["kind", "name", "count"], rows, [*head, f"totals    {totals['nodes']:,} nodes, "
                                                  f"{totals['relationships']:,} relationships"]  # fmt: skip
-    if isinstance(data, LoadReport):
+    if _is(data, "pbgraph.loaders.rosters", "LoadReport"):
         return ["item", "kind", "created", "updated", "removed"], data.table(), []
-    if isinstance(data, DocsReport):
+    if _is(data, "pbgraph.loaders.documents.load", "DocsReport"):
         d = data.to_dict()
         rows = [
             {"area": a["name"], "level": a["level"], "id": a["id"], "in_graph": state}
@@ -690,7 +687,7 @@ def tabulate(data: Any) -> tuple[list[str], list[dict[str, Any]], list[str]]:
                  f"statements: {data.statements}"]  # fmt: skip
         notes += [f"ambiguous (a new node was made): {a}" for a in data.areas_ambiguous]
         return ["area", "level", "id", "in_graph"], rows, notes
-    if isinstance(data, Allocation):
+    if _is(data, "pbgraph.queries.matching", "Allocation"):
         rows = [{**r, "outcome": "matched"} for r in data.rows()]
         rows += [{"demand_id": d, "outcome": reason} for d, reason in sorted(data.unmatched.items())]
         return ["demand_id", "resource_id", "tier", "score", "outcome"], rows, [allocation_line(data)]
@@ -717,6 +714,12 @@ LEDGER_NOTES = (
     ("skipped", "rows set aside (title, signature, totals)"),
     ("absent", "in the graph from earlier ledgers, not named in this one (kept; --replace removes them)"),
 )
+
+
+def _is(data: Any, module: str, name: str) -> bool:
+    """``isinstance(data, module.name)`` without importing the module (if it is not loaded, data is not one)."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(data, getattr(loaded, name))
 
 
 def roster_lines(report: LoadReport) -> list[str]:

@@ -1,10 +1,5 @@
-"""The ``pbgraph`` command: a thin skin over :mod:`pbgraph.api`.
-
-Each command parses its options, calls one method of the session (or one API
-function) and shows the result through the one output layer (``--format
-table|json|csv``). Data goes to stdout; notices and errors go to stderr, one
-line each, prefixed ``pbgraph:`` (``--debug`` shows tracebacks).
-"""
+"""The ``pbgraph`` command: a thin skin over :mod:`pbgraph.api` (one session method per command, one
+output layer for ``--format``). Data goes to stdout; notices and errors to stderr, one ``pbgraph:`` line each."""
 
 from __future__ import annotations
 
@@ -16,7 +11,7 @@ from typing import Any
 
 import click
 
-from pbgraph import __version__, api
+from pbgraph import api
 
 
 def format_option(*choices: str, default: str = "table", help: str = "") -> Callable[[Any], Any]:
@@ -25,9 +20,8 @@ def format_option(*choices: str, default: str = "table", help: str = "") -> Call
                         show_default=True, help=help)  # fmt: skip
 
 
-PARAM = click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-                     help="A parameter from the query's header, typed by it (repeat for more): lists as a,b or "
-                     'JSON ["a","b"], dates as 2025-06-30, null for the default.')  # fmt: skip
+PARAM = click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A parameter, typed by the "
+                     'query header (repeat): lists a,b or ["a","b"], dates 2025-06-30, null = default.')  # fmt: skip
 QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 
 
@@ -56,13 +50,8 @@ class Session:
         if quiet or not sys.stderr.isatty():
             return None
         bar = click.progressbar(length=1, label="writing", file=sys.stderr)
-        click.get_current_context().call_on_close(lambda: bar.render_finish())
-
-        def update(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
-        return update
+        click.get_current_context().call_on_close(bar.render_finish)
+        return lambda done, total: (setattr(bar, "length", total), bar.update(done - bar.pos))  # type: ignore
 
 
 class PbgraphGroup(click.Group):
@@ -74,8 +63,6 @@ class PbgraphGroup(click.Group):
         except click.ClickException as e:
             hint = f" (see '{e.ctx.command_path} --help')" if isinstance(e, click.UsageError) and e.ctx else ""
             say(f"error: {e.format_message()}{hint}")
-            sys.exit(e.exit_code)
-        except click.exceptions.Exit as e:
             sys.exit(e.exit_code)
         except click.Abort:
             say("aborted")
@@ -98,27 +85,18 @@ pass_session = click.make_pass_decorator(Session)
 
 @click.group(cls=PbgraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="LOCATION", envvar=api.ENV_DB, show_envvar=True,
-              help="Where the graph lives: a folder (embedded FalkorDB, created on first use), "
-              "falkordb://host:port for a FalkorDB server, or bolt:// / neo4j:// / neo4j+s:// for Neo4j 5 "
-              f"(credentials from NEO4J_USERNAME and NEO4J_PASSWORD). Default: {api.default_location()}")  # fmt: skip
+              help="Where the graph lives: a folder (embedded FalkorDB), falkordb://host:port, or bolt:// / neo4j:// "
+              f"/ neo4j+s:// (NEO4J_USERNAME, NEO4J_PASSWORD). Default: {api.default_location()}")  # fmt: skip
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors, and every notice.")
-@click.version_option(__version__, "--version", prog_name="pbgraph")
+@click.version_option(None, "--version", package_name="pbgraph", prog_name="pbgraph")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
     """pbgraph: the regionalized party-building network (区域化党建) as a graph.
 
-    Load rosters (台账) and documents, ask the canned questions, match
-    resources to demands, and draw maps. The database is an embedded folder
-    by default; its engine stays warm PBGRAPH_KEEP_WARM seconds (10) after
-    the last command ('pbgraph stop' stops it now). The same commands work
-    against Neo4j 5; the same things from Python: pbgraph.connect(LOCATION).
-
-    \b
-    Examples:
-      pbgraph --db ./district.db status
-      pbgraph query run coverage/uncovered-grids --area 光明街道
-      pbgraph cypher "MATCH (g:Grid) RETURN g.id AS id LIMIT 5" --format json
-      PBGRAPH_DB=neo4j://db.example:7687 pbgraph status
+    Load rosters (台账) and documents, ask the canned questions, match resources
+    to demands, draw maps; on an embedded folder (its engine stays warm
+    PBGRAPH_KEEP_WARM seconds, 10, after the last command) or Neo4j 5. From
+    Python: pbgraph.connect(LOCATION). Example: pbgraph --db ./d.db status
     """
     ctx.obj = Session(db, debug)
 
@@ -127,25 +105,15 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
 @format_option()
 @pass_session
 def status(s: Session, fmt: str) -> None:
-    """Show the backend, where the data lives, totals, and counts per label and type.
-
-    A node counts under each of its labels (an Area:Grid under Area and
-    Grid); the totals count each node and relationship once.
-
-    Example: pbgraph --db ./district.db status --format json
-    """
+    """Show the backend, location, totals, and counts per label and type. Example: pbgraph status --format json"""
     click.echo(api.output(s.graph().status(), fmt))
 
 
 @cli.command()
 @pass_session
 def stop(s: Session) -> None:
-    """Stop the database folder's embedded engine now, if no other pbgraph process uses it.
-
-    Example: pbgraph --db ./district.db stop
-    """
-    if not api.stop(s.db):
-        raise api.PbgraphError("the engine is in use by another pbgraph process; it stops when that one is done")
+    """Stop the folder's embedded engine now (if no other process uses it). Example: pbgraph --db ./d.db stop"""
+    api.stop(s.db)
     say("stopped")
 
 
@@ -158,15 +126,9 @@ def stop(s: Session) -> None:
 @format_option()
 @pass_session
 def cypher(s: Session, query: str, params: tuple[str, ...], write: bool, fmt: str) -> None:
-    """Run one Cypher statement (read-only unless --write); QUERY "-" reads stdin.
+    """Run one Cypher statement, read-only unless --write ("-": from stdin); values go in -p NAME=VALUE.
 
-    Values always travel as parameters: write $name in the query and pass
-    --param name=value.
-
-    \b
-    Examples:
-      pbgraph cypher "MATCH (a:Area {level: \\$level}) RETURN a.id AS id, a.name AS name" -p level=street
-      pbgraph cypher "CREATE (:Area:Grid {id: 'g1', name: '一网格', level: 'grid'})" --write
+    Example: pbgraph cypher "MATCH (a:Area {level: \\$l}) RETURN a.name AS name" -p l=street
     """
     values = {k: api.infer_value(v) for k, v in api.parse_assignments(params).items()}
     result = s.graph().cypher(sys.stdin.read() if query == "-" else query, values, write=write)
@@ -180,10 +142,7 @@ def cypher(s: Session, query: str, params: tuple[str, ...], write: bool, fmt: st
 @click.option("--yes", is_flag=True, help="Confirm: delete everything without asking.")
 @pass_session
 def reset(s: Session, yes: bool) -> None:
-    """Delete every node and relationship in the database (asks first; scripts pass --yes).
-
-    Example: pbgraph --db ./scratch.db reset --yes
-    """
+    """Delete every node and relationship (asks first; scripts pass --yes). Example: pbgraph reset --yes"""
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError("refusing to delete the whole graph without --yes")
@@ -194,30 +153,21 @@ def reset(s: Session, yes: bool) -> None:
 
 @cli.group()
 def query() -> None:
-    """The canned questions analysts ask: list them, show one, run one.
-
-    Example: pbgraph query run coverage/uncovered-grids --area 光明街道
-    """
+    """The canned questions analysts ask. Example: pbgraph query run coverage/uncovered-grids --area 光明街道"""
 
 
 @query.command("list")
 @click.option("--all", "internal", is_flag=True, help="Also the internal queries maps and exports run.")
 @format_option()
 def query_list(internal: bool, fmt: str) -> None:
-    """List the canned questions: parameters (name type = default [range]), columns, description.
-
-    Example: pbgraph query list --format json
-    """
+    """List the canned questions: parameters (type = default [range]), columns. Example: pbgraph query list"""
     click.echo(api.output(api.catalogue(internal=internal), fmt))
 
 
 @query.command("show")
 @click.argument("name")
 def query_show(name: str) -> None:
-    """Print a canned query's header and Cypher (pasteable into Neo4j Browser).
-
-    Example: pbgraph query show matching/candidates
-    """
+    """Print a canned query's header and Cypher. Example: pbgraph query show matching/candidates"""
     click.echo(api.query_text(name))
 
 
@@ -229,20 +179,16 @@ def query_show(name: str) -> None:
 @format_option()
 @pass_session
 def query_run(s: Session, name: str, area: str | None, params: tuple[str, ...], limit: int | None, fmt: str) -> None:
-    """Run a canned query, read-only, and print its rows.
+    """Run a canned query, read-only; parameters are typed by its header ('pbgraph query list').
 
-    Parameters are typed by the query's header ('pbgraph query list' shows
-    them); dates default to today, and agreements/expiring looks 90 days ahead.
+    Dates default to today; agreements/expiring looks 90 days ahead.
 
     \b
     Examples:
       pbgraph query run coverage/uncovered-grids --area 光明街道
-      pbgraph query run coverage/oversized-grids -p max_households=600 --format csv
-      pbgraph query run committees/composition -p required=police_station,school --limit 20
+      pbgraph query run committees/composition -p required=police_station,school --format csv
     """
-    values: dict[str, Any] = api.parse_assignments(params)
-    if area is not None:
-        values["area"] = area
+    values = {**api.parse_assignments(params), **({} if area is None else {"area": area})}
     click.echo(api.output(s.graph().query(name, limit=limit, **values), fmt))
 
 
@@ -252,17 +198,10 @@ def query_run(s: Session, name: str, area: str | None, params: tuple[str, ...], 
                help="jsonl: one JSON object per document, in input order (the extraction contract); json: an "
                "array of them; table / csv: the counts each document states.")  # fmt: skip
 def extract(paths: tuple[Path, ...], fmt: str) -> None:
-    """Extract areas, counts, chains, orgs, units and mechanisms from documents.
+    """Extract areas, counts, chains, orgs, units and mechanisms from documents (.txt .md .html .docx).
 
-    Reads .txt, .md, .html and .docx, UTF-8 or GB18030; folders recursively.
-    Text is normalized first (pinyin removed, Traditional → Simplified, page
-    furniture dropped); spans are offsets into that text. An unreadable file
-    is reported and the others still processed; the exit status is then 1.
-
-    \b
-    Examples:
-      pbgraph extract report.txt
-      pbgraph extract ./reports/ --format table
+    An unreadable file is reported, the others still processed (exit status 1).
+    Example: pbgraph extract ./reports/ --format table
     """
     facts, failed = [], False
     for item in api.extract_files(paths):
@@ -285,16 +224,9 @@ def extract(paths: tuple[Path, ...], fmt: str) -> None:
 @format_option()
 @click.option("--details", is_flag=True, help="Also list each document's misses and false positives.")
 def extract_eval(gold: tuple[Path, ...], paths: tuple[Path, ...], fmt: str, details: bool) -> None:
-    """Score extraction against gold answers, as the extraction contract scores it.
+    """Score extraction against gold answers, per document and in total, as the extraction contract does.
 
-    Per document and in total (summed over documents): precision, recall and
-    F1 for areas (name and level) and counts (category and value), parent and
-    count-area accuracy.
-
-    \b
-    Example (the whole development set):
-      pbgraph extract-eval --gold ../shared/corpus/gold --gold ../shared/corpus/dev/gold \\
-          ../shared/corpus/seeds ../shared/corpus/dev/docs
+    Example: pbgraph extract-eval --gold ../shared/corpus/gold ../shared/corpus/seeds
     """
     report = api.evaluate_extraction(gold, paths, details=details)
     for path in report.skipped:
@@ -314,21 +246,10 @@ def extract_eval(gold: tuple[Path, ...], paths: tuple[Path, ...], fmt: str, deta
 def match(s: Session, area: str | None, max_tier: int, write: bool, greedy: bool, fmt: str) -> None:
     """Allocate resources to open demands (资源、需求、项目认领) for the largest total score.
 
-    A pair scores urgency × households × 1, 0.5 or 0.25 for tier 0 (same
-    community), 1 (same street) or 2 (same district); missing households
-    count as 1, missing urgency as 3. Each demand gets at most one resource,
-    each resource at most its remaining capacity; the allocation is optimal.
-
-    table / csv: one row per open demand, the unmatched ones with why (no
-    candidate, outbid) as outcome. json: {"allocation": [{demand_id,
-    resource_id, tier, score}], "summary": {total_score, demands_matched,
-    demands_open, resources_used, resources_offered, unmatched: [{demand_id,
-    reason}], candidates}}.
-
-    \b
-    Examples:
-      pbgraph match --area 光明街道
-      pbgraph match --max-tier 1 --format json
+    A pair scores urgency × households × 1, 0.5 or 0.25 for the same community,
+    street or district; the allocation is optimal. table / csv: a row per open
+    demand, with why it is unmatched (outcome); JSON shape: README, Matching.
+    Example: pbgraph match --area 光明街道 --format json
     """
     g = s.graph()
     allocation = g.allocate(area=area, max_tier=max_tier, method="greedy" if greedy else "optimal")
@@ -352,17 +273,9 @@ def match(s: Session, area: str | None, max_tier: int, write: bool, greedy: bool
 @pass_session
 def map_(s: Session, area: str | None, query_name: str | None, params: tuple[str, ...], depth: int, layers: str,
          budget: int, out: Path) -> None:  # fmt: skip
-    """Draw an area's network as one self-contained, offline HTML page for planners.
+    """Draw an area's network (gaps marked, --query's rows highlighted) as one offline HTML page.
 
-    The area hierarchy is the backbone; party organizations (◆, ★ joint
-    committees), units (■), agreements (dashed), grid workers (▼) and the
-    resource / demand / project lists hang on it. Gaps the canned questions
-    find have a red border; --query highlights its rows in yellow.
-
-    \b
-    Examples:
-      pbgraph map --area 光明街道 --out guangming.html
-      pbgraph map --area 翠屏区 --query coverage/uncovered-grids --out gaps.html
+    Example: pbgraph map --area 翠屏区 --query coverage/uncovered-grids --out gaps.html
     """
     chosen = [x.strip() for x in layers.split(",") if x.strip()]
     report = s.graph().map(area=area, query=query_name, params=api.parse_assignments(params), layers=chosen,
@@ -379,13 +292,7 @@ def map_(s: Session, area: str | None, query_name: str | None, params: tuple[str
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="The file to write (default: stdout).")
 @pass_session
 def export_(s: Session, fmt: str, area: str | None, out: Path | None) -> None:
-    """Export the graph for Gephi (GraphML) or networkx (node-link JSON).
-
-    Nodes are keyed Label:id with every property; load the JSON with
-    networkx.node_link_graph(data, edges="edges", name="key").
-
-    Example: pbgraph export --format json --area 双塔北街道 --out shuangta.json
-    """
+    """Export the graph as GraphML (Gephi) or node-link JSON (networkx). Example: pbgraph export --out g.graphml"""
     report = s.graph().export(out, fmt=fmt, area=area)
     if report.text is not None:
         click.echo(report.text)
@@ -395,14 +302,9 @@ def export_(s: Session, fmt: str, area: str | None, out: Path | None) -> None:
 @cli.command("repair")
 @pass_session
 def repair_(s: Session) -> None:
-    """Recover an embedded database whose log lost acknowledged writes.
+    """Recover an embedded database whose log lost acknowledged writes (a copy of the damaged files is kept).
 
-    pbgraph refuses to open a database whose append-only log no longer holds
-    every acknowledged write. repair first copies the damaged files into a
-    damaged-<time>/ folder inside the database, then recovers what the log
-    still holds and says what was lost, so you can load those files again. No
-    other pbgraph process may use the database meanwhile.
-
+    It says what was lost; no other pbgraph process may use the database meanwhile.
     Example: pbgraph --db ./district.db repair
     """
     for line in api.repair(s.db).summary().splitlines():
@@ -413,13 +315,7 @@ def repair_(s: Session) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The backup file to write.")
 @pass_session
 def backup_(s: Session, out: Path) -> None:
-    """Write a consistent snapshot of the graph to one file, while others keep reading.
-
-    The file (gzip JSON lines) is engine-neutral: restore it into an embedded
-    folder, a FalkorDB server or Neo4j. It appears only once complete.
-
-    Example: pbgraph --db ./district.db backup --out district.pbgraph.gz
-    """
+    """Write a consistent, engine-neutral snapshot to one file. Example: pbgraph backup --out district.pbgraph.gz"""
     report = s.graph().backup(out)
     say(f"backed up {report.nodes} nodes and {report.relationships} relationships to {out}")
 
@@ -430,13 +326,7 @@ def backup_(s: Session, out: Path) -> None:
 @format_option()
 @pass_session
 def restore_(s: Session, path: Path, replace: bool, fmt: str) -> None:
-    """Load a backup, all or nothing (the whole file is checked first), and verify the counts.
-
-    Also how an embedded database moves to Neo4j: back it up, then restore
-    it with --db pointing at Neo4j.
-
-    Example: pbgraph --db ./copy.db restore district.pbgraph.gz
-    """
+    """Load a backup, all or nothing, counts verified (also: to Neo4j). Example: pbgraph restore district.pbgraph.gz"""
     report = s.graph().restore(path, replace=replace)
     click.echo(api.output(report, fmt))
     say(f"restored {report.nodes} nodes and {report.relationships} relationships from {path}; counts verified")
@@ -444,10 +334,7 @@ def restore_(s: Session, path: Path, replace: bool, fmt: str) -> None:
 
 @cli.group()
 def load() -> None:
-    """Load data into the graph: rosters (台账) and documents (reports, news pages).
-
-    Example: pbgraph load roster ./guangming/
-    """
+    """Load rosters (台账) and documents into the graph. Example: pbgraph load roster ./guangming/"""
 
 
 @load.command("roster")
@@ -460,17 +347,10 @@ def load() -> None:
 def load_roster(s: Session, path: Path, replace: bool, fmt: str, quiet: bool) -> None:
     """Load a roster: a folder of CSV files (UTF-8 or GB18030) or one .xlsx workbook.
 
-    Tables: areas (required), orgs, coverage, units, memberships, agreements,
-    workers, resources, demands, projects, members, as in the roster contract.
-    Ledgers (台账) as departments keep them load too ('pbgraph template'):
-    Chinese sheets and headers, title rows, merged cells, names instead of ids
-    (新华街道/和平社区 where a name repeats); personal columns (身份证号, 手机, …)
-    are dropped before anything is written, names become pseudonyms.
-    All or nothing: every row is checked first; a problem is reported with
-    table, row and column, and nothing is written. Loading the same roster
-    again changes nothing.
-
-    Example: pbgraph load roster 台账2025.xlsx --format json
+    Tables as in the roster contract, or ledgers (台账) as departments keep them
+    ('pbgraph template'; personal columns dropped, names pseudonymized). All or
+    nothing: each problem is reported with table, row and column; nothing is
+    written. Example: pbgraph load roster 台账2025.xlsx --format json
     """
     report = s.graph().load_roster(path, replace=replace, progress=s.progress(quiet))
     for line in api.roster_lines(report):
@@ -484,13 +364,9 @@ def load_roster(s: Session, path: Path, replace: bool, fmt: str, quiet: bool) ->
 @QUIET
 @pass_session
 def load_docs(s: Session, paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
-    """Load documents (reports, case studies, saved news pages) into the graph.
+    """Load documents (reports, news pages): each stated number about its area, areas joined by name and parent.
 
-    Each number a document states becomes a Statement about its area; named
-    areas join the graph's areas of the same name and level when their
-    parents agree (the table lists merged and new areas). Loading a document
-    again changes nothing. Unreadable files are reported; the exit status is 1.
-
+    Loading again changes nothing; unreadable files are reported (exit status 1).
     Example: pbgraph load docs ./reports/
     """
     report = s.graph().load_documents(paths, progress=s.progress(quiet))
@@ -519,13 +395,7 @@ def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: Any, fmt
              form: str) -> None:  # fmt: skip
     """Write a realistic synthetic roster, with truth.json listing every planted gap.
 
-    The presets follow the numbers the source documents state; gaps are
-    planted at --gap-rate.
-
-    \b
-    Examples:
-      pbgraph generate --preset guangming --seed 7 --out ./guangming
-      pbgraph generate --preset guangming --out ./台账 --format xlsx --form ledger
+    Example: pbgraph generate --preset guangming --seed 7 --out ./guangming [--form ledger --format xlsx]
     """
     report = api.generate(preset, out, seed=seed, gap_rate=gap_rate, as_of=as_of, fmt=fmt, encoding=encoding,
                           form=form)  # fmt: skip
@@ -537,18 +407,9 @@ def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: Any, fmt
               help="The workbook (.xlsx) or, with --format csv, a folder.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
 def template(out: Path, fmt: str) -> None:
-    """Write an empty ledger (台账模板) for a department to fill in.
+    """Write an empty ledger (台账模板) to fill in: names, not ids; it loads as it is.
 
-    One sheet per ledger (区域, 党组织, 网格覆盖, 驻区单位, 大党委成员, 共建协议,
-    网格员, 资源清单, 需求清单, 项目清单, 报到党员), each with a title row, a
-    frozen header and drop-down lists for every column with fixed words. Fill
-    in names, not ids; the workbook loads as it is. --format csv writes a
-    folder of GB18030 CSV files (headers only).
-
-    \b
-    Examples:
-      pbgraph template --out 台账模板.xlsx
-      pbgraph load roster 台账模板.xlsx
+    Example: pbgraph template --out 台账模板.xlsx
     """
     paths = api.template(out, fmt)
     say(f"wrote the ledger template to {out} ({len(paths)} {'files' if fmt == 'csv' else 'workbook'})")

@@ -187,3 +187,10 @@ def test_internal_packs_are_left_out_of_the_catalogue():
     assert names and not any(n.startswith(("map/", "export/")) for n in names)
     everything = {q.name for q in api.queries(internal=True)}
     assert {n for n in everything if n.startswith(("map/", "export/"))} == everything - names
+
+
+def test_presets_as_the_cli_lists_them_are_the_generators():
+    from pbgraph.loaders.synthetic import PRESETS
+
+    assert tuple(PRESETS) == api.PRESETS
+    assert all(name in api.PRESETS_HELP for name in PRESETS)
