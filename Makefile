@@ -3,6 +3,7 @@
 #   make test    set up, run the whole test suite (what .ci/run calls)
 #   make lint    ruff check + format check
 #   make bench   benchmarks (not tests)
+#   make neo4j-up / neo4j-down   a throwaway Neo4j 5 on 127.0.0.1 (connection in .neo4j-test/env)
 #   make notebooks  execute the notebooks, write notebooks/html/*.html
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ BIN    := $(VENV)/bin
 LINT   := tools/cypher-lint
 DEMO   ?= demo
 
-.PHONY: setup browser fonts demo test lint bench notebooks notebooks-store clean
+.PHONY: setup browser fonts demo test lint bench notebooks notebooks-store clean neo4j-up neo4j-down neo4j-server
 
 setup: $(VENV)/.installed $(LINT)/node_modules/.installed
 
@@ -45,7 +46,7 @@ fonts:
 demo: setup
 	$(BIN)/python -m pbgraph.loaders.demo --out $(DEMO)
 
-test: setup browser fonts
+test: setup browser fonts neo4j-server
 	$(BIN)/python -m pytest
 
 lint: setup
@@ -64,5 +65,17 @@ notebooks: setup fonts
 notebooks-store: setup fonts
 	$(BIN)/python tools/notebooks.py --html notebooks/html --store
 
-clean:
-	rm -rf $(VENV) $(LINT)/node_modules $(DEMO) .pytest_cache .ruff_cache
+# A throwaway Neo4j 5 Community (Maven Central, pinned in tools/neo4j/pom.xml; needs Java 17+ and Maven).
+# The test suite starts its own; these are for trying pbgraph on Neo4j by hand.
+neo4j-up:
+	@$(PYTHON) tools/neo4j/server.py up
+
+# Fetch (first time: Maven Central into ~/.m2) and compile the test server; the tests start it themselves.
+neo4j-server:
+	@$(PYTHON) tools/neo4j/server.py build
+
+neo4j-down:
+	@$(PYTHON) tools/neo4j/server.py down
+
+clean: neo4j-down
+	rm -rf tools/neo4j/target $(VENV) $(LINT)/node_modules $(DEMO) .pytest_cache .ruff_cache

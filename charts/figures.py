@@ -7,7 +7,7 @@ Chinese labels render.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
@@ -153,9 +153,14 @@ def stated_vs_actual(rows: Sequence[tuple[str, float, float]], *, title: str = "
     return fig
 
 
-def markdown_table(rows: Sequence[Mapping[str, object]], columns: Sequence[str] | None = None, limit: int = 20) -> str:
-    """Rows as a Markdown table (first ``limit`` rows, and how many were left out), for ``IPython.display.Markdown``."""
-    columns = list(columns or (rows[0] if rows else []))
+def markdown_table(rows: Iterable[Mapping[str, object]], columns: Sequence[str] | None = None, limit: int = 20) -> str:
+    """Rows as a Markdown table (first ``limit`` rows, and how many were left out), for ``IPython.display.Markdown``.
+
+    ``columns`` default to a query result's own, else to the first row's keys.
+    """
+    columns = list(columns or getattr(rows, "columns", None) or [])
+    rows = list(rows)
+    columns = columns or list(rows[0] if rows else [])
     if not columns:
         return "*(no rows)*"
 

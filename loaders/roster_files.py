@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,14 +81,19 @@ def _table(name: str, source: str, records: list[list[object]], encoding: str = 
     if not records:
         return RawTable(name, source, [], [], encoding)
     header = [(_cell(h) or "") for h in records[0]]
+    width = len(header)
+    padding = [None] * width
     rows: list[tuple[int, dict[str, str | None]]] = []
     for number, record in enumerate(records[1:], start=2):
-        cells = [_cell(v) for v in record]
+        if all(type(v) is str for v in record):  # CSV: text only, the fast path
+            cells = [v.strip() or None for v in record]
+        else:
+            cells = [_cell(v) for v in record]
         if not any(cells):
             continue  # blank line
-        padded = cells + [None] * (len(header) - len(cells))
-        row = {h: padded[i] for i, h in enumerate(header) if h}
-        if len(cells) > len(header) and any(cells[len(header) :]):
+        # the value under an empty header name stays, for the validator to report
+        row = dict(zip(header, cells + padding[len(cells) :] if len(cells) < width else cells, strict=False))
+        if len(cells) > width and any(cells[width:]):
             row["\0overflow"] = "1"  # more cells than headers: reported by the validator
         rows.append((number, row))
     return RawTable(name, source, header, rows, encoding)
@@ -136,8 +143,30 @@ def read_xlsx(path: Path) -> RawRoster:
     return roster
 
 
-def read_roster(path: str | Path) -> RawRoster:
-    """Every roster table at ``path`` (a folder of ``<table>.csv`` or an ``.xlsx`` workbook)."""
+def fingerprints(path: str | Path) -> dict[str, str]:
+    """A digest of each roster table file's bytes at ``path``, by table; a workbook is one entry, ``*``.
+
+    Cheap (the files are hashed, not parsed): a table whose digest the graph's last load
+    recorded need not be read again (see :func:`pbgraph.loaders.rosters.load_roster`).
+    A folder with other CSV files (ledger-form files are translated together) gets none.
+    """
+    p = Path(path)
+    try:
+        if p.is_file():
+            return {"*": hashlib.sha256(p.read_bytes()).hexdigest()}
+        files = [f for f in sorted(p.iterdir()) if f.suffix.lower() == ".csv"]
+        if any(f.stem not in TABLES for f in files):
+            return {}
+        return {f.stem: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    except OSError:
+        return {}  # read_roster says what is wrong
+
+
+def read_roster(path: str | Path, skip: Collection[str] = ()) -> RawRoster:
+    """Every roster table at ``path`` (a folder of ``<table>.csv`` or an ``.xlsx`` workbook).
+
+    Tables named in ``skip`` are not read (CSV folders only).
+    """
     p = Path(path)
     if not p.exists():
         raise RosterFileError(f"roster {p} does not exist")
@@ -157,8 +186,9 @@ def read_roster(path: str | Path) -> RawRoster:
             else:
                 roster.ignored.append(file.name)
             continue
-        roster.tables[file.stem] = read_csv(file)
-    if not roster.tables and not roster.ledger:
+        if file.stem not in skip:
+            roster.tables[file.stem] = read_csv(file)
+    if not roster.tables and not roster.ledger and not skip:
         known = ", ".join(f"{t}.csv" for t in TABLES)
         raise RosterFileError(
             f"{p} holds no roster tables (expected {known}, or ledger files such as 区域.csv, 驻区单位.csv)"

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,12 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from pbgraph.graph import Backend, Statement
-from pbgraph.graph.backends.base import DEFAULT_BATCH_SIZE, batched
+from pbgraph.graph.backends.base import DEFAULT_BATCH_SIZE, NodeGroup, RelGroup, batched
 from pbgraph.graph.errors import PbgraphError
 from pbgraph.graph.report import Report
 from pbgraph.graph.schema import Label, Level, Rel
 
-from .roster_files import RawRoster, RawTable, read_roster
+from .roster_diff import Change, Diff, changed_keys, fetch_edges, fetch_nodes, present
+from .roster_files import RawRoster, RawTable, fingerprints, read_roster
 from .roster_tables import ORDER, REF_LEVELS, TABLE_LABEL, TABLES, Column, Table
 
 MAX_PROBLEMS = 200
@@ -83,6 +86,12 @@ class LoadReport(Report):
     rows: dict[str, int] = field(default_factory=dict)
     nodes: dict[str, dict[str, int]] = field(default_factory=dict)
     relationships: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: every node and relationship the load created, updated or removed
+    changes: list[Change] = field(default_factory=list)
+    #: tables whose files are the ones the graph's last load read, with no write since: not read again
+    unchanged: list[str] = field(default_factory=list)
+    #: how: "nothing" (no difference), "bulk" (a new graph in one step) or "statements"
+    written: str = "nothing"
     #: ledger-form sheets (台账): sheet → table, personal columns dropped, rows set aside, names pseudonymized
     ledger: dict[str, list[str] | dict[str, str]] = field(default_factory=dict)
 
@@ -92,10 +101,7 @@ class LoadReport(Report):
             {"item": k, "kind": "node", "created": v["created"], "updated": v["updated"], "removed": v["removed"]}
             for k, v in sorted(self.nodes.items())
         ]
-        out += [
-            {"item": k, "kind": "relationship", "created": v["created"], "updated": 0, "removed": v["removed"]}
-            for k, v in sorted(self.relationships.items())
-        ]
+        out += [{"item": k, "kind": "relationship", **v} for k, v in sorted(self.relationships.items())]
         return out
 
 
@@ -120,38 +126,63 @@ def _vocab_hint(value: str, allowed: list[str]) -> str:
     return f"unknown value {value!r}{hint} (allowed: {', '.join(allowed)})"
 
 
-def _typed(col: Column, text: str) -> tuple[Any, str | None]:
-    """(value, problem) for one non-empty cell."""
+Converter = Callable[[str], tuple[Any, str | None]]
+
+
+@functools.cache
+def _converter(col: Column) -> Converter | None:
+    """The (value, problem) function for one non-empty cell of ``col``; None: the text is the value."""
     if col.kind == "str":
-        return text, None
+        return None
     if col.kind == "enum":
         assert col.vocab is not None
         allowed = [v.value for v in col.vocab]
-        value = text.strip().lower()
-        return (value, None) if value in allowed else (None, _vocab_hint(text, allowed))
+        known = frozenset(allowed)
+
+        def enum(text: str) -> tuple[Any, str | None]:
+            value = text.strip().lower()
+            return (value, None) if value in known else (None, _vocab_hint(text, allowed))
+
+        return enum
     if col.kind == "int":
-        try:
-            number = float(text.replace(",", ""))
-        except ValueError:
-            return None, f"{text!r} is not a whole number"
-        if not number.is_integer():
-            return None, f"{text!r} is not a whole number"
-        value = int(number)
-        if col.minimum is not None and value < col.minimum:
-            return None, "negative count" if col.minimum == 0 else f"{value} is below {col.minimum}"
-        if col.maximum is not None and value > col.maximum:
-            return None, f"{value} is above {col.maximum}"
-        return value, None
+        low, high = col.minimum, col.maximum
+
+        def whole(text: str) -> tuple[Any, str | None]:
+            try:
+                value = int(text)
+            except ValueError:
+                try:
+                    number = float(text.replace(",", ""))
+                except ValueError:
+                    return None, f"{text!r} is not a whole number"
+                if not number.is_integer():
+                    return None, f"{text!r} is not a whole number"
+                value = int(number)
+            if low is not None and value < low:
+                return None, "negative count" if low == 0 else f"{value} is below {low}"
+            if high is not None and value > high:
+                return None, f"{value} is above {high}"
+            return value, None
+
+        return whole
     if col.kind == "bool":
-        lowered = text.strip().lower()
-        if lowered in TRUE | FALSE:
-            return lowered in TRUE, None
-        return None, f"{text!r} is not a boolean (true/false/1/0/是/否)"
+
+        def boolean(text: str) -> tuple[Any, str | None]:
+            lowered = text.strip().lower()
+            if lowered in TRUE or lowered in FALSE:
+                return lowered in TRUE, None
+            return None, f"{text!r} is not a boolean (true/false/1/0/是/否)"
+
+        return boolean
     if col.kind == "date":
-        try:
-            return dt.date.fromisoformat(text.strip()).isoformat(), None
-        except ValueError:
-            return None, f"{text!r} is not a date (write YYYY-MM-DD)"
+
+        def date(text: str) -> tuple[Any, str | None]:
+            try:
+                return dt.date.fromisoformat(text.strip()).isoformat(), None
+            except ValueError:
+                return None, f"{text!r} is not a date (write YYYY-MM-DD)"
+
+        return date
     raise AssertionError(col.kind)
 
 
@@ -172,6 +203,11 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
         problems.add(table.name, 1, c, "missing required column")
     if missing:
         return []
+    specs = [(c.name, c.required, _converter(c)) for c in table.columns]
+    by_name = table.by_name
+    keys = table.key
+    what = "id" if keys == ("id",) else "pair"
+    agreements = table.name == "agreements"
     rows: list[Row] = []
     first_seen: dict[tuple[Any, ...], int] = {}
     for number, cells in raw.rows:
@@ -179,49 +215,47 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
             problems.add(table.name, number, None, "more cells than the header has columns")
         values: dict[str, Any] = {}
         ok = True
-        for col in table.columns:
-            text = cells.get(col.name)
+        for name, required, convert in specs:
+            text = cells.get(name)
             if text is None:
-                if col.required:
-                    problems.add(table.name, number, col.name, "missing required value")
+                if required:
+                    problems.add(table.name, number, name, "missing required value")
                     ok = False
-                values[col.name] = None
-                continue
-            value, problem = _typed(col, text)
-            if problem:
-                problems.add(table.name, number, col.name, problem)
-                ok = False
-            values[col.name] = value
-        extras = {k: v for k, v in cells.items() if k and k not in table.by_name}
-        key = tuple(values.get(k) for k in table.key)
+                values[name] = None
+            elif convert is None:
+                values[name] = text
+            else:
+                value, problem = convert(text)
+                if problem:
+                    problems.add(table.name, number, name, problem)
+                    ok = False
+                values[name] = value
+        # (from the cells, not the header: a ledger-form translation may add columns)
+        extras = {k: v for k, v in cells.items() if k not in by_name and k}
+        key = tuple([values[k] for k in keys])
         if None not in key:
             if key in first_seen:
-                what = "id" if table.key == ("id",) else "pair"
                 shown = key[0] if len(key) == 1 else key
                 problems.add(
-                    table.name, number, table.key[0], f"duplicate {what} {shown!r} (first on row {first_seen[key]})"
+                    table.name, number, keys[0], f"duplicate {what} {shown!r} (first on row {first_seen[key]})"
                 )
                 ok = False
             else:
                 first_seen[key] = number
-        expires, signed = values.get("expires"), values.get("signed")
-        if table.name == "agreements" and expires and signed and expires < signed:
-            problems.add(table.name, number, "expires", f"expires {values['expires']} before it was signed")
+        if agreements:
+            expires, signed = values.get("expires"), values.get("signed")
+            if expires and signed and expires < signed:
+                problems.add(table.name, number, "expires", f"expires {values['expires']} before it was signed")
         if ok:
             rows.append(Row(number, values, extras))
     return rows
 
 
-def _graph_lookup(backend: Backend, label: Label, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Which of ``ids`` exist in the graph under ``label``, with their level."""
-    found: dict[str, dict[str, Any]] = {}
-    for chunk in batched(sorted(set(ids))):
-        res = backend.read(
-            f"UNWIND $ids AS id MATCH (n:{label.value} {{id: id}}) RETURN n.id AS id, n.level AS level",
-            {"ids": chunk},
-        )
-        found.update({r[0]: {"level": r[1]} for r in res.rows})
-    return found
+def _own_fields(table: Table) -> list[str]:
+    """The model properties a table's rows set on their nodes (extra columns aside)."""
+    refs = {c.name for c in table.columns if c.ref}
+    fields = [c.name for c in table.columns if c.name != "id" and c.name not in refs]
+    return [*fields, "name"] if table.name in _NAME_FROM_ID else fields
 
 
 def _graph_parents(backend: Backend, ids: Iterable[str]) -> dict[str, str | None]:
@@ -238,15 +272,26 @@ def _graph_parents(backend: Backend, ids: Iterable[str]) -> dict[str, str | None
 
 @dataclass
 class Plan:
-    """A validated roster, ready to write."""
+    """A validated roster, ready to compare with the graph and write."""
 
     tables: dict[str, list[Row]]
-    #: ids per table that already exist in the graph
-    existing: dict[str, set[str]]
+    #: per table, the roster's ids that already exist in the graph → the properties the roster sets
+    graph_nodes: dict[str, dict[str, dict[str, Any]]]
     #: resource id → "units" or "areas", for owners
     owner_table: dict[str, str]
     #: per table, document-made nodes the roster's rows take over: [{"doc": id, "keep": id}]
     adopt: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: nodes per label in the graph when it was checked
+    label_totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def existing(self) -> dict[str, set[str]]:
+        """Ids per table that already exist in the graph."""
+        return {name: set(found) for name, found in self.graph_nodes.items()}
+
+    @property
+    def graph_empty(self) -> bool:
+        return not any(self.label_totals.values())
 
 
 def validate(raw: RawRoster, backend: Backend) -> Plan:
@@ -272,12 +317,18 @@ def validate(raw: RawRoster, backend: Backend) -> Plan:
         for col in TABLES[name].columns:
             for target in col.ref:
                 wanted[target] |= {r.values[col.name] for r in rows if r.values.get(col.name)}
-    in_graph = {name: _graph_lookup(backend, TABLE_LABEL[name], ids) for name, ids in wanted.items()}
-    levels = {**{k: v["level"] for k, v in in_graph.get("areas", {}).items()}, **roster_levels}
+    totals = {name: _label_count(backend, TABLE_LABEL[name].value) for name in wanted}
+    in_graph: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, ids in wanted.items():
+        own = name in tables
+        fields = _own_fields(TABLES[name]) if own else (["level"] if name == "areas" else [])
+        whole = own and any(r.extras for r in tables[name])
+        in_graph[name] = fetch_nodes(backend, TABLE_LABEL[name].value, ids, fields, whole, totals[name])
+    levels = {**{k: v.get("level") for k, v in in_graph.get("areas", {}).items()}, **roster_levels}
 
     for r in tables.get("areas", []):
         old = in_graph.get("areas", {}).get(r.values["id"])
-        if old and old["level"] and old["level"] != r.values["level"]:
+        if old and old.get("level") and old["level"] != r.values["level"]:
             problems.add(
                 "areas",
                 r.number,
@@ -326,8 +377,17 @@ def validate(raw: RawRoster, backend: Backend) -> Plan:
     _check_cycles(tables.get("areas", []), backend, problems)
     if problems.items:
         raise RosterInvalid(problems.items, problems.truncated)
-    existing = {name: set(found) for name, found in in_graph.items() if name in roster_ids}
-    return Plan(tables=tables, existing=existing, owner_table=owner_table, adopt=_adoptions(tables, backend))
+    return Plan(
+        tables=tables,
+        graph_nodes={name: found for name, found in in_graph.items() if name in roster_ids},
+        owner_table=owner_table,
+        adopt=_adoptions(tables, backend),
+        label_totals={TABLE_LABEL[name].value: n for name, n in totals.items()},
+    )
+
+
+def _label_count(backend: Backend, label: str) -> int:
+    return int(backend.read(f"MATCH (n:{label}) RETURN count(n) AS n").rows[0][0])
 
 
 def _check_cycles(rows: list[Row], backend: Backend, problems: _Problems) -> None:
@@ -404,9 +464,15 @@ PAIRS: dict[str, tuple[str, Rel, str, tuple[tuple[str, str], ...]]] = {
 _NAME_FROM_ID = {"agreements", "workers", "members"}
 
 
+@functools.cache
+def _not_props(table: Table) -> frozenset[str]:
+    """The columns that are not node properties: the id and the references (relationships)."""
+    return frozenset(["id", *(c.name for c in table.columns if c.ref)])
+
+
 def _node_props(table: Table, row: Row) -> dict[str, Any]:
-    refs = {c.name for c in table.columns if c.ref}
-    props = {k: v for k, v in row.values.items() if k != "id" and k not in refs}
+    skip = _not_props(table)
+    props = {k: v for k, v in row.values.items() if k not in skip}
     props.update(row.extras)
     if table.name in _NAME_FROM_ID:
         props["name"] = row.extras.get("name") or row.values["id"]
@@ -419,127 +485,135 @@ class _Step:
 
     statement: Statement
     item: str
-    kind: str  # node | rel-create | rel-remove
+    kind: str  # node | rel-create | node-remove
 
 
-def plan_statements(plan: Plan, batch_size: int = DEFAULT_BATCH_SIZE) -> list[_Step]:
-    """Every statement of the load, in dependency order, batched."""
-    steps: list[_Step] = []
+def diff_plan(plan: Plan, backend: Backend, *, replace: bool = False) -> Diff:
+    """What writing ``plan`` changes in the graph as it is now (see :mod:`.roster_diff`)."""
+    diff = Diff()
     for name in ORDER:
-        rows = plan.tables.get(name)
-        if not rows:
+        if name not in plan.tables:
             continue
-        table = TABLES[name]
-        if table.label is Label.AREA:
-            by_level: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for r in rows:
-                by_level[r.values["level"]].append({"id": r.values["id"], "props": _node_props(table, r)})
-            for level, level_rows in sorted(by_level.items()):
-                extra = Level(level).label.value  # from the enum, never from input
-                for chunk in batched(level_rows, batch_size):
-                    # both labels in the MERGE: adding a label afterwards is ~10x slower on FalkorDB,
-                    # and a roster cannot change an existing area's level (validated)
-                    q = f"UNWIND $rows AS r MERGE (n:Area:{extra} {{id: r.id}}) SET n += r.props"
-                    steps.append(_Step(Statement(q, {"rows": chunk}), "Area", "node"))
-        elif table.label is not None:
-            node_rows = [{"id": r.values["id"], "props": _node_props(table, r)} for r in rows]
-            for chunk in batched(node_rows, batch_size):
-                q = f"UNWIND $rows AS r MERGE (n:{table.label.value} {{id: r.id}}) SET n += r.props"
-                steps.append(_Step(Statement(q, {"rows": chunk}), table.label.value, "node"))
-        for link in (lk for lk in LINKS if lk.table == name):
-            steps += _link_steps(plan, link, rows, batch_size)
-        if name in PAIRS:
-            steps += _pair_steps(name, rows, batch_size)
-    return steps
+        rows = plan.tables[name]
+        if TABLES[name].label is not None:
+            _diff_nodes(plan, name, rows, backend, replace, diff)
+            for link in (lk for lk in LINKS if lk.table == name):
+                _diff_link(plan, link, rows, backend, diff)
+        elif name in PAIRS:
+            _diff_pairs(plan, name, rows, backend, replace, diff)
+    return diff
 
 
-def _target_label(plan: Plan, link: Link, row: Row) -> Label:
-    col = TABLES[link.table].by_name[link.column]
-    target = plan.owner_table.get(row.values["id"], col.ref[0]) if len(col.ref) > 1 else col.ref[0]
-    return TABLE_LABEL[target]
-
-
-def _link_steps(plan: Plan, link: Link, rows: list[Row], batch_size: int) -> list[_Step]:
-    label = TABLES[link.table].label
-    assert label is not None
-    steps: list[_Step] = []
-    rel = link.rel.value
-    groups: dict[Label, list[dict[str, Any]]] = defaultdict(list)
-    replace_rows: dict[Label, list[dict[str, Any]]] = defaultdict(list)
-    possible = [TABLE_LABEL[t] for t in TABLES[link.table].by_name[link.column].ref]
-    existing = plan.existing.get(link.table, set())
-    for r in rows:
-        target = _target_label(plan, link, r)
-        ref = r.values.get(link.column)
-        # the row names its one target: every other relationship of this type from/to it goes
-        # (a node this load creates has none yet)
-        for candidate in possible if r.values["id"] in existing else ():
-            replace_rows[candidate].append({"id": r.values["id"], "ref": ref if candidate is target else None})
-        if ref is not None:
-            props = {p: r.values.get(c) for p, c in link.props}
-            groups[target].append({"id": r.values["id"], "ref": ref, "props": props})
-    for target, items in sorted(replace_rows.items()):
-        pattern = f"(x:{target.value})-[old:{rel}]->(n)" if link.incoming else f"(n)-[old:{rel}]->(x:{target.value})"
-        q = (
-            f"UNWIND $rows AS r MATCH (n:{label.value} {{id: r.id}}) OPTIONAL MATCH {pattern} "
-            "WHERE r.ref IS NULL OR x.id <> r.ref DELETE old"
-        )
-        steps += [_Step(Statement(q, {"rows": c}), rel, "rel-remove") for c in batched(items, batch_size)]
-    for target, items in sorted(groups.items()):
-        arrow = f"(x)-[e:{rel}]->(n)" if link.incoming else f"(n)-[e:{rel}]->(x)"
-        q = (
-            f"UNWIND $rows AS r MATCH (n:{label.value} {{id: r.id}}) MATCH (x:{target.value} {{id: r.ref}}) "
-            f"MERGE {arrow} SET e += r.props"
-        )
-        steps += [_Step(Statement(q, {"rows": c}), rel, "rel-create") for c in batched(items, batch_size)]
-    return steps
-
-
-def _pair_steps(name: str, rows: list[Row], batch_size: int) -> list[_Step]:
-    src_col, rel, dst_col, props = PAIRS[name]
+def _diff_nodes(plan: Plan, name: str, rows: list[Row], backend: Backend, replace: bool, diff: Diff) -> None:
     table = TABLES[name]
+    assert table.label is not None
+    label = table.label.value
+    graph = plan.graph_nodes.get(name, {})
+    for r in rows:
+        node_id = r.values["id"]
+        props = _node_props(table, r)
+        have = graph.get(node_id)
+        if have is None:
+            # both labels at once for areas; a roster cannot change an existing area's level (validated)
+            labels = (label, Level(r.values["level"]).label.value) if table.label is Label.AREA else (label,)
+            diff.node_creates[labels].append((node_id, {k: v for k, v in props.items() if v is not None}))
+            diff.changes.append(Change("created", label, node_id))
+            continue
+        changed = changed_keys(props, have)
+        if changed:
+            diff.node_updates[label].append({"id": node_id, "props": changed})
+            diff.changes.append(Change("updated", label, node_id, tuple(changed)))
+    if replace:
+        keep = {r.values["id"] for r in rows}
+        # nodes a document mentions stay: they are evidence, not roster data
+        res = backend.read(
+            f"MATCH (n:{label}) OPTIONAL MATCH (n)-[m:MENTIONED_IN]->() "
+            "OPTIONAL MATCH (s:Statement)-[:ABOUT]->(n) "
+            "WITH n, count(m) + count(s) AS evidence WHERE evidence = 0 RETURN n.id AS id"
+        )
+        for gone in sorted({r[0] for r in res.rows} - keep):
+            diff.node_removes[label].append(gone)
+            diff.changes.append(Change("removed", label, gone))
+
+
+def _diff_link(plan: Plan, link: Link, rows: list[Row], backend: Backend, diff: Diff) -> None:
+    """Each row's node keeps exactly one relationship of the link's type: to the node its cell names."""
+    table = TABLES[link.table]
+    assert table.label is not None
+    label, rel = table.label.value, link.rel.value
+    props = [p for p, _ in link.props]
+    existing = set(plan.graph_nodes.get(link.table, {}))
+    have: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
+    for target in (TABLE_LABEL[t].value for t in table.by_name[link.column].ref):
+        arrow = f"(x:{target})-[e:{rel}]->(n:{label}@)", f"(n:{label}@)-[e:{rel}]->(x:{target})"
+        pattern = arrow[0] if link.incoming else arrow[1]
+        total = plan.label_totals.get(label, 0)
+        for node_id, ends in fetch_edges(backend, pattern, existing, total, props).items():
+            have[node_id] += [(target, other, eprops) for other, eprops in ends]
+
+    def key(node_id: str, target: str, other: str) -> tuple[tuple[str, str, str], dict[str, Any]]:
+        if link.incoming:
+            return (rel, target, label), {"a": other, "b": node_id}
+        return (rel, label, target), {"a": node_id, "b": other}
+
+    refs = table.by_name[link.column].ref
+    labels = {t: TABLE_LABEL[t].value for t in refs}
+    none: dict[str, Any] = {}
+    for r in rows:
+        values = r.values
+        node_id, ref = values["id"], values[link.column]
+        target = labels[plan.owner_table.get(node_id, refs[0])] if len(refs) > 1 else labels[refs[0]]
+        wanted = {p: values[c] for p, c in link.props} if link.props else none
+        found = False
+        for other_label, other, eprops in have.get(node_id, ()):
+            if other_label == target and other == ref:
+                if not found:
+                    changed = changed_keys(wanted, eprops)
+                    if changed:
+                        edge, ends = key(node_id, target, ref)
+                        diff.edge_updates[edge].append({**ends, "props": changed})
+                        diff.changes.append(
+                            Change("updated", rel, f"{ends['a']} → {ends['b']}", tuple(changed), "relationship")
+                        )
+                found = True
+                continue
+            edge, ends = key(node_id, other_label, other)
+            diff.edge_removes[edge].append(ends)
+            diff.changes.append(Change("removed", rel, f"{ends['a']} → {ends['b']}", kind="relationship"))
+        if ref is not None and not found:
+            edge, ends = key(node_id, target, ref)
+            diff.edge_creates[edge].append((ends["a"], ends["b"], present(wanted) if wanted else wanted))
+            diff.changes.append(Change("created", rel, f"{ends['a']} → {ends['b']}", kind="relationship"))
+
+
+def _diff_pairs(plan: Plan, name: str, rows: list[Row], backend: Backend, replace: bool, diff: Diff) -> None:
+    src_col, rel_type, dst_col, prop_cols = PAIRS[name]
+    table, rel = TABLES[name], rel_type.value
     src = TABLE_LABEL[table.by_name[src_col].ref[0]].value
     dst = TABLE_LABEL[table.by_name[dst_col].ref[0]].value
-    items = [
-        {"a": r.values[src_col], "b": r.values[dst_col], "props": {p: r.values.get(c) for p, c in props}} for r in rows
-    ]
-    q = (
-        f"UNWIND $rows AS r MATCH (a:{src} {{id: r.a}}) MATCH (b:{dst} {{id: r.b}}) "
-        f"MERGE (a)-[e:{rel.value}]->(b) SET e += r.props"
-    )
-    return [_Step(Statement(q, {"rows": c}), rel.value, "rel-create") for c in batched(items, batch_size)]
-
-
-def _replace_steps(plan: Plan, backend: Backend, batch_size: int) -> list[_Step]:
-    """Deletions that make the graph hold exactly what the roster's tables hold."""
-    steps: list[_Step] = []
-    for name, rows in plan.tables.items():
-        table = TABLES[name]
-        if table.label is not None:
-            keep = {r.values["id"] for r in rows}
-            # nodes a document mentions stay: they are evidence, not roster data
-            res = backend.read(
-                f"MATCH (n:{table.label.value}) OPTIONAL MATCH (n)-[m:MENTIONED_IN]->() "
-                "OPTIONAL MATCH (s:Statement)-[:ABOUT]->(n) "
-                "WITH n, count(m) + count(s) AS evidence WHERE evidence = 0 RETURN n.id AS id"
-            )
-            gone = sorted({r[0] for r in res.rows} - keep)
-            q = f"UNWIND $ids AS id MATCH (n:{table.label.value} {{id: id}}) DETACH DELETE n"
-            steps += [
-                _Step(Statement(q, {"ids": c}), table.label.value, "node-remove") for c in batched(gone, batch_size)
-            ]
-        elif name in PAIRS:
-            src_col, rel, dst_col, _ = PAIRS[name]
-            src = TABLE_LABEL[table.by_name[src_col].ref[0]].value
-            dst = TABLE_LABEL[table.by_name[dst_col].ref[0]].value
-            keep_pairs = {(r.values[src_col], r.values[dst_col]) for r in rows}
-            res = backend.read(f"MATCH (a:{src})-[e:{rel.value}]->(b:{dst}) RETURN a.id AS a, b.id AS b")
-            gone_pairs = [{"a": a, "b": b} for a, b in sorted({(r[0], r[1]) for r in res.rows} - keep_pairs)]
-            q = f"UNWIND $rows AS r MATCH (a:{src} {{id: r.a}})-[e:{rel.value}]->(b:{dst} {{id: r.b}}) DELETE e"
-            steps += [
-                _Step(Statement(q, {"rows": c}), rel.value, "rel-remove") for c in batched(gone_pairs, batch_size)
-            ]
-    return steps
+    props = [p for p, _ in prop_cols]
+    starts = None if replace else {r.values[src_col] for r in rows}
+    total = plan.label_totals.get(src, 0)
+    have = fetch_edges(backend, f"(n:{src}@)-[e:{rel}]->(x:{dst})", starts, total, props)
+    graph_pairs = {(a, b): eprops for a, ends in have.items() for b, eprops in ends}
+    keep: set[tuple[str, str]] = set()
+    for r in rows:
+        pair = (r.values[src_col], r.values[dst_col])
+        keep.add(pair)
+        wanted = {p: r.values.get(c) for p, c in prop_cols}
+        ends = {"a": pair[0], "b": pair[1]}
+        if pair not in graph_pairs:
+            diff.edge_creates[(rel, src, dst)].append((pair[0], pair[1], present(wanted)))
+            diff.changes.append(Change("created", rel, f"{pair[0]} → {pair[1]}", kind="relationship"))
+            continue
+        changed = changed_keys(wanted, graph_pairs[pair])
+        if changed:
+            diff.edge_updates[(rel, src, dst)].append({**ends, "props": changed})
+            diff.changes.append(Change("updated", rel, f"{pair[0]} → {pair[1]}", tuple(changed), "relationship"))
+    if replace:
+        for a, b in sorted(set(graph_pairs) - keep):
+            diff.edge_removes[(rel, src, dst)].append({"a": a, "b": b})
+            diff.changes.append(Change("removed", rel, f"{a} → {b}", kind="relationship"))
 
 
 #: Nodes a document made before the roster named them: (table, label, id prefix, matching property,
@@ -577,11 +651,18 @@ def _adoptions(tables: dict[str, list[Row]], backend: Backend) -> dict[str, list
         rows = tables.get(table, [])
         if not rows:
             continue
-        found = backend.read(
-            f"UNWIND $rows AS r MATCH (d:{label.value} {{name: r.name}}) WHERE d.{prop} = r.v "
-            f"AND d.id STARTS WITH '{prefix}' RETURN r.id, d.id, [(d)-[:PART_OF]->(p) | p.name]",
-            {"rows": [{"id": r.values["id"], "name": r.values["name"], "v": r.values[prop]} for r in rows]},
+        # the document-made nodes are few: read them all, match in Python (a lookup per roster
+        # row by name ran for minutes on a populated graph)
+        made = backend.read(
+            f"MATCH (d:{label.value}) WHERE d.id STARTS WITH '{prefix}' "
+            f"RETURN d.id, d.name, d.{prop}, [(d)-[:PART_OF]->(p) | p.name]"
         ).rows
+        if not made:
+            continue
+        by_name: dict[tuple[Any, Any], list[str]] = defaultdict(list)
+        for r in rows:
+            by_name[(r.values["name"], r.values[prop])].append(r.values["id"])
+        found = [(rid, doc_id, parents) for doc_id, n, v, parents in made for rid in by_name.get((n, v), [])]
         if not found:
             continue
         by_id = {r.values["id"]: r.values for r in tables.get("areas", [])}
@@ -633,29 +714,71 @@ def load_plan(
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> LoadReport:
-    """Write a validated roster as one atomic unit and report what changed."""
-    steps = (_replace_steps(plan, backend, batch_size) if replace else []) + plan_statements(plan, batch_size)
-    steps += _adopt_steps(plan)
+    """Write what differs between a validated roster and the graph, as one atomic unit; report it.
+
+    Nothing differs: nothing is written. An empty graph and an engine with a bulk facility:
+    the whole graph is built in one step (:meth:`Backend.create_graph`). Otherwise the
+    difference goes through :meth:`Backend.write_all`, all or nothing.
+    """
+    diff = diff_plan(plan, backend, replace=replace)
+    adopt = _adopt_steps(plan)
+    report = LoadReport(path="", changes=diff.changes)
+    report.nodes, report.relationships = diff.counts()
+    _zero_counts(report, plan.tables)
+    if diff.empty and not adopt:
+        return report
+    if plan.graph_empty and diff.only_creates and not adopt:
+        nodes, relationships = _bulk_groups(diff)
+        if backend.create_graph(nodes, relationships, progress=progress):
+            report.written = "bulk"
+            return report
+    report.written = "statements"
+    steps = [_Step(st, item, "diff") for st, item in diff.statements(batch_size)] + adopt
     total = len(steps)
     summary = backend.write_all(
         [s.statement for s in steps], progress=(lambda done: progress(done, total)) if progress else None
     )
-    report = LoadReport(path="")
     for step, stats in zip(steps, summary.per_statement, strict=True):
         if step.kind in ("node", "node-remove"):
             entry = report.nodes.setdefault(step.item, {"created": 0, "updated": 0, "removed": 0})
             entry["created"] += stats.get("nodes_created", 0)
             entry["removed"] += stats.get("nodes_deleted", 0)
-        else:
-            entry = report.relationships.setdefault(step.item, {"created": 0, "removed": 0})
+        elif step.kind == "rel-create":
+            entry = report.relationships.setdefault(step.item, {"created": 0, "updated": 0, "removed": 0})
             entry["created"] += stats.get("relationships_created", 0)
             entry["removed"] += stats.get("relationships_deleted", 0)
-    for name, rows in plan.tables.items():
+    return report
+
+
+def _zero_counts(report: LoadReport, tables: Iterable[str]) -> None:
+    """List every label and relationship type the tables describe in the report, changed or not."""
+    for name in tables:
         label = TABLES[name].label
         if label is not None:
-            entry = report.nodes.setdefault(label.value, {"created": 0, "updated": 0, "removed": 0})
-            entry["updated"] += sum(1 for r in rows if r.values["id"] in plan.existing.get(name, set()))
-    return report
+            report.nodes.setdefault(label.value, {"created": 0, "updated": 0, "removed": 0})
+        types = [lk.rel for lk in LINKS if lk.table == name] + ([PAIRS[name][1]] if name in PAIRS else [])
+        for rel in types:
+            report.relationships.setdefault(rel.value, {"created": 0, "updated": 0, "removed": 0})
+
+
+def _bulk_groups(diff: Diff) -> tuple[list[NodeGroup], list[RelGroup]]:
+    """The new nodes and relationships of a first load, as a bulk write numbers them."""
+    index: dict[tuple[str, str], int] = {}
+    nodes: list[NodeGroup] = []
+    for labels, rows in diff.node_creates.items():
+        root = labels[0]
+        for node_id, _ in rows:
+            index[(root, node_id)] = len(index)
+        nodes.append(NodeGroup(labels, rows))
+    rels = [
+        RelGroup(rel, [(index[(a, x)], index[(b, y)], props) for x, y, props in rows])
+        for (rel, a, b), rows in diff.edge_creates.items()
+    ]
+    return nodes, rels
+
+
+#: The key under which a load leaves, for the next one, which files the graph now reflects.
+_MEMO = "roster-files"
 
 
 def load_roster(
@@ -669,21 +792,46 @@ def load_roster(
     """Read, validate and load the roster at ``path`` (a CSV folder or an .xlsx workbook).
 
     Raises :class:`RosterInvalid` (naming every problem) and writes nothing when any
-    row is invalid.
-    """
-    raw = read_roster(path)
-    ledger = None
-    if raw.ledger:  # sheets in ledger form (台账): translated to these tables first
-        from .ledgers import validate_ledger
+    row is invalid. Only what differs from the graph is written.
 
-        plan, ledger = validate_ledger(raw, backend)
-    else:
-        plan = validate(raw, backend)
-    report = load_plan(plan, backend, replace=replace, progress=progress, batch_size=batch_size)
+    A shortcut for the monthly resubmission: on the embedded engine, each load leaves the
+    digests of the files it loaded (:meth:`Backend.remember`); a table file with the same
+    digest is not read again when no other write happened since (:meth:`Backend.recall`
+    says so), because the graph then still holds exactly what that file wrote. Any other
+    write, ``--replace``, or another engine: every table is compared with the graph.
+    """
+    digests = fingerprints(path)
+    # compared and written under the writer lock (where the engine has one): the graph cannot
+    # change between the comparison and the write
+    with backend.writer():
+        last = json.loads(backend.recall(_MEMO) or "{}") if not replace else {}
+        sources = last.get("sources", {})
+        unchanged = {key for key, digest in digests.items() if sources.get(key) == digest}
+        if "*" in unchanged:  # the same workbook
+            skipped = set(last.get("tables", {}))
+            raw = RawRoster(str(path))
+        else:
+            skipped = unchanged
+            raw = read_roster(path, skip=skipped)
+        ledger = None
+        if raw.ledger:  # sheets in ledger form (台账): translated to these tables first
+            from .ledgers import validate_ledger
+
+            plan, ledger = validate_ledger(raw, backend)
+        else:
+            plan = validate(raw, backend)
+        report = load_plan(plan, backend, replace=replace, progress=progress, batch_size=batch_size)
+        tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
+        for name, rows in plan.tables.items():
+            read = raw.tables.get(name)
+            tables[name] = {"rows": len(rows), "encoding": read.encoding if read else ""}
+        backend.remember(_MEMO, json.dumps({"sources": digests, "tables": tables}))
+    _zero_counts(report, skipped)
     report.path = str(path)
-    report.encodings = {name: t.encoding for name, t in raw.tables.items()}
+    report.unchanged = sorted(skipped)
+    report.encodings = {name: t["encoding"] for name, t in tables.items() if t["encoding"]}
     report.ignored = raw.ignored
-    report.rows = {name: len(rows) for name, rows in plan.tables.items()}
+    report.rows = {name: t["rows"] for name, t in tables.items()}
     if ledger is not None:
         report.ledger = ledger.as_dict()
         report.encodings = {**ledger.encodings, **report.encodings}

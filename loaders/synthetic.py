@@ -223,6 +223,21 @@ class Roster:
     truth: dict[str, Any] = field(default_factory=dict)
 
 
+def revise(roster: Roster, share: float, seed: int = 1) -> tuple[Roster, list[tuple[str, str]]]:
+    """A copy of ``roster`` with ``share`` of the rows of every table that has names renamed
+    (what a department's monthly resubmission changes), and the (table, id) pairs renamed."""
+    rng = random.Random(seed)
+    revised = Roster(rows={name: [dict(r) for r in rows] for name, rows in roster.rows.items()}, truth=roster.truth)
+    renamed: list[tuple[str, str]] = []
+    for name, rows in sorted(revised.rows.items()):
+        if not rows or "name" not in rows[0]:
+            continue
+        for row in rng.sample(rows, max(1, round(len(rows) * share))):
+            row["name"] = f"{row['name']}（更名）"
+            renamed.append((name, row["id"]))
+    return revised, renamed
+
+
 class _Names:
     """Unique names within a scope, built from parts."""
 

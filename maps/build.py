@@ -171,7 +171,8 @@ def _attach(
     if label == "Project":
         kind = str(props.get("status") or "")
     node = MapNode(vid(label, key), key, label, kind, str(name or key), anchor=anchor)
-    facts = [(FACT_KEYS[k], str(v)) for k, v in props.items() if k in FACT_KEYS and v is not None]
+    # FACT_KEYS order, not the engine's: Neo4j and FalkorDB list a node's properties in different orders
+    facts = [(text, str(props[k])) for k, text in FACT_KEYS.items() if props.get(k) is not None]
     node.facts = [("编号 id", key), *facts]
     m.nodes[node.vid] = node
     return node

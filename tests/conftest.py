@@ -14,6 +14,9 @@ import pytest
 
 from pbgraph.graph import Backend, open_backend
 
+# neo4j_uri / neo4j_db: a real Neo4j 5 for the Neo4j tests (see helpers_neo4j)
+pytest_plugins = ["helpers_neo4j"]
+
 REPO = Path(__file__).resolve().parent.parent
 
 # The engine stops with its last user, as tests expect; the warm-engine tests set their own.

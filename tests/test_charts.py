@@ -90,3 +90,11 @@ def test_markdown_table_escapes_and_says_what_it_left_out():
     assert lines[:4] == ["| a | b |", "|---|---|", "| x\\|y | 1.5 |", "|  | 2 |"]
     assert "1 more row" in table
     assert charts.markdown_table([]) == "*(no rows)*"
+
+
+def test_a_note_reads_as_markdown_html_and_plain_text():
+    note = charts.table([{"社区": "<b>西吴社区</b>", "缺口": 2}])
+    assert note._repr_markdown_() == repr(note) == "| 社区 | 缺口 |\n|---|---|\n| <b>西吴社区</b> | 2 |"
+    html = note._repr_html_()
+    assert "<table>" in html and "<td>&lt;b&gt;西吴社区&lt;/b&gt;</td>" in html  # a name is shown, not interpreted
+    assert "<strong>3</strong>" in charts.note("**3** gaps")._repr_html_()

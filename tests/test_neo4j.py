@@ -1,9 +1,7 @@
-"""Neo4j: the engine-specific DDL through Neo4j's own front end always; a live server when
-PBGRAPH_TEST_NEO4J_URI (with NEO4J_USERNAME / NEO4J_PASSWORD) is set."""
+"""Neo4j: the engine-specific DDL through Neo4j's own front end, and the backend on a live Neo4j 5
+(started by the test session; see helpers_neo4j)."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
@@ -14,9 +12,6 @@ from pbgraph.graph.schema import KEYED_LABELS
 
 from helpers_lint import errors, lint
 
-LIVE = os.environ.get("PBGRAPH_TEST_NEO4J_URI")
-live = pytest.mark.skipif(not LIVE, reason="no live Neo4j: set PBGRAPH_TEST_NEO4J_URI and NEO4J_PASSWORD")
-
 
 def test_neo4j_ddl_passes_neo4j_front_end():
     ddl = schema_statements()
@@ -25,16 +20,6 @@ def test_neo4j_ddl_passes_neo4j_front_end():
     assert {i: errors(d) for i, d in diagnostics.items() if errors(d)} == {}
 
 
-@pytest.fixture
-def neo4j_db():
-    backend = open_backend(LIVE)
-    backend.reset()
-    yield backend
-    backend.reset()
-    backend.close()
-
-
-@live
 def test_live_read_write_and_counts(neo4j_db):
     neo4j_db.write("CREATE (a:Area:Grid {id: 'g1'})-[:PART_OF]->(:Area:Community {id: 'c1'})")
     counts = neo4j_db.counts()
@@ -42,13 +27,11 @@ def test_live_read_write_and_counts(neo4j_db):
     assert counts.relationships == {"PART_OF": 1}
 
 
-@live
 def test_live_reads_refuse_writes(neo4j_db):
     with pytest.raises(ReadOnlyViolation):
         neo4j_db.read("CREATE (:Area {id: 'x'})")
 
 
-@live
 def test_live_write_all_is_atomic(neo4j_db):
     with pytest.raises(WriteFailed):
         neo4j_db.write_all([Statement("CREATE (:Area {id: 'a'})"), Statement("CREATE (:Area {id: 'a'})")])
@@ -115,10 +98,53 @@ def test_restore_statements_pass_neo4j_front_end(tmp_path):
     assert {texts[int(i)]: errors(d) for i, d in diagnostics.items() if errors(d)} == {}
 
 
-@live
 def test_live_embedded_database_moves_to_neo4j(neo4j_db, tmp_path):
     from pbgraph.graph.backup import restore
 
     path, expected = _small_backup(tmp_path)
     restore(neo4j_db, path)
     assert neo4j_db.counts() == expected
+
+
+KILLED_LOADER = """
+import sys, time
+from pbgraph.graph import open_backend
+from pbgraph.loaders.rosters import load_roster
+
+def progress(done, total):
+    if done == 3:  # three batches written inside the open transaction: stop here until killed
+        print(f"{done}/{total}", flush=True)
+        time.sleep(120)
+
+load_roster(sys.argv[2], open_backend(sys.argv[1]), progress=progress)
+"""
+
+
+def test_killed_client_mid_load_leaves_nothing_half_written(neo4j_db, neo4j_uri, tmp_path):
+    """A load is one transaction: readers never see part of it, and a killed loader leaves nothing."""
+    import signal
+    import subprocess
+    import sys
+
+    from pbgraph.loaders.rosters import load_roster
+
+    from fixture_district import write_district
+
+    roster = write_district(tmp_path / "district")
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_LOADER, neo4j_uri, str(roster)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("3/"), f"the loader never reached its third batch: {line!r}"
+        assert neo4j_db.counts().nodes == {}  # three batches written, uncommitted: invisible
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stdout.close()
+    assert neo4j_db.counts().nodes == {}
+    assert neo4j_db.counts().relationships == {}
+    report = load_roster(roster, neo4j_db)  # no lock or half state left in the way
+    assert report.nodes["Area"]["created"] == 19

@@ -203,6 +203,17 @@ def test_candidates(district):
     assert {p[0] for p in pairs(area="K2")} == {"d2"}
 
 
+def test_available_resources_scoped_to_an_area(district):
+    """An owner counts where it is located, or where it is when it is an area itself (r2: community K3).
+
+    Scoped, FalkorDB once failed this query ("Type mismatch: expected Null but was Pointer")."""
+    assert ids(run_query("matching/available-resources", district), "resource_id") == ["r1", "r2", "r4", "r6"]
+    assert ids(run_query("matching/available-resources", district, area="S1"), "resource_id") == ["r1", "r4", "r6"]
+    assert run_query("matching/available-resources", district, area="K3") == [
+        {"resource_id": "r2", "resource": "社区卫生室", "category": "medical", "owner": "桥东社区", "remaining": 1}
+    ]
+
+
 def test_stated_vs_actual(district):
     district.write(
         "CREATE (doc:Document {id: 'doc1', name: '工作报告', title: '工作报告', source: 'report.txt', sha256: 'x'}) "

@@ -8,8 +8,9 @@ import pytest
 
 from pbgraph.graph.errors import WriteFailed
 from pbgraph.loaders.roster_files import RosterFileError, read_roster
-from pbgraph.loaders.rosters import RosterInvalid, load_plan, load_roster, validate
-from pbgraph.loaders.synthetic import generate, write_roster
+from pbgraph.loaders.roster_tables import TABLE_LABEL
+from pbgraph.loaders.rosters import RosterInvalid, diff_plan, load_roster, validate
+from pbgraph.loaders.synthetic import generate, revise, write_roster
 
 from conftest import graph_dump, run_cli, write_csv
 
@@ -243,11 +244,12 @@ def test_engine_error_mid_load_keeps_nothing(db, tmp_path):
     load_roster(tmp_path / "r", db)
     before = graph_dump(db)
     write_roster(generate("guangming", seed=2), tmp_path / "big")
-    plan = validate(read_roster(tmp_path / "big"), db)
+    diff = diff_plan(validate(read_roster(tmp_path / "big"), db), db)
+    statements = [st for st, _ in diff.statements(batch_size=100000)]
     db._redis.execute_command("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", 256 * 1024)
     try:
         with pytest.raises(WriteFailed, match=r"statement (\d+) failed, nothing was written") as e:
-            load_plan(plan, db, batch_size=100000)
+            db.write_all(statements)
     finally:
         db._redis.execute_command("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", 0)
     assert int(e.value.args[0].split()[1]) > 1, "the failure must come after earlier batches were applied"
@@ -264,3 +266,87 @@ def test_cli_load_roster(tmp_path):
     out = run_cli("load", "roster", str(tmp_path / "bad"), db=tmp_path / "g.db")
     assert out.returncode == 1
     assert "areas row 2, column level: unknown value 'planet'" in out.stderr and "Traceback" not in out.stderr
+
+
+# -- writing only the difference ------------------------------------------------------
+
+
+def _load_fresh(db, folder):
+    db.reset()
+    load_roster(folder, db)
+    return graph_dump(db)
+
+
+def test_reload_unchanged_writes_nothing_and_reports_zero(db, tmp_path):
+    write_roster(generate("guangming", seed=4, as_of=None), tmp_path / "r")
+    first = load_roster(tmp_path / "r", db)
+    assert first.written == "bulk"
+    before = graph_dump(db)
+    again = load_roster(tmp_path / "r", db)
+    assert again.changes == [] and again.written == "nothing"
+    assert again.unchanged == sorted(first.rows)  # the files were not even read again
+    assert again.rows == first.rows
+    counts = list(again.nodes.values()) + list(again.relationships.values())
+    assert counts and all(c == {"created": 0, "updated": 0, "removed": 0} for c in counts)
+    assert graph_dump(db) == before
+
+
+def test_reload_after_another_write_compares_with_the_graph(db, tmp_path):
+    """The shortcut never trusts its memory once something else wrote: the graph is compared."""
+    write_roster(generate("guangming", seed=4, as_of=None), tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    before = graph_dump(db)
+    unit = db.read("MATCH (u:Unit) RETURN u.id ORDER BY u.id LIMIT 1").rows[0][0]
+    db.write("MATCH (u:Unit {id: $id}) SET u.name = 'edited by hand'", {"id": unit})
+    report = load_roster(tmp_path / "r", db)
+    assert report.unchanged == []
+    assert [str(c) for c in report.changes] == [f"updated Unit {unit} (name)"]
+    assert graph_dump(db) == before
+
+
+def test_changed_rows_are_named_exactly_and_give_the_graph_a_fresh_load_gives(db, tmp_path):
+    roster = generate("guangming", seed=5, as_of=None)
+    revised, renamed = revise(roster, 0.02, seed=2)
+    unit = revised.rows["units"][0]
+    old_area = unit["area_id"]
+    unit["area_id"] = next(a["id"] for a in revised.rows["areas"] if a["level"] == "community")
+    write_roster(roster, tmp_path / "r")
+    write_roster(revised, tmp_path / "r2")
+    expected = {("updated", TABLE_LABEL[t].value, i, ("name",)) for t, i in renamed}
+    expected |= {
+        ("removed", "LOCATED_IN", f"{unit['id']} → {old_area}", ()),
+        ("created", "LOCATED_IN", f"{unit['id']} → {unit['area_id']}", ()),
+    }
+    fresh = _load_fresh(db, tmp_path / "r2")
+    db.reset()
+    load_roster(tmp_path / "r", db)
+    report = load_roster(tmp_path / "r2", db)
+    assert {c[:4] for c in report.changes} == expected and len(report.changes) == len(expected)
+    assert report.written == "statements"
+    assert report.nodes["Unit"]["updated"] == sum(1 for t, _ in renamed if t == "units")
+    assert report.relationships["LOCATED_IN"] == {"created": 1, "updated": 0, "removed": 1}
+    assert graph_dump(db) == fresh
+
+
+def test_bulk_and_statement_writes_build_the_same_graph(db, tmp_path):
+    write_roster(generate("guangming", seed=6, as_of=None), tmp_path / "r")
+    assert load_roster(tmp_path / "r", db).written == "bulk"
+    bulk = graph_dump(db)
+    db.reset()
+    db.write("CREATE (:Document {id: 'placeholder'})")  # not empty: the statements write the roster
+    assert load_roster(tmp_path / "r", db).written == "statements"
+    db.write("MATCH (d:Document {id: 'placeholder'}) DELETE d")
+    assert graph_dump(db) == bulk
+    assert db.read("CALL db.constraints() YIELD status RETURN collect(DISTINCT status)").rows == [[["OPERATIONAL"]]]
+
+
+def test_bulk_loaded_graph_survives_an_engine_restart(tmp_path):
+    from pbgraph.graph import open_backend
+
+    write_roster(generate("guangming", seed=7, as_of=None), tmp_path / "r")
+    with open_backend(str(tmp_path / "g.db")) as b:
+        assert load_roster(tmp_path / "r", b).written == "bulk"
+        before = graph_dump(b)
+    with open_backend(str(tmp_path / "g.db")) as b:  # the engine stopped with the last user: a cold start
+        assert graph_dump(b) == before
+        assert load_roster(tmp_path / "r", b).changes == []

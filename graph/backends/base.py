@@ -119,6 +119,22 @@ class Counts:
 Progress = Callable[[int], None]
 
 
+@dataclass
+class NodeGroup:
+    """New nodes with the same labels, for :meth:`Backend.create_graph`: (id, other properties, no nulls)."""
+
+    labels: tuple[str, ...]
+    rows: list[tuple[str, dict[str, Any]]]
+
+
+@dataclass
+class RelGroup:
+    """New relationships of one type: (start, end, properties), ends numbered in the order of the node groups."""
+
+    type: str
+    rows: list[tuple[int, int, dict[str, Any]]]
+
+
 class Backend(ABC):
     """A graph database pbgraph can read from and write to."""
 
@@ -142,6 +158,30 @@ class Backend(ABC):
         Either every statement takes effect or none does, including when the
         process is killed part-way. Readers never see a partial state.
         """
+
+    def create_graph(
+        self, nodes: list[NodeGroup], relationships: list[RelGroup], progress: Callable[[int, int], None] | None = None
+    ) -> bool:
+        """Write a whole new graph in one step, if the engine has a facility for it and the graph is empty.
+
+        All or nothing, like :meth:`write_all`. Returns False (having written nothing) when it
+        cannot: the caller then writes the same content with :meth:`write_all`.
+        ``progress(done, total)`` counts the engine calls.
+        """
+        return False
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep a small value for the next writer, valid only while nothing else writes (no-op if the
+        engine cannot tell; call inside :meth:`writer`)."""
+        return None
+
+    def recall(self, key: str) -> str | None:
+        """The value the previous writer kept, if nothing else wrote since; None when unknown."""
+        return None
+
+    def writer(self) -> contextlib.AbstractContextManager[None]:
+        """Be the only writer for a read-compare-write sequence (FalkorDB: its writer lock; else nothing)."""
+        return contextlib.nullcontext()
 
     @abstractmethod
     def read_snapshot(self, queries: list[str]) -> list[Result]:

@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -43,8 +43,19 @@ from ..errors import (
 )
 from ..notices import notify
 from ..schema import INDEXED_PROPERTIES, KEYED_LABELS
-from . import durability
-from .base import Backend, Progress, Result, Statement, WriteSummary, announce_phase, gc_paused, plain
+from . import durability, falkordb_bulk
+from .base import (
+    Backend,
+    NodeGroup,
+    Progress,
+    RelGroup,
+    Result,
+    Statement,
+    WriteSummary,
+    announce_phase,
+    gc_paused,
+    plain,
+)
 from .embedded import ServerLease
 
 GRAPH_NAME = "pbgraph"
@@ -319,21 +330,31 @@ class FalkorDBBackend(Backend):
     def _ensure_schema(self) -> None:
         if self._schema_checked:
             return
-        g = self._db.select_graph(self.graph_name)
+        created = self._create_schema(self.graph_name)
+        self._schema_checked = True
+        if created:
+            self._compact_log()  # schema commands replay badly from the log: keep them in the snapshot
+
+    def _create_schema(self, graph: str) -> bool:
+        """Create the indexes and uniqueness constraints ``graph`` lacks; True when a constraint was made."""
         wanted = [(label.value, "id") for label in KEYED_LABELS]
         wanted += [(label.value, prop) for label, prop in INDEXED_PROPERTIES]
         have: set[tuple[str, str]] = set()
-        if self._graph_exists(self.graph_name):
-            for row in self.read("CALL db.indexes() YIELD label, properties RETURN label, properties").rows:
+        if self._graph_exists(graph):
+            query = "CALL db.indexes() YIELD label, properties RETURN label, properties"
+            for row in self._run(graph, query, None, True).rows:
                 have.update((row[0], p) for p in row[1])
         for label, prop in wanted:
             if (label, prop) not in have:
                 # label and property come from the schema enums, never from input
-                g.query(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+                self._run(graph, f"CREATE INDEX FOR (n:{label}) ON (n.{prop})", None, False)
         constrained = {
             (row[0], tuple(row[1]))
-            for row in self.read(
-                "CALL db.constraints() YIELD type, label, properties WHERE type = 'UNIQUE' RETURN label, properties"
+            for row in self._run(
+                graph,
+                "CALL db.constraints() YIELD type, label, properties WHERE type = 'UNIQUE' RETURN label, properties",
+                None,
+                True,
             ).rows
         }
         created = False
@@ -341,19 +362,9 @@ class FalkorDBBackend(Backend):
             if (label.value, ("id",)) not in constrained:
                 created = True
                 self._redis.execute_command(
-                    "GRAPH.CONSTRAINT",
-                    "CREATE",
-                    self.graph_name,
-                    "UNIQUE",
-                    "NODE",
-                    label.value,
-                    "PROPERTIES",
-                    1,
-                    "id",
+                    "GRAPH.CONSTRAINT", "CREATE", graph, "UNIQUE", "NODE", label.value, "PROPERTIES", 1, "id"
                 )
-        self._schema_checked = True
-        if created:
-            self._compact_log()  # schema commands replay badly from the log: keep them in the snapshot
+        return created
 
     def reset(self) -> None:
         with self.write_lock():
@@ -369,6 +380,94 @@ class FalkorDBBackend(Backend):
         if self._lease is not None:
             lease, self._lease = self._lease, None
             lease.close()
+
+    # -- a new graph in one step -----------------------------------------------------
+
+    def writer(self) -> contextlib.AbstractContextManager[None]:
+        return self.write_lock()
+
+    def create_graph(
+        self, nodes: list[NodeGroup], relationships: list[RelGroup], progress: Callable[[int, int], None] | None = None
+    ) -> bool:
+        """Build the graph with ``GRAPH.BULK`` (:mod:`.falkordb_bulk`) when it holds no node yet.
+
+        All or nothing the same way as :meth:`write_all`: the bulk calls build a staging
+        graph, which gets the schema's indexes and constraints (waited on until the engine has
+        checked them), and one ``RENAME`` swaps it in. A killed load leaves the old, empty graph
+        and a staging key the next writer removes.
+        """
+        try:
+            bulk_calls = list(falkordb_bulk.calls(nodes, relationships))
+        except falkordb_bulk.Unencodable:
+            return False  # the ordinary statements carry (or refuse) such values
+        with self.write_lock():
+            staging = f"{self._staging_prefix()}{self._generation}"
+            self.ensure_schema()
+            if self.read("MATCH (n) RETURN id(n) LIMIT 1").rows:
+                return False  # no longer empty: the caller's comparison is out of date
+            self._drop_staging()  # left by writers that were killed or lost their lease
+            try:
+                for i, call in enumerate(bulk_calls):
+                    self._check_lease()  # a writer paused past its lease must not write into a new graph
+                    announce_phase(f"write {i + 1}")
+                    self._redis.execute_command("GRAPH.BULK", staging, *call.args(first=i == 0))
+                    if progress:
+                        progress(i + 1, len(bulk_calls) + 1)
+                self._create_schema(staging)
+                self._wait_for_constraints(staging)
+                # the commit, as in write_all: one atomic command, logged and fsynced before it
+                # returns, and only if no other writer took the lock meanwhile
+                announce_phase("commit")
+                self._commit(staging, "RENAME", staging, self.graph_name)
+                announce_phase("committed")
+            except BaseException as e:
+                with contextlib.suppress(redis.exceptions.RedisError, OSError):
+                    self._delete_graph(staging)
+                if isinstance(e, redis.exceptions.ResponseError):
+                    raise WriteFailed(f"the bulk write failed, nothing was written: {_first_line(str(e))}") from e
+                raise
+            if progress:
+                progress(len(bulk_calls) + 1, len(bulk_calls) + 1)
+            self._compact_log()  # the log holds the bulk blobs: rewrite it as a snapshot
+        return True
+
+    def _wait_for_constraints(self, graph: str) -> None:
+        """Wait until the engine has checked every constraint of ``graph`` against its nodes."""
+        while True:
+            rows = self._run(graph, "CALL db.constraints() YIELD label, status RETURN label, status", None, True).rows
+            failed = [r[0] for r in rows if r[1] == "FAILED"]
+            if failed:
+                raise WriteFailed(f"ids are not unique for {', '.join(failed)}; nothing was written")
+            if all(r[1] == "OPERATIONAL" for r in rows):
+                return
+            time.sleep(0.01)
+
+    # -- what a writer leaves for the next one ------------------------------------------
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep ``value`` with the database for the next writer, valid while nobody else writes.
+
+        Only for the embedded engine, where every writer is a pbgraph process that takes the
+        writer lock, and each grant of the lock draws the next fencing number.
+        """
+        if self._lease is None or not self._lock_depth:
+            return
+        memo = json.dumps({"generation": self._generation, "value": value})
+        self._redis.set(f"pbgraph:memo:{self.graph_name}:{key}", memo)
+
+    def recall(self, key: str) -> str | None:
+        """What the previous writer remembered, if no other writer took the lock since (else None).
+
+        Call while holding :meth:`write_lock`: its fencing number is one above the one stored
+        exactly when this writer is the only one since.
+        """
+        if self._lease is None or not self._lock_depth:
+            return None
+        raw = self._redis.get(f"pbgraph:memo:{self.graph_name}:{key}")
+        if not raw:
+            return None
+        memo = json.loads(raw)
+        return memo["value"] if memo.get("generation") == str(int(self._generation) - 1) else None
 
     # -- the writer lock ----------------------------------------------------------
 

@@ -122,7 +122,7 @@ class Neo4jBackend(Backend):
 
     def reset(self) -> None:
         with _errors(), self._session(read=False) as s:
-            s.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+            s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
             for name in [r["name"] for r in s.run("SHOW CONSTRAINTS YIELD name")]:
                 s.run(f"DROP CONSTRAINT `{name}` IF EXISTS").consume()
             for name in [r["name"] for r in s.run("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'")]:

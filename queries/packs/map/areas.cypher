@@ -10,6 +10,11 @@ MATCH p = (a:Area)-[:PART_OF*0..12]->(top)
 WITH a, length(p) AS depth
 WHERE depth <= $depth
 OPTIONAL MATCH (a)-[:PART_OF]->(parent:Area)
+OPTIONAL MATCH (a)-[:SPANS]->(s:Area)
+// sorted before collecting: a pattern comprehension lists them in each engine's own order
+WITH a, depth, parent, s
+ORDER BY s.id
+WITH a, depth, parent, collect(s.id) AS spans
 RETURN a.id AS id, a.name AS name, a.level AS level, parent.id AS parent_id, a.households AS households, depth,
-       [(a)-[:SPANS]->(s:Area) | s.id] AS spans
+       spans
 ORDER BY depth, id

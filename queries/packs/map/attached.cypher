@@ -9,4 +9,5 @@ MATCH (a:Area {id: area_id})-[r]-(x)
 WHERE NOT type(r) IN ['PART_OF', 'SPANS', 'PARTY_TO', 'MENTIONED_IN']
 RETURN area_id, type(r) AS rel, startNode(r) = a AS outgoing, labels(x)[0] AS label, x.id AS id, x.name AS name,
        properties(x) AS props
-ORDER BY area_id, label, id
+// rel and outgoing too: an organization can both cover and sit in the same area
+ORDER BY area_id, label, id, rel, outgoing

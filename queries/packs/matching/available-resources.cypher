@@ -6,8 +6,10 @@ OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope
 MATCH (r:Resource)<-[:OFFERS]-(owner)
 OPTIONAL MATCH (owner)-[:LOCATED_IN]->(home)
-WITH scope, r, owner, coalesce(home, owner) AS loc
-WHERE $area IS NULL OR (loc)-[:PART_OF*0..12]->(scope)
+WITH scope, r, owner, home
+// an owner's place is its home, or the owner itself when it is an area; tested apart because FalkorDB
+// fails a pattern predicate on a projected alias such as coalesce(home, owner) ("expected Null but was Pointer")
+WHERE $area IS NULL OR (home)-[:PART_OF*0..12]->(scope) OR (home IS NULL AND (owner)-[:PART_OF*0..12]->(scope))
 OPTIONAL MATCH (p)-[:USES]->(r)
 WITH r, owner, r.capacity - size([s IN collect(p.status) WHERE s IN ['claimed', 'done']]) AS remaining
 WHERE remaining > 0
