@@ -109,7 +109,7 @@ PRESETS = ("guangming", "cuiping", "taiyuan", "province")
 PRESETS_HELP = (
     "guangming: one street (光明街道), 150 grids; cuiping: a district (翠屏区) with regional committees; "
     "taiyuan: a city (太原市), 123,975 nodes, 212,942 relationships, 6,084 grid workers; "
-    "province: ten such cities, about 3.4M nodes and relationships."
+    "province: ten such cities (about 3.4M nodes and relationships)."
 )
 
 

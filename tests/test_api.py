@@ -12,6 +12,7 @@ from pbgraph import api
 from pbgraph.graph.backends.base import Backend
 from pbgraph.queries.runner import AreaId, BadParameter, get_query, resolve_area
 
+from conftest import REPO
 from fixture_district import write_district
 
 
@@ -194,3 +195,16 @@ def test_presets_as_the_cli_lists_them_are_the_generators():
 
     assert tuple(PRESETS) == api.PRESETS
     assert all(name in api.PRESETS_HELP for name in PRESETS)
+
+
+def test_figures_the_help_states_are_what_the_generator_makes():
+    """--help and the README quote the generator's own numbers (the node and relationship totals are from
+    loading seed 1 with 'pbgraph status'; the grid workers and grids are checked here)."""
+    from pbgraph.loaders.synthetic import generate
+
+    taiyuan = generate("taiyuan", seed=1)
+    assert f"{taiyuan.truth['counts']['workers']:,} grid workers" in api.PRESETS_HELP
+    grids = sum(1 for a in generate("guangming", seed=1).rows["areas"] if a["level"] == "grid")
+    assert f"{grids} grids" in api.PRESETS_HELP
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"{taiyuan.truth['counts']['workers']:,} grid workers" in readme
