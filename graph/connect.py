@@ -70,7 +70,7 @@ def _open_embedded(folder: Path) -> Backend:
 
     lease = ServerLease(folder)
     for message in lease.messages:
-        notify("recovered", message.removeprefix("recovered: "))
+        notify("recovered", message)
     if lease.started:
         notify("started", f"started the embedded engine for {lease.layout.root}")
     try:
