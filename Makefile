@@ -3,6 +3,7 @@
 #   make test    set up, run the whole test suite (what .ci/run calls)
 #   make lint    ruff check + format check
 #   make bench   benchmarks (not tests)
+#   make stress  SIGKILL 50 loads inside their write phase: 0 partial, 0 lost (not part of make test)
 #   make neo4j-up / neo4j-down   a throwaway Neo4j 5 on 127.0.0.1 (connection in .neo4j-test/env)
 #   make notebooks  execute the notebooks, write notebooks/html/*.html
 
@@ -12,7 +13,7 @@ BIN    := $(VENV)/bin
 LINT   := tools/cypher-lint
 DEMO   ?= demo
 
-.PHONY: setup browser fonts demo test lint bench notebooks notebooks-store clean neo4j-up neo4j-down neo4j-server
+.PHONY: setup browser fonts demo test lint bench stress notebooks notebooks-store clean neo4j-up neo4j-down neo4j-server
 
 setup: $(VENV)/.installed $(LINT)/node_modules/.installed
 
@@ -56,6 +57,11 @@ lint: setup
 bench: setup
 	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]' > $(VENV)/install-bench.log 2>&1 || { tail -n 20 $(VENV)/install-bench.log; exit 1; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# SIGKILL loads at random moments of their write phase (proven by the phases each load announces),
+# a third of them with the engine; each must leave the graph exactly before or after. STRESS_KILLS=50.
+stress: setup
+	nice -n 10 $(BIN)/python tools/stress.py --kills $(or $(STRESS_KILLS),50)
 
 # Execute the notebooks on generated presets; one self-contained HTML page each in notebooks/html/.
 notebooks: setup fonts

@@ -3,6 +3,7 @@
 python -m bench                 # taiyuan scale, every benchmark
 python -m bench --quick         # smaller and fewer runs, for a smoke check
 python -m bench --scale province
+python -m bench --neo4j         # also the Neo4j rows (a throwaway Neo4j 5; needs Java 17+ and Maven)
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import extraction, matching, query_latency, roster_load
+from bench import document_readers, extraction, ledger_load, matching, query_latency, reconciliation, roster_load
 from bench.common import save, table
 
 
@@ -18,13 +19,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="taiyuan", choices=["guangming", "cuiping", "taiyuan", "province"])
     parser.add_argument("--quick", action="store_true", help="one run each, short baselines")
+    parser.add_argument("--neo4j", action="store_true", help="add the Neo4j rows (bench/neo4j.py)")
     args = parser.parse_args()
     started = time.perf_counter()
     runs = 1 if args.quick else 3
     rows = roster_load.run(args.scale, runs=runs, naive_budget_s=5 if args.quick else 20)
+    rows += ledger_load.run(args.scale, runs=runs)
     rows += query_latency.run(args.scale, runs=5 if args.quick else 20)
     rows += matching.run(args.scale, runs=runs)
     rows += extraction.run(target_mb=2 if args.quick else 10, runs=runs)
+    rows += reconciliation.run(args.scale, runs=5 if args.quick else 20, baseline_runs=1 if args.quick else 3)
+    rows += document_readers.run()
+    if args.neo4j:
+        from bench import neo4j
+
+        rows += neo4j.run(
+            args.scale, runs=runs, query_runs=5 if args.quick else 20, naive_budget_s=5 if args.quick else 20
+        )
     print(table(rows))
     path = save(rows, "quick" if args.quick else args.scale)
     print(f"\nwritten to {path} in {time.perf_counter() - started:.0f} s")

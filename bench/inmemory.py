@@ -187,7 +187,8 @@ def open_demands(g):
     return [d[1] for d in sorted(demands, key=key)]
 
 
-def candidates(g, max_tier=2):
+def candidates(g, max_tier=2, per_demand=3):
+    """The demand id of each candidate pair, a demand's best ``per_demand`` pairs (0: all) in the query's order."""
     levels = ("community", "street", "district")
     offers = defaultdict(list)
     for r in _nodes(g, "resource"):
@@ -213,4 +214,10 @@ def candidates(g, max_tier=2):
             )
             if tier is not None and tier <= max_tier:
                 pairs.append((d[1], tier, rid))
-    return [p[0] for p in sorted(pairs)]
+    kept: dict[str, int] = defaultdict(int)
+    out = []
+    for p in sorted(pairs):
+        kept[p[0]] += 1
+        if per_demand == 0 or kept[p[0]] <= per_demand:
+            out.append(p[0])
+    return out

@@ -2,19 +2,21 @@
 
 The file is gzip-compressed JSON lines: a header (format, when, from where, the counts),
 one line per node (its labels and properties), one per relationship (type, end nodes
-as ``[label, id]``, properties), and a trailer with the totals, so a truncated file is
-refused. Because it holds data, not engine pages, the same file restores into the
-embedded engine, a FalkorDB server or Neo4j: it is also how a database moves to Neo4j.
+as ``[label, id]``, properties), and a trailer with the totals and a SHA-256 of every
+line before it, so a truncated or edited file is refused. Because it holds data, not
+engine pages, the same file restores into the embedded engine, a FalkorDB server or
+Neo4j: it is also how a database moves to Neo4j.
 
-Restoring checks the whole file before writing anything (labels and relationship
-types must be the model's own, never text from the file), writes in one
-all-or-nothing unit, and verifies the counts afterwards.
+Restoring checks the whole file before writing anything (the checksum must match, labels
+and relationship types must be the model's own, never text from the file), writes in
+one all-or-nothing unit, and verifies the counts afterwards.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import json
 import os
 from collections import defaultdict
@@ -32,7 +34,9 @@ from pbgraph.graph.schema import Label, Rel
 from pbgraph.queries.runner import get_query
 
 FORMAT = "pbgraph-backup"
-VERSION = 1
+VERSION = 2
+#: Version 1 files (before checksums) are still read; they cannot be checked against edits.
+READABLE_VERSIONS = (1, 2)
 LABELS = frozenset(label.value for label in Label)
 TYPES = frozenset(rel.value for rel in Rel)
 
@@ -89,11 +93,14 @@ def backup(db: Backend | str | None, out: str | Path) -> BackupReport:
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
+    digest = hashlib.sha256()
     with open(tmp, "wb") as raw:
         with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
 
             def line(obj: Any) -> None:
-                gz.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+                data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+                digest.update(data)
+                gz.write(data)
 
             line(header)
             for labels, props in nodes.rows:
@@ -101,7 +108,8 @@ def backup(db: Backend | str | None, out: str | Path) -> BackupReport:
             for from_labels, from_id, rel_type, props, to_labels, to_id in rels.rows:
                 ends = {"f": [primary(from_labels), from_id], "t": [primary(to_labels), to_id]}
                 line({"r": rel_type, **ends, "p": props})
-            line({"end": True, "nodes": len(nodes.rows), "relationships": len(rels.rows)})
+            end = {"end": True, "nodes": len(nodes.rows), "relationships": len(rels.rows), "sha256": digest.hexdigest()}
+            gz.write(json.dumps(end, separators=(",", ":")).encode("utf-8") + b"\n")
         raw.flush()
         os.fsync(raw.fileno())
     tmp.replace(path)
@@ -115,14 +123,17 @@ class _Contents:
     rels: dict[tuple[str, str, str], list[dict[str, Any]]]
     n_nodes: int
     n_rels: int
+    #: the SHA-256 of the lines before the trailer, as read
+    sha256: str = ""
 
 
-def _lines(path: Path) -> Iterator[tuple[int, Any]]:
+def _lines(path: Path) -> Iterator[tuple[int, bytes, Any]]:
+    """Each line's number, bytes and JSON value."""
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for i, text in enumerate(f, 1):
+        with gzip.open(path, "rb") as f:
+            for i, data in enumerate(f, 1):
                 try:
-                    yield i, json.loads(text)
+                    yield i, data, json.loads(data.decode("utf-8"))
                 except json.JSONDecodeError as e:
                     raise BackupError(f"{path}: line {i} is not JSON ({e.msg}); the file is damaged") from e
     except (OSError, EOFError, UnicodeDecodeError) as e:
@@ -141,13 +152,18 @@ def read_backup(path: str | Path) -> _Contents:
     keys: set[tuple[str, str]] = set()
     pending: list[tuple[int, tuple[str, str]]] = []
     n_nodes = n_rels = 0
-    for i, obj in _lines(path):
+    digest = hashlib.sha256()
+    for i, data, obj in _lines(path):
         if header is None:
             if not isinstance(obj, dict) or obj.get("format") != FORMAT:
                 raise BackupError(f"{path}: not a pbgraph backup (no header)")
-            if obj.get("version") != VERSION:
-                raise BackupError(f"{path}: backup format version {obj.get('version')} is not {VERSION}")
+            if obj.get("version") not in READABLE_VERSIONS:
+                raise BackupError(
+                    f"{path}: backup format version {obj.get('version')} is not one this pbgraph reads "
+                    f"({', '.join(map(str, READABLE_VERSIONS))}); upgrade pbgraph"
+                )
             header = obj
+            digest.update(data)
             continue
         if trailer is not None:
             raise BackupError(f"{path}: line {i} follows the end marker")
@@ -155,7 +171,9 @@ def read_backup(path: str | Path) -> _Contents:
             raise BackupError(f"{path}: line {i} is not an object")
         if obj.get("end"):
             trailer = obj
-        elif "n" in obj:
+            continue
+        digest.update(data)
+        if "n" in obj:
             labels, props = obj["n"], obj.get("p")
             bad = [x for x in labels if x not in LABELS] if isinstance(labels, list) and labels else ["(none)"]
             if bad:
@@ -184,12 +202,17 @@ def read_backup(path: str | Path) -> _Contents:
         raise BackupError(f"{path}: empty file")
     if trailer is None:
         raise BackupError(f"{path}: truncated (no end marker); use a complete backup")
+    if header.get("version", 0) >= 2 and trailer.get("sha256") != digest.hexdigest():
+        raise BackupError(
+            f"{path}: the checksum does not match the contents (the file was edited or damaged after it was "
+            "written); nothing was restored: use an intact backup"
+        )
     if (trailer.get("nodes"), trailer.get("relationships")) != (n_nodes, n_rels):
         raise BackupError(f"{path}: the end marker counts do not match the lines; the file is damaged")
     for i, end in pending:
         if end not in keys:
             raise BackupError(f"{path}: line {i}: relationship end {end[0]} {end[1]!r} is not a node in the file")
-    return _Contents(header, nodes, rels, n_nodes, n_rels)
+    return _Contents(header, nodes, rels, n_nodes, n_rels, str(trailer.get("sha256", "")))
 
 
 def restore_statements(contents: _Contents, replace: bool) -> Iterator[Statement]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .backends.base import Backend
-from .errors import ConfigError
+from .errors import ConfigError, DatabaseUnavailable
 from .notices import notify
 
 ENV_DB = "PBGRAPH_DB"
@@ -28,18 +28,32 @@ def default_location() -> str:
 
 
 def resolve_location(db: str | None) -> str:
+    if db is not None and not db.strip():
+        raise ConfigError(
+            'the database location is empty (--db ""): give a folder, falkordb://host:port or a Neo4j URI, '
+            "or leave --db out to use PBGRAPH_DB or the default folder"
+        )
     return db or os.environ.get(ENV_DB) or default_location()
+
+
+def embedded_folder(location: str) -> Path | None:
+    """The folder of an embedded database location, or None for a server URI."""
+    if "://" not in location:
+        return Path(location).expanduser().absolute()
+    parts = urlsplit(location)
+    if parts.scheme.lower() == "file":
+        return Path(unquote(parts.path)).expanduser().absolute()
+    return None
 
 
 def open_backend(db: str | None = None) -> Backend:
     """Open the backend named by ``db`` (or ``PBGRAPH_DB``, or the default folder)."""
     location = resolve_location(db)
-    if "://" not in location:
-        return _open_embedded(Path(location))
+    folder = embedded_folder(location)
+    if folder is not None:
+        return _open_embedded(folder)
     parts = urlsplit(location)
     scheme = parts.scheme.lower()
-    if scheme == "file":
-        return _open_embedded(Path(unquote(parts.path)))
     if scheme == "falkordb":
         return _open_falkordb_server(location)
     if scheme in NEO4J_SCHEMES:
@@ -68,7 +82,13 @@ def _open_embedded(folder: Path) -> Backend:
     from .backends.embedded import ServerLease
     from .backends.falkordb_backend import FalkorDBBackend
 
-    lease = ServerLease(folder)
+    try:
+        lease = ServerLease(folder)
+    except OSError as e:
+        from .backends.embedded import storage_problem
+
+        problem = storage_problem(folder, e)
+        raise DatabaseUnavailable(problem or f"cannot use the database folder {folder}: {e.strerror or e}") from e
     for message in lease.messages:
         notify("recovered", message)
     if lease.started:

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
-NoticeKind = Literal["started", "loading", "recovered", "waiting", "cleaned"]
+NoticeKind = Literal["started", "loading", "recovered", "waiting", "cleaned", "warning"]
 
 log = logging.getLogger("pbgraph")
 

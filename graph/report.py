@@ -14,4 +14,13 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         if not dataclasses.is_dataclass(self):  # pragma: no cover - a programming error
             raise TypeError(f"{type(self).__name__} is not a dataclass")
-        return plain({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        return plain({f.name: _records(getattr(self, f.name)) for f in dataclasses.fields(self)})
+
+
+def _records(value: Any) -> Any:
+    """Named tuples as dicts (``plain`` would make them lists), inside lists too."""
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {k: _records(v) for k, v in value._asdict().items()}
+    if isinstance(value, list):
+        return [_records(v) for v in value]
+    return value

@@ -64,6 +64,8 @@ def _synonyms(table: str) -> dict[str, LedgerField]:
 
 
 def _text(value: Any) -> str:
+    if value.__class__ is str:
+        return value.strip()
     return "" if value is None else str(value).strip()
 
 
@@ -106,13 +108,18 @@ def apply_merges(records: list[list[Any]], merges: list[tuple[int, int, int, int
 
 
 def _closing(cells: list[str]) -> bool:
-    filled = [c for c in cells if c]
-    if not filled:
+    """A signature row (填表人：… 填表日期：…) or a lone note (注：…)."""
+    joined = "".join(cells)
+    if "填表" not in joined and not any(w in joined for w in CLOSING_WORDS[2:]) and not _NOTE.match(joined):
         return False
+    filled = [c for c in cells if c]
     first = filled[0]
-    if any(first.startswith(w) for w in CLOSING_WORDS) or any(w in c for c in filled for w in CLOSING_WORDS[:2]):
+    if first.startswith(CLOSING_WORDS) or "填表人" in joined or "填表日期" in joined:
         return True
-    return bool(re.match(r"^(注|说明|备注)[:：]", first)) and len(filled) == 1
+    return bool(_NOTE.match(first)) and len(filled) == 1
+
+
+_NOTE = re.compile(r"^(注|说明|备注)[:：]")
 
 
 def read_sheet(
@@ -168,8 +175,9 @@ def read_sheet(
         if first.replace(" ", "") in TOTAL_WORDS:
             sheet.skipped.append(f"row {r} ({first.replace(' ', '')})")
             continue
-        values = {col: record[i] if i < len(record) else None for i, col in columns}
-        if not any(_text(v) for v in values.values()):
+        n = len(record)
+        values = {col: record[i] if i < n else None for i, col in columns}
+        if not any(cells[i] for i, _ in columns if i < n):
             continue  # only a serial number or a dropped column
         sheet.rows.append((r, values))
     return sheet

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pbgraph.graph.schema import (
     AgreementKind,
@@ -344,9 +345,14 @@ _FOLD.update({0xFF41 + i: 0x61 + i for i in range(26)})
 _FOLD[0x3000] = 0x20
 
 
+_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
+
+
 def fold(text: str) -> str:
     """Names: full-width digits, Latin letters and spaces folded, trimmed; Chinese punctuation kept."""
-    return text.translate(_FOLD).strip()
+    if _FULL_WIDTH.search(text):
+        text = text.translate(_FOLD)
+    return text.strip()
 
 
 _PAREN = re.compile(r"[（(][^）)]*[）)]")
@@ -400,6 +406,7 @@ def parse_date(value: object) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def word(vocab: str, text: str) -> str | None:
     """The English word for a Chinese (or English) vocabulary word; None if unknown."""
     key = normalize(text).replace(" ", "")
@@ -411,6 +418,7 @@ def word(vocab: str, text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def boolean(text: str) -> bool | None:
     key = normalize(text).lower()
     if key in TRUE_WORDS:

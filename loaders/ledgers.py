@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pbgraph.graph import Backend
@@ -53,7 +54,7 @@ _WIDE = 16
 _DERIVED = re.compile(r"'((?:area|org|unit|res|dem|prj|agr|wkr|mem)-[0-9a-f]{12})'")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Entity:
     """Something a name can point at: a workbook row or a graph node."""
 
@@ -88,8 +89,22 @@ class Entity:
         return tuple(reversed(out))
 
     def freeze(self) -> None:
-        self.cached = None
-        self.cached = self.path()
+        """Remember the path of this entity and of its ancestors (their parents are settled)."""
+        chain: list[Entity] = []
+        e: Entity | None = self
+        seen: set[int] = set()
+        while e is not None and e.cached is None and id(e) not in seen:
+            seen.add(id(e))
+            chain.append(e)
+            e = e.parent
+        if e is not None and e.cached is None:  # a parent cycle (reported by the validator)
+            for x in chain:
+                x.cached = x.path()
+            return
+        base = e.cached if e is not None else ()
+        for x in reversed(chain):
+            base = (*base, x.name)
+            x.cached = base
 
     def shown(self) -> str:
         return "/".join(self.path())
@@ -137,6 +152,10 @@ class _Translator:
         #: (sheet index, row) → the row's entity
         self.own: dict[tuple[int, int], Entity] = {}
         self.report = LedgerReport()
+        self.suffixes: dict[tuple[str, int, bool], dict[tuple[str, ...], list[Entity]]] = {}
+        self.converted: dict[tuple[str, str, Any], tuple[Any, str | None]] = {}
+        self.ticked: dict[tuple[int, str], bool] = {}
+        self.memo: dict[tuple[str, tuple[str, ...], frozenset[str] | None], tuple[Entity | None, str | None]] = {}
 
     # -- problems ---------------------------------------------------------------------
 
@@ -151,15 +170,37 @@ class _Translator:
     # -- names ------------------------------------------------------------------------
 
     def _candidates(self, tables: tuple[str, ...], name: str) -> list[Entity]:
-        found = [e for t in tables for e in self.index[t].get(name, ())]
-        return found or [e for t in tables for e in self.graph_index[t].get(name, ())]
+        """Workbook rows named ``name`` (else graph nodes); the index's own list when there is one table."""
+        for index in (self.index, self.graph_index):
+            lists = [index[t][name] for t in tables if name in index[t]]
+            if lists:
+                return lists[0] if len(lists) == 1 else [e for found in lists for e in found]
+        return []
 
-    def _narrow(self, tables: tuple[str, ...], name: str, qual: str, cands: list[Entity]) -> list[Entity]:
-        """Candidates with ``qual`` among their ancestors, through a per-name index when there are many."""
+    def _tight(self, tables: tuple[str, ...], parts: tuple[str, ...]) -> list[Entity]:
+        """Settled entities whose path ends with exactly ``parts`` (workbook first, else graph)."""
+        for graph in (False, True):
+            found: list[Entity] = []
+            for t in tables:
+                key = (t, len(parts), graph)
+                if key not in self.suffixes:
+                    by_suffix: dict[tuple[str, ...], list[Entity]] = defaultdict(list)
+                    for same in (self.graph_index if graph else self.index)[t].values():
+                        for e in same:
+                            if e.cached is not None:
+                                by_suffix[e.cached[-len(parts) :]].append(e)
+                    self.suffixes[key] = by_suffix
+                found += self.suffixes[key].get(parts, ())
+            if found or any(parts[-1] in self.index[t] for t in tables):
+                return found
+        return []
+
+    def _narrow(self, tables: tuple[str, ...], name: str, quals: tuple[str, ...], cands: list[Entity]) -> list[Entity]:
+        """Candidates with the rarest of ``quals`` among their ancestors, through a per-name index when many."""
         if len(cands) <= _WIDE:
             return cands
-        graph = not any(self.index[t].get(name) for t in tables)
-        out: list[Entity] = []
+        graph = not any(name in self.index[t] for t in tables)
+        indexes = []
         for t in tables:
             key = (t, name, graph)
             if key not in self.wide:
@@ -168,24 +209,40 @@ class _Translator:
                     for anc in set(e.path()[:-1]):
                         by_anc[anc].append(e)
                 self.wide[key] = by_anc
-            out += self.wide[key].get(qual, [])
-        return out
+            indexes.append(self.wide[key])
+        rarest = min(quals, key=lambda q: sum(len(ix.get(q, ())) for ix in indexes))
+        found = [ix[rarest] for ix in indexes if rarest in ix]
+        return found[0] if len(found) == 1 else [e for lst in found for e in lst]
 
     def resolve(
         self, text: str, tables: tuple[str, ...], levels: frozenset[str] | None = None, *, wait: bool = False
     ) -> tuple[Entity | None, str | None]:
         """(entity, None), (None, reason), or (None, None) when ``wait`` and a candidate's path is not known yet."""
-        parts = [fold(p) for p in _SEPARATORS.split(fold(text)) if fold(p)]
+        if wait:
+            return self._resolve(text, tables, levels, wait=True)
+        key = (text, tables, levels)
+        if key not in self.memo:  # most names are written many times (a community, its units' rows…)
+            self.memo[key] = self._resolve(text, tables, levels)
+        return self.memo[key]
+
+    def _resolve(
+        self, text: str, tables: tuple[str, ...], levels: frozenset[str] | None, *, wait: bool = False
+    ) -> tuple[Entity | None, str | None]:
+        parts = name_parts(text)
         if not parts:
             return None, "empty name"
         name, quals = parts[-1], parts[:-1]
+        if quals and not wait:  # fast path: the name right under the parents written (新华街道/和平社区)
+            tight = self._tight(tables, parts)
+            if len(tight) == 1 and (not levels or tight[0].level in levels):
+                return tight[0], None
         cands = self._candidates(tables, name)
         if not cands:
             what = " or ".join(_WHAT[t] for t in tables)
             return None, f"no {what} named {name!r} in this workbook or in the graph"
         if quals:
             if not wait:
-                cands = self._narrow(tables, name, quals[-1], cands)
+                cands = self._narrow(tables, name, quals, cands)
             if wait and any(not e.known() for e in cands):
                 return None, None
             cands = [e for e in cands if _subsequence(quals, e.path()[:-1])]
@@ -281,17 +338,16 @@ class _Translator:
 
     def _fetch_graph(self) -> None:
         """Graph nodes for every referenced name the workbook does not hold, with their parent chains."""
+        if not self.backend.read("MATCH (a:Area) RETURN a.id AS id LIMIT 1").rows:
+            return  # an empty graph (a first load): nothing to look up
         wanted: dict[str, set[str]] = defaultdict(set)
         for sheet in self.raw.ledger:
             for f in LEDGER_TABLES[sheet.table].fields:
                 if f.kind != "ref" or f.field not in sheet.headers:
                     continue
-                for _, values in sheet.rows:
-                    text = _text(values.get(f.field))
-                    if not text:
-                        continue
-                    parts = [fold(p) for p in _SEPARATORS.split(fold(text)) if fold(p)]
-                    if parts and not any(self.index[t].get(parts[-1]) for t in f.targets):
+                for text in {_text(values.get(f.field)) for _, values in sheet.rows}:
+                    parts = name_parts(text) if text else ()
+                    if parts and not any(parts[-1] in self.index[t] for t in f.targets):
                         for t in f.targets:
                             wanted[t].add(parts[-1])
         if not any(wanted.values()):
@@ -473,29 +529,32 @@ class _Translator:
         return out
 
     def _row(self, si: int, sheet: LedgerSheet, number: int, values: dict[str, Any]) -> dict[str, str | None]:
-        spec = LEDGER_TABLES[sheet.table]
+        table = sheet.table
         cells: dict[str, str | None] = {}
         entity = self.own.get((si, number))
-        for f in spec.fields:
-            raw = values.get(f.field)
-            text = _text(raw)
-            if f.kind == "name":
+        parent_field = _PARENT_FIELD.get(table) if entity is not None else None
+        cache = self.converted
+        for f, field_name, canonical, kind in _PLANS[table]:
+            raw = values.get(field_name)
+            if kind == "name":
+                text = _text(raw)
                 if not text:
-                    self.problem(sheet, number, f.field, "missing required value")
+                    self.problem(sheet, number, field_name, "missing required value")
                 cells["name"] = fold(text) or None
                 continue
-            if f.kind == "person":
-                continue  # after the references: the pseudonym depends on where the person is
-            if f.field == _PARENT_FIELD.get(sheet.table) and entity is not None:
-                cells[f.canonical] = entity.parent.id if entity.parent is not None else None
+            if field_name == parent_field:
+                cells[canonical] = entity.parent.id if entity.parent is not None else None  # type: ignore[union-attr]
                 continue
-            if not text:
-                if f.kind == "bool" and _ticks(sheet, f.field):
-                    cells[f.canonical] = "false"  # √ / blank
-                else:
-                    cells[f.canonical] = None
-                continue
-            cells[f.canonical] = self._value(sheet, number, f, raw, text)
+            key = (table, field_name, raw)
+            hit = cache.get(key)
+            if hit is None:
+                hit = cache[key] = self._convert(table, f, raw)
+            value, reason = hit
+            if value is _EMPTY:
+                value = "false" if kind == "bool" and self._ticks(si, sheet, field_name) else None  # √ / blank
+            elif reason is not None:
+                self.problem(sheet, number, field_name, reason)
+            cells[canonical] = value
         if entity is not None:
             cells["id"] = entity.id
         self._identity(sheet, number, values, cells)
@@ -503,39 +562,46 @@ class _Translator:
             cells[x] = _cell(values.get(x))
         return cells
 
-    def _value(self, sheet: LedgerSheet, number: int, f: LedgerField, raw: Any, text: str) -> str | None:
+    def _ticks(self, si: int, sheet: LedgerSheet, f: str) -> bool:
+        key = (si, f)
+        if key not in self.ticked:
+            self.ticked[key] = any(_text(v.get(f)) in ("√", "✓") for _, v in sheet.rows)
+        return self.ticked[key]
+
+    def _convert(self, table: str, f: LedgerField, raw: Any) -> tuple[Any, str | None]:
+        """(value as the roster contract writes it, problem) of one non-name cell; (_EMPTY, None) when blank."""
+        text = _text(raw)
+        if not text:
+            return _EMPTY, None
         if f.kind == "ref":
-            levels = REF_LEVELS.get((sheet.table, f.canonical))
-            target, reason = self.resolve(text, f.targets, levels)
-            if target is None:
-                self.problem(sheet, number, f.field, reason or "unresolved")
-                return None
-            return target.id
+            target, reason = self.resolve(text, f.targets, REF_LEVELS.get((table, f.canonical)))
+            return (target.id, None) if target is not None else (None, reason or "unresolved")
         if f.kind == "enum":
             assert f.vocab is not None
             value = word(f.vocab, text)
-            if value is None:
-                self.problem(sheet, number, f.field, f"unknown value {text!r} (allowed: {', '.join(CHOICES[f.vocab])})")
-            return value
+            return (
+                value,
+                None if value is not None else f"unknown value {text!r} (allowed: {', '.join(CHOICES[f.vocab])})",
+            )
         if f.kind == "date":
             value = parse_date(raw)
-            if value is None:
-                self.problem(
-                    sheet, number, f.field, f"{text!r} is not a date (write 2024-03-01, 2024/3/1 or 2024年3月1日)"
-                )
-            return value
+            return (
+                value,
+                None if value is not None else f"{text!r} is not a date (write 2024-03-01, 2024/3/1 or 2024年3月1日)",
+            )
         if f.kind == "bool":
             flag = boolean(text)
             if flag is None:
-                self.problem(sheet, number, f.field, f"{text!r} is not yes or no (是/否, √ or blank)")
-                return None
-            return "true" if flag else "false"
+                return None, f"{text!r} is not yes or no (是/否, √ or blank)"
+            return ("true" if flag else "false"), None
         if f.kind == "int":
+            if isinstance(raw, int):
+                return str(raw), None
             cleaned = normalize(str(_cell(raw) or "")).replace(" ", "")
-            return re.sub(r"(户|人|个|项|次|名)$", "", cleaned) or None
+            return re.sub(r"(户|人|个|项|次|名)$", "", cleaned) or None, None
         if f.kind == "category":
-            return CATEGORY_WORDS.get(fold(text), fold(text))
-        return fold(text) if isinstance(raw, str) else _cell(raw)
+            return CATEGORY_WORDS.get(fold(text), fold(text)), None
+        return (fold(text) if isinstance(raw, str) else _cell(raw)), None
 
     def _identity(self, sheet: LedgerSheet, number: int, values: dict[str, Any], cells: dict[str, str | None]) -> None:
         """Ids of rows that are not named (agreements, workers, members, projects) and pseudonyms."""
@@ -589,20 +655,33 @@ class _Translator:
         return RosterProblem(origin.sheet, origin.row, column, reason)
 
 
+_EMPTY = object()
+#: Per table, the fields a row is translated from (persons come after the references: see _identity).
+_PLANS = {
+    t: [(f, f.field, f.canonical, f.kind) for f in spec.fields if f.kind != "person"]
+    for t, spec in LEDGER_TABLES.items()
+}
 _AGREEMENT_KEY = (("unit_id", "unit"), ("area_id", "area"), ("kind", "kind"), ("signed", "signed"))
 _WHAT = {"areas": "area", "orgs": "party organization", "units": "unit", "resources": "resource", "demands": "demand"}
 
 
 def _text(value: Any) -> str:
+    if value.__class__ is str:
+        return value.strip()
     return "" if value is None else str(value).strip()
+
+
+@lru_cache(maxsize=65536)
+def name_parts(text: str) -> tuple[str, ...]:
+    """``新华街道 / 和平社区`` → ("新华街道", "和平社区"): a name and the parents written before it."""
+    text = fold(text)
+    if "/" not in text and "／" not in text:
+        return (text,) if text else ()
+    return tuple(p for p in (x.strip() for x in _SEPARATORS.split(text)) if p)
 
 
 def _first_header(table: str, f: str) -> str:
     return next((x.headers[0] for x in LEDGER_TABLES[table].fields if x.field == f), f)
-
-
-def _ticks(sheet: LedgerSheet, f: str) -> bool:
-    return any(_text(v.get(f)) in ("√", "✓") for _, v in sheet.rows)
 
 
 def _subsequence(quals: list[str], ancestors: tuple[str, ...]) -> bool:

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +108,33 @@ def _csv_records(path: Path) -> tuple[list[list[object]], str]:
     text, encoding = decode(data, str(path))
     if "\0" in text:
         raise RosterFileError(f"{path}: contains NUL bytes; is it really a CSV file?")
-    return list(csv.reader(io.StringIO(text, newline=""))), encoding
+    records: list[list[object]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for record in reader:  # row by row, so that a runaway row is refused before it costs memory
+            _check_width(path, len(records) + 1, len(record))
+            records.append(record)  # type: ignore[arg-type]
+    except csv.Error as e:
+        row = len(records) + 1
+        if "field larger than field limit" in str(e):
+            raise RosterFileError(
+                f"{path} row {row}: a cell holds more than {csv.field_size_limit():,} characters, the most a "
+                "roster cell may hold; shorten it (is a whole document pasted into one cell?)"
+            ) from e
+        raise RosterFileError(f"{path} row {row}: not readable as CSV ({e})") from e
+    return records, encoding
+
+
+#: The most columns a roster table may have (the contract's tables have at most 7, plus extra columns).
+MAX_COLUMNS = 1000
+
+
+def _check_width(source: object, row: int, width: int) -> None:
+    if width > MAX_COLUMNS:
+        raise RosterFileError(
+            f"{source} row {row}: {width:,} columns, more than the {MAX_COLUMNS:,} a roster table may have; "
+            "is it the right file, saved with commas between cells?"
+        )
 
 
 def read_csv(path: Path) -> RawTable:
@@ -122,6 +149,11 @@ def read_xlsx(path: Path) -> RawRoster:
     roster = RawRoster(str(path))
     try:
         book = load_workbook(path, read_only=True, data_only=True)
+    except zipfile.BadZipFile as e:
+        raise RosterFileError(
+            f"{path}: not an .xlsx workbook (it is no zip archive: a CSV or text file renamed?); "
+            "save it from Excel as .xlsx, or put CSV files in a folder"
+        ) from e
     except (InvalidFileException, OSError, KeyError, ValueError) as e:
         raise RosterFileError(f"{path}: not a readable .xlsx workbook ({e})") from e
     try:
@@ -129,6 +161,7 @@ def read_xlsx(path: Path) -> RawRoster:
             name = sheet.title.strip()
             if name.endswith(".csv"):
                 name = name[:-4]
+            _check_width(f"{path}[{sheet.title}]", 1, sheet.max_column or 0)
             records = [list(r) for r in sheet.iter_rows(values_only=True)]
             if name not in TABLES:
                 ledger = read_sheet(sheet.title, f"{path}[{sheet.title}]", records, xlsx_merges(sheet), "xlsx")

@@ -305,6 +305,10 @@ def validate(raw: RawRoster, backend: Backend) -> Plan:
         has_areas = backend.read("MATCH (a:Area) RETURN a.id AS id LIMIT 1").rows
         if not has_areas:
             problems.add("areas", 1, None, "the areas table is required (the graph holds no areas yet)")
+    if any(p.row == 1 for p in problems.items):
+        # a table without a required column (or a missing table) loads none of its rows: checking the
+        # references into it would only repeat that problem for every row that names one
+        raise RosterInvalid(problems.items, problems.truncated)
 
     roster_ids = {name: {r.values["id"] for r in rows} for name, rows in tables.items() if TABLES[name].label}
     roster_levels = {r.values["id"]: r.values["level"] for r in tables.get("areas", [])}
@@ -509,6 +513,9 @@ def _diff_nodes(plan: Plan, name: str, rows: list[Row], backend: Backend, replac
     assert table.label is not None
     label = table.label.value
     graph = plan.graph_nodes.get(name, {})
+    if table.label is Label.AREA:  # created level by level, in the order of the levels' names
+        for level in sorted({r.values["level"] for r in rows}):
+            diff.node_creates.setdefault((label, Level(level).label.value), [])
     for r in rows:
         node_id = r.values["id"]
         props = _node_props(table, r)
@@ -788,8 +795,12 @@ def load_roster(
     replace: bool = False,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    stage: Callable[[str], None] | None = None,
 ) -> LoadReport:
     """Read, validate and load the roster at ``path`` (a CSV folder or an .xlsx workbook).
+
+    ``stage(name)`` is told when each step begins (reading, checking, comparing, writing);
+    ``progress(done, total)`` counts the write's engine calls.
 
     Raises :class:`RosterInvalid` (naming every problem) and writes nothing when any
     row is invalid. Only what differs from the graph is written.
@@ -800,6 +811,8 @@ def load_roster(
     says so), because the graph then still holds exactly what that file wrote. Any other
     write, ``--replace``, or another engine: every table is compared with the graph.
     """
+    say = stage or (lambda name: None)
+    say("reading")
     digests = fingerprints(path)
     # compared and written under the writer lock (where the engine has one): the graph cannot
     # change between the comparison and the write
@@ -813,6 +826,7 @@ def load_roster(
         else:
             skipped = unchanged
             raw = read_roster(path, skip=skipped)
+        say("checking")
         ledger = None
         if raw.ledger:  # sheets in ledger form (台账): translated to these tables first
             from .ledgers import validate_ledger
@@ -820,6 +834,7 @@ def load_roster(
             plan, ledger = validate_ledger(raw, backend)
         else:
             plan = validate(raw, backend)
+        say("comparing with the graph")
         report = load_plan(plan, backend, replace=replace, progress=progress, batch_size=batch_size)
         tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
         for name, rows in plan.tables.items():

@@ -40,10 +40,10 @@ def layout(m: NetworkMap) -> None:
         hanging[n.anchor if n.anchor in m.nodes else ""].append(n)
 
     def cluster(n: MapNode, aspect: float, top: bool = False) -> Cluster:
-        if n.kind in BLOCK_LEVELS and children[n.vid]:
-            kids = [cluster(c, aspect) for c in children[n.vid]]
+        kids = [cluster(c, aspect) for c in children[n.vid]]
+        if n.kind in BLOCK_LEVELS and any(len(k[0]) > 1 for k in kids):  # tile child places that are clusters
             return _block(_disc(n, hanging[n.vid], []), kids, SCREEN if top else aspect)
-        return _disc(n, hanging[n.vid], [cluster(c, aspect) for c in children[n.vid]])
+        return _disc(n, hanging[n.vid], kids)
 
     def whole(aspect: float) -> Cluster:
         roots = children[None]

@@ -114,11 +114,16 @@
       // then below, above, right of, left of it
       var spots = [[p.x - w / 2, p.y - h / 2], [p.x - w / 2, p.y + r], [p.x - w / 2, p.y - r - h],
                    [p.x + r, p.y - h / 2], [p.x - r - w, p.y - h / 2]];
+      for (var k = 1; k <= 3 && n.tier <= ALWAYS; k++) {  // crowded (a chain of single places): a step further
+        spots.push([p.x - w / 2, p.y + r + k * (h + 2)], [p.x - w / 2, p.y - r - h - k * (h + 2)],
+                   [p.x + r + k * w / 2, p.y - h / 2], [p.x - r - w - k * w / 2, p.y - h / 2]);
+      }
       var first = n.tier <= ALWAYS && n.size * scale < h ? 0 : 1;
       var box = null;
       for (var i = first; i < (n.tier <= ALWAYS ? spots.length : 2); i++) {
         var c = {x: spots[i][0], y: spots[i][1], w: w, h: h};
-        if (!overlaps(c, near(c))) { box = c; break; }
+        var inside = c.x >= 0 && c.y >= 0 && c.x + w <= W && c.y + h <= H;
+        if (inside && !overlaps(c, near(c))) { box = c; break; }
       }
       if (!box) { return; }
       occupy(box);

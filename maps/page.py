@@ -103,6 +103,8 @@ def tier(m: NetworkMap, n: MapNode) -> int:
     """How prominent a node's label is: 0 the map's top area, 1 streets, 2 communities, 3 grids, 4 the rest."""
     if not n.is_area:
         return 4
+    if n.members is not None:  # "11 社区" stands for many places: named once zoomed in
+        return 3
     if n.parent not in m.nodes or n.kind in ("province", "city", "district"):
         return 0
     return {"region": 1, "street": 1, "town": 1, "community": 2, "village": 2}.get(n.kind, 3)
@@ -190,7 +192,7 @@ def render(m: NetworkMap, net: Any) -> str:
     vis_js, vis_css = vis_assets()
     page_js, page_css = page_assets()
     gaps = sum(1 for n in m.nodes.values() if n.gaps or (n.gap_counts and n.gap_counts.total()))
-    stats = f"{len(m.nodes)} 节点 nodes · {len(m.edges)} 关系 edges · {gaps} 缺口 gaps"
+    stats = f"{len(m.nodes)} 节点 nodes · {len(m.edges)} 关系 edges · {gaps} 有缺口节点 nodes with gaps"
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>

@@ -71,6 +71,7 @@ __all__ = [
     "StatusReport",
     "allocation_line",
     "catalogue",
+    "changes_lines",
     "connect",
     "cypher",
     "cypher_result",
@@ -92,6 +93,7 @@ __all__ = [
     "run_query",
     "sample_report",
     "status",
+    "status_line",
     "stop",
     "tabulate",
     "template",
@@ -231,11 +233,20 @@ class Graph(Backend):
     """
 
     def __init__(self, location: str | None = None, *, on_notice: Callable[[Notice], None] | None = None) -> None:
+        from pbgraph.graph.connect import embedded_folder, resolve_location
+
         self.notices: list[Notice] = []
         self._on_notice = on_notice
         self._backend: Backend | None = None
-        with self._listening():
-            self._backend = open_backend(location)
+        folder = embedded_folder(resolve_location(location))
+        #: the embedded folder this session created (see :meth:`discard_if_new`)
+        self.created = folder if folder is not None and not folder.exists() else None
+        try:
+            with self._listening():
+                self._backend = open_backend(location)
+        except BaseException:
+            self.discard_if_new()  # an open that failed leaves no empty database folder behind
+            raise
 
     # -- housekeeping
 
@@ -272,6 +283,16 @@ class Graph(Backend):
 
     def __enter__(self) -> Graph:
         return self
+
+    def discard_if_new(self) -> None:
+        """After a failure: close, and remove the database folder this session created if it holds nothing."""
+        from pbgraph.graph.backends.embedded import discard_new_folder
+
+        with contextlib.suppress(Exception):
+            self.close()
+        if self.created is not None:
+            with contextlib.suppress(OSError):
+                discard_new_folder(self.created)
 
     def __repr__(self) -> str:
         return f"<pbgraph.Graph {self._backend.location if self._backend else 'closed'}>"
@@ -339,12 +360,22 @@ class Graph(Backend):
 
     # -- loading
 
-    def load_roster(self, path: str | Path, *, replace: bool = False, progress: Progress | None = None) -> LoadReport:
-        """Load a roster (a folder of CSV files or one .xlsx workbook), all or nothing."""
+    def load_roster(
+        self,
+        path: str | Path,
+        *,
+        replace: bool = False,
+        progress: Progress | None = None,
+        stage: Callable[[str], None] | None = None,
+    ) -> LoadReport:
+        """Load a roster (CSV folder, .xlsx workbook or ledgers), all or nothing; only what changed is written.
+
+        ``stage(name)`` hears each step (reading, checking, comparing, writing); ``progress(done, total)`` the write.
+        """
         from pbgraph.loaders.rosters import load_roster
 
         with self._listening():
-            return load_roster(path, self.backend, replace=replace, progress=progress)
+            return load_roster(path, self.backend, replace=replace, progress=progress, stage=stage)
 
     def load_documents(self, paths: Iterable[str | Path], *, progress: Progress | None = None) -> DocsReport:
         """Load documents (reports, news pages): what each states, linked to the graph's areas."""
@@ -730,8 +761,54 @@ def roster_lines(report: LoadReport) -> list[str]:
         if items:
             shown = ", ".join(f"{k} → {v}" for k, v in items.items()) if isinstance(items, dict) else "; ".join(items)
             lines.append(f"{what}: {shown}")
+    if report.unchanged:
+        lines.append(f"unchanged since the last load, not read again: {', '.join(report.unchanged)}")
+    lines.append(WRITTEN[report.written].format(n=len(report.changes)))
     read = ", ".join(f"{n} {report.rows.get(n, 0)} rows ({report.encodings[n]})" for n in report.encodings)
     return [*lines, f"loaded {report.path}: {read}"]
+
+
+WRITTEN = {
+    "nothing": "nothing written: the graph already holds this roster",
+    "bulk": "{n} changes written (a new graph, in one bulk step)",
+    "statements": "{n} changes written",
+}
+#: Changes a table-format load report lists (JSON lists all).
+CHANGES_SHOWN = 50
+
+
+def changes_lines(report: LoadReport) -> list[str]:
+    """The changes a load wrote, for a table (a first load's list is the roster itself: none)."""
+    if not report.changes or report.written != "statements":
+        return []
+    lines = ["", "changed:", *(f"  {c}" for c in report.changes[:CHANGES_SHOWN])]
+    more = len(report.changes) - CHANGES_SHOWN
+    return lines + ([f"  … and {more} more (--format json lists them all)"] if more > 0 else [])
+
+
+def status_line(stream: Any) -> tuple[Callable[[str], None], Progress]:
+    """Callbacks drawing a long load's status on a terminal: the step, a bar while writing, the time so far."""
+    import time
+
+    state: dict[str, Any] = {"step": "starting", "done": 0, "total": 0, "started": time.monotonic()}
+
+    def draw() -> None:
+        line = f"pbgraph: {state['step']}"
+        if state["total"]:
+            filled = round(20 * state["done"] / state["total"])
+            line += f" [{'#' * filled}{'-' * (20 - filled)}] {state['done']}/{state['total']}"
+        stream.write(f"\r\033[K{line} … {time.monotonic() - state['started']:.0f} s")
+        stream.flush()
+
+    def stage(name: str) -> None:
+        state["step"] = name
+        draw()
+
+    def progress(done: int, total: int) -> None:
+        state.update(step="writing", done=done, total=total)
+        draw()
+
+    return stage, progress
 
 
 def allocation_line(a: Allocation) -> str:
@@ -761,7 +838,8 @@ def output(data: Any, fmt: str = "table") -> str:
     columns, rows, notes = tabulate(data)
     if fmt == "csv":
         return render("csv", columns, rows)
-    return "\n".join([*notes, render("table", columns, rows)])
+    after = changes_lines(data) if _is(data, "pbgraph.loaders.rosters", "LoadReport") else []
+    return "\n".join([*notes, render("table", columns, rows), *after])
 
 
 # -- the older function-per-use-case API (kept while callers move to Graph) ----------------

@@ -29,9 +29,7 @@ def say(message: str) -> None:
     click.echo(f"pbgraph: {message}", err=True)
 
 
-class Session:
-    """What the global options chose, and the session once a command opens it."""
-
+class Session:  # what the global options chose, and the session once a command opens it
     def __init__(self, db: str | None, debug: bool) -> None:
         self.db, self.debug, self._graph = db, debug, None
 
@@ -45,13 +43,12 @@ class Session:
         if notice.kind != "started" or self.debug:
             say(notice.message)
 
-    def progress(self, quiet: bool) -> Callable[[int, int], None] | None:
-        """A progress bar on stderr for long writes (none when quiet or not on a terminal)."""
+    def progress(self, quiet: bool) -> tuple[Callable[[str], None] | None, Callable[[int, int], None] | None]:
+        """A status line on stderr for long loads (none when quiet or not on a terminal)."""
         if quiet or not sys.stderr.isatty():
-            return None
-        bar = click.progressbar(length=1, label="writing", file=sys.stderr)
-        click.get_current_context().call_on_close(bar.render_finish)
-        return lambda done, total: (setattr(bar, "length", total), bar.update(done - bar.pos))  # type: ignore
+            return None, None
+        click.get_current_context().call_on_close(lambda: click.echo("\r\033[K", err=True, nl=False))
+        return api.status_line(sys.stderr)
 
 
 class PbgraphGroup(click.Group):
@@ -71,13 +68,15 @@ class PbgraphGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except api.PbgraphError as e:
-            if ctx.obj is not None and ctx.obj.debug:
+        except BaseException as e:
+            if isinstance(ctx.obj, Session) and ctx.obj._graph and not (isinstance(e, SystemExit) and not e.code):
+                ctx.obj._graph.discard_if_new()  # a failed command leaves no empty database folder behind
+            if isinstance(e, KeyboardInterrupt):
+                say("interrupted")
+                sys.exit(130)
+            if not isinstance(e, api.PbgraphError) or (ctx.obj is not None and ctx.obj.debug):
                 raise
             raise click.ClickException(str(e)) from e
-        except KeyboardInterrupt:
-            say("interrupted")
-            sys.exit(130)
 
 
 pass_session = click.make_pass_decorator(Session)
@@ -352,7 +351,8 @@ def load_roster(s: Session, path: Path, replace: bool, fmt: str, quiet: bool) ->
     nothing: each problem is reported with table, row and column; nothing is
     written. Example: pbgraph load roster 台账2025.xlsx --format json
     """
-    report = s.graph().load_roster(path, replace=replace, progress=s.progress(quiet))
+    stage, bar = s.progress(quiet)
+    report = s.graph().load_roster(path, replace=replace, progress=bar, stage=stage)
     for line in api.roster_lines(report):
         say(line)
     click.echo(api.output(report, fmt))
@@ -369,7 +369,7 @@ def load_docs(s: Session, paths: tuple[Path, ...], fmt: str, quiet: bool) -> Non
     Loading again changes nothing; unreadable files are reported (exit status 1).
     Example: pbgraph load docs ./reports/
     """
-    report = s.graph().load_documents(paths, progress=s.progress(quiet))
+    report = s.graph().load_documents(paths, progress=s.progress(quiet)[1])
     for error in report.errors:
         say(error)
     click.echo(api.output(report, fmt))
@@ -415,8 +415,7 @@ def template(out: Path, fmt: str) -> None:
     say(f"wrote the ledger template to {out} ({len(paths)} {'files' if fmt == 'csv' else 'workbook'})")
 
 
-def main() -> None:
-    """Console-script entry point."""
+def main() -> None:  # the console script
     cli(prog_name="pbgraph")
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from pbgraph.graph import Backend, Statement, gc_paused, using
 from pbgraph.graph.errors import PbgraphError
 
-from .runner import query_result, run_query
+from .runner import query_result, resolve_area, run_query
 
 TIER_FACTOR = {0: 4, 1: 2, 2: 1}  # f(tier) × 4: integer weights keep the optimum exact
 DEFAULT_HOUSEHOLDS = 1
@@ -215,6 +215,20 @@ def _check_inputs(backend: Backend) -> None:
         raise MatchInputError("cannot match, fix these first (nothing was computed): " + "; ".join(problems))
 
 
+def _reach(backend: Backend, area: str | None, max_tier: int) -> str | None:
+    """The area whose offers can pair with demands in ``area``: its topmost community, street or district
+    up to ``max_tier``'s level (a pair never spans more), else the area itself; None for the whole graph."""
+    if area is None:
+        return None
+    area = resolve_area(backend, area)
+    levels = ["community", "street", "district"][: max_tier + 1 if 0 <= max_tier < 2 else 3]
+    rows = backend.read(
+        "MATCH (:Area {id: $area})-[:PART_OF*0..12]->(h:Area) WHERE h.level IN $levels RETURN h.id, h.level",
+        {"area": area, "levels": levels},
+    ).rows
+    return max(rows, key=lambda r: levels.index(r[1]))[0] if rows else area
+
+
 def allocate(
     db: Backend | str | None = None, *, area: str | None = None, max_tier: int = 2, method: str = "optimal"
 ) -> Allocation:
@@ -222,12 +236,12 @@ def allocate(
 
     Categories never pair across, so without an area candidates are fetched one category at
     a time, two at once (the engine computes the next while this process decodes and solves
-    the last). Every fetch scans all offers, so a scoped allocation fetches once.
+    the last). A scoped allocation fetches once, reading only the offers within reach of the area.
     """
     with using(db) as backend:
         _check_inputs(backend)
         demands = {r["demand_id"]: r for r in run_query("matching/open-demands", backend, area=area)}
-        offered = run_query("matching/available-resources", backend)
+        offered = run_query("matching/available-resources", backend, area=_reach(backend, area, max_tier))
         dcode, rcode = _codes(demands), _codes(r["resource_id"] for r in offered)
         demand_ids, resource_ids = list(dcode), list(rcode)  # codes enumerate the sorted ids
         capacity = _capacity_array(rcode, {r["resource_id"]: r["remaining"] for r in offered})
@@ -235,7 +249,7 @@ def allocate(
         categories = sorted({d["category"] for d in demands.values()} & {r["category"] for r in offered} - {None})
 
         def fetch(category: str | None) -> list[list[Any]]:
-            params = {"area": area, "max_tier": max_tier, "category": category}
+            params = {"area": area, "max_tier": max_tier, "category": category, "per_demand": 0}
             return query_result("matching/candidates", backend, **params).rows
 
         def by_category(pool: ThreadPoolExecutor) -> Iterable[list[list[Any]]]:

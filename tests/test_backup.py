@@ -70,8 +70,10 @@ def _rewrite(src, dst, edit):
         (lambda lines: [ln.replace('"r":"PART_OF"', '"r":"OWNS"') for ln in lines], "not in pbgraph's model"),
         (lambda lines: [lines[0], "{not json", *lines[1:]], "not JSON"),
         (lambda lines: [*lines[:-1], lines[-1].replace('"nodes":', '"nodes":1')], "do not match"),
+        (lambda lines: [lines[0], lines[1].replace('"name":"', '"name":"改', 1), *lines[2:]], "checksum"),
+        (lambda lines: [lines[0].replace('"counts":{', '"counts":{"x":1,', 1), *lines[1:]], "checksum"),
     ],
-    ids=["truncated", "label", "type", "json", "trailer"],
+    ids=["truncated", "label", "type", "json", "trailer", "edited-value", "edited-header"],
 )  # fmt: skip
 def test_damaged_backups_change_nothing(source, tmp_path, damage, words):
     good = tmp_path / "good.pbgraph.gz"

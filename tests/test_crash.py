@@ -2,80 +2,55 @@
 
 from __future__ import annotations
 
-import contextlib
+import importlib.util
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from pbgraph.graph import open_backend
-from pbgraph.graph.backends.embedded import Layout, _read_pid, server_running
 from pbgraph.loaders.rosters import load_roster
 from pbgraph.loaders.synthetic import generate, write_roster
 
-from conftest import graph_dump, write_csv
+from conftest import write_csv
 
 
-@pytest.fixture(scope="module")
-def rosters(tmp_path_factory):
-    """A one-row roster loaded first, a city-size roster to kill, and the counts of both loaded."""
-    base = tmp_path_factory.mktemp("rosters")
-    write_csv(base / "first", "areas", ["id", "name", "level", "parent_id"], [["x", "先有社区", "community", None]])
-    write_roster(generate("taiyuan", seed=4), base / "big")
-    with open_backend(str(base / "reference.db")) as b:
-        load_roster(base / "first", b)
-        before = graph_dump(b)
-        load_roster(base / "big", b)
-        after = b.counts()
-    return base, before, after
-
-
-def _kill(pids):
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, TypeError):
-            os.kill(pid, signal.SIGKILL)
+def _stress_tool():
+    spec = importlib.util.spec_from_file_location("stress_tool", Path(__file__).parent.parent / "tools" / "stress.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kill_engine", [False, True], ids=["loader-killed", "everything-killed"])
-def test_killed_load_is_all_or_nothing(tmp_path, rosters, kill_engine):
-    base, before, after = rosters
-    rng = random.Random(int(kill_engine))
-    folder = tmp_path / "crash.db"
-    with open_backend(str(folder)) as b:
-        load_roster(base / "first", b)
-    outcomes = []
-    for _ in range(3):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pbgraph.cli", "--db", str(folder), "load", "roster", str(base / "big"), "-q"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rng.uniform(0.5, 4.0))
-        layout = Layout(folder)
-        victims = [proc.pid]
-        if kill_engine:
-            victims += [_read_pid(layout.pidfile), _read_pid(layout.reaper_pidfile)]
-        _kill(victims)
-        finished = proc.wait() == 0
-        deadline = time.monotonic() + 10
-        while not kill_engine and server_running(folder) and time.monotonic() < deadline:
-            time.sleep(0.05)  # the reaper stops the engine its killed user left
-        with open_backend(str(folder)) as b:
-            counts = b.counts()
-            if counts.nodes.get("Area") == 1:
-                assert not finished
-                assert graph_dump(b) == before, "a killed load left part of itself behind"
-                outcomes.append("before")
-            else:
-                assert (counts.nodes, counts.relationships) == (after.nodes, after.relationships)
-                outcomes.append("after")
-    # the kills must have hit a load in progress at least once, or this test proved nothing
-    assert "before" in outcomes, outcomes
+def test_kills_inside_the_write_phase_leave_the_graph_as_before(tmp_path):
+    """A few of ``make stress``'s rounds: SIGKILL a load (once with the engine and reaper) at a random
+    moment after its write phase began, proven by the phases it announced; the graph must be exactly as
+    before (or after, for a kill that reached the commit), from empty (bulk path) and from one area."""
+    stress = _stress_tool()
+    first, big = stress.prepare(tmp_path)
+    starts = {"one area": stress.measure(tmp_path, first, big), "empty": stress.measure(tmp_path, None, big)}
+    rng = random.Random(7)
+    tally, rounds = stress.Tally(), 0
+    while tally.write_phase < 3 and rounds < 12:
+        rounds += 1
+        start = "empty" if rounds % 2 == 0 else "one area"
+        length, before, after = starts[start]
+        folder = tmp_path / f"round{rounds}.db"
+        if start == "one area":
+            stress.load_fully(folder, first)
+        delay = rng.uniform(0, length)
+        stress.kill_once(folder, big, tmp_path / "phases.log", delay, rounds == 1, before, after, tally)
+        shutil.rmtree(folder, ignore_errors=True)
+    assert (tally.partial, tally.lost) == (0, 0), tally.notes
+    assert tally.write_phase >= 3, tally.line()  # the kills really landed while the load was writing
 
 
 def _wait_for_phase(log, prefix, proc, seconds=120):

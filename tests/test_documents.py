@@ -176,6 +176,21 @@ def test_names_after_verbs_and_in_lists_are_places():
     assert parents["金桂社区"] == "临江街道" and parents["临江街道"] == "西工区"
 
 
+def test_neighbours_are_places_but_not_children():
+    facts = facts_of(
+        "花园社区隶属于新华街道，有党员256名。社区与阳光社区、和平社区、幸福里社区相邻，南以红旗渠为界，西与郭家寨村接壤。"
+    )
+    parents = {a["name"]: a["parent"] for a in facts["areas"]}
+    assert parents == {
+        "花园社区": "新华街道",
+        "新华街道": None,
+        "阳光社区": None,
+        "和平社区": None,
+        "幸福里社区": None,
+        "郭家寨村": None,
+    }
+
+
 def test_titles_and_slogans_are_not_places():
     facts = facts_of("金桂社区先后获评“西工区十佳文明社区”、“五好社区”，推行“三进社区”活动，是一个典型的混合型社区。")
     assert area_set(facts) == {("金桂社区", "community"), ("西工区", "district")}
@@ -222,6 +237,13 @@ def test_every_item_of_an_enumeration_is_a_count():
         ("grid_party_branch", 46, False),
         ("service_team", 28, False),
     }
+
+
+def test_counts_with_less_common_measure_words_and_units():
+    facts = facts_of(
+        "青山区下辖16个街道、1个镇，辖区单位与社区签订共驻共建协议156份，开展活动1500余场、服务2.3万人次。"
+    )
+    assert counts(facts) == {("street", 16, False), ("town", 1, False), ("co_building_agreement", 156, False)}
 
 
 def test_web_spacing_full_width_digits_and_odd_quotes():
@@ -409,3 +431,93 @@ def test_every_mention_carries_its_span(db):
     rows = db.read("MATCH (x)-[m:MENTIONED_IN]->(d:Document) RETURN labels(x), m.span_start, m.span_end").rows
     assert rows and all(start is not None and end > start for _, start, end in rows)
     assert {lbl for labels, _, _ in rows for lbl in labels} >= {"Area", "Mechanism"}
+
+
+def test_reconciliation_counts_roster_nodes_only_and_each_stated_number_once(db, tmp_path):
+    """Areas a document made are not evidence of themselves; a number stated twice is one row with its sources."""
+    from fixture_district import write_district
+
+    load_roster(write_district(tmp_path / "roster"), db)
+    first = tmp_path / "report.txt"
+    first.write_text(
+        "太原市共有5个社区\n太原市社区工作综述\n太原市共有5个社区，迎泽区共有2个街道。"
+        "迎泽区柳巷街道新建东风社区、春晖社区、晓光社区。\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "digest.txt"
+    second.write_text("一周要闻\n太原市共有5个社区，基层治理持续加强。\n", encoding="utf-8")
+    report = load_documents([first, second], db)
+    assert {name for name, _, _ in report.areas_new} == {"东风社区", "春晖社区", "晓光社区"}
+    assert db.read("MATCH (:Area {name: '东风社区'})-[:PART_OF]->(p) RETURN p.id").rows == [["S1"]]
+    rows = run_query("reconciliation/stated-vs-actual", db)
+    got = [(r["area"], r["category"], r["stated"], r["actual"]) for r in rows]
+    assert got == [("太原市", "community", 5, 5), ("迎泽区", "street", 2, 2)]
+    assert rows[0]["source"] == f"{second}; {first}" or rows[0]["source"] == f"{first}; {second}"
+    assert rows[1]["source"] == str(first)
+    scoped = run_query("reconciliation/stated-vs-actual", db, area="迎泽区")
+    assert [(r["area"], r["actual"]) for r in scoped] == [("迎泽区", 2)]
+
+
+# -- web pages and Word files -----------------------------------------------------------------------------
+
+CHROME = ["网站首页", "当前位置", "分享到", "相关新闻", "东湖街道新建党群服务站8个", "版权所有", "联系电话"]
+
+
+def test_a_saved_page_is_read_for_its_main_text(tmp_path):
+    body = "".join(
+        f"<p>{line}</p>"
+        for line in (
+            "近年来，西工区临江街道以党建引领基层治理，辖区9个社区全部成立“大党委”。",
+            "街道建成网格党支部36个，组建志愿服务队12支，招募志愿者300余名，常态化开展便民服务。",
+            "下一步，临江街道将继续深化共驻共建，推动服务资源向网格延伸，让居民办事更方便。",
+        )
+    )
+    related = "".join(f"<li><a href='/n{i}'>{t}</a></li>" for i, t in enumerate(["东湖街道新建党群服务站8个"] * 3))
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>临江街道_某某网</title><script>var hits = 99;</script></head><body>"
+        "<div class='top'>网站首页 | 新闻中心 | 党建动态 | 基层治理</div>"
+        "<div class='crumb'>当前位置：首页 > 党建 > 正文</div>"
+        f"<div class='article'><h1>临江街道党建引领基层治理</h1><div class='content'>{body}</div>"
+        "<div class='share'>分享到：微信 微博</div></div>"
+        f"<div class='related'><h3>相关新闻</h3><ul>{related}</ul></div>"
+        "<div class='foot'>版权所有：某某网 地址：人民路88号 联系电话：0379-12345678</div></body></html>",
+        encoding="utf-8",
+    )
+    doc = normalize_file(page)
+    assert doc.title == "临江街道党建引领基层治理"
+    assert "常态化开展便民服务" in doc.text and "让居民办事更方便" in doc.text
+    assert not [c for c in CHROME if c in doc.text]
+    facts = extract_file(page)
+    assert counts(facts) == {
+        ("community", 9, False),
+        ("community_joint_committee", 9, False),
+        ("grid_party_branch", 36, False),
+        ("service_team", 12, False),
+        ("volunteer", 300, True),
+    }
+
+
+def test_a_word_file_is_read_with_its_tables(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("西工区各街道党建工作统计")
+    document.add_paragraph("全区街道党建工作情况如下。")
+    table = document.add_table(rows=3, cols=3)
+    cells_by_row = [("街道", "社区", "网格党支部"), ("临江街道", "9个", "36个"), ("望湖街道", "7个", "28个")]
+    for row, cells in zip(table.rows, cells_by_row, strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    document.add_paragraph("各街道组建志愿服务队共计20支。")
+    path = tmp_path / "stats.docx"
+    document.save(path)
+    facts = extract_file(path)
+    got = {(c["category"], c["value"], c["area"]) for c in facts["counts"]}
+    assert {
+        ("community", 9, "临江街道"),
+        ("grid_party_branch", 36, "临江街道"),
+        ("community", 7, "望湖街道"),
+        ("grid_party_branch", 28, "望湖街道"),
+        ("service_team", 20, "西工区"),
+    } == got

@@ -206,3 +206,20 @@ def test_reported_load_survives_killing_every_process(tmp_path):
     with open_backend(str(folder)) as b:
         assert b.counts() == expected
         assert expected.nodes["Unit"] > 100
+
+
+def test_log_compaction_is_not_cancelled_when_the_last_user_exits(tmp_path):
+    """A load run as its own command is the engine's last user: stopping the engine must not cancel the
+    log rewrite it started, or every later start replays the whole load."""
+    from pbgraph.loaders.synthetic import generate, write_roster
+
+    write_roster(generate("cuiping", seed=5), tmp_path / "roster")
+    folder = tmp_path / "exit.db"
+    out = run_process("load", "roster", str(tmp_path / "roster"), "-q", db=folder)
+    assert out.returncode == 0, out.stderr
+    assert not server_running(folder)
+    files = {p.name: p.stat().st_size for p in (folder / "data" / "appendonlydir").iterdir()}
+    incr = sum(size for name, size in files.items() if name.endswith(".incr.aof"))
+    base = sum(size for name, size in files.items() if ".base." in name)
+    assert incr < 10_000 and base > 50_000, files  # the load is in the snapshot, not in a log to replay
+    assert "Killing it" not in (folder / "server.log").read_text(encoding="utf-8")

@@ -339,8 +339,8 @@ def today_form(folder: Path) -> Path:
 def _remap(value, ids):
     if isinstance(value, str):
         return ids.get(value, value)
-    if isinstance(value, list):
-        return [_remap(v, ids) for v in value]
+    if isinstance(value, list):  # collected lists: compared as sets (their order follows node creation)
+        return sorted((_remap(v, ids) for v in value), key=repr)
     if isinstance(value, dict):
         return {k: _remap(v, ids) for k, v in value.items()}
     return value
@@ -357,7 +357,9 @@ def _dump(db, ids=None):
 def _answers(db, ids=None):
     out = {}
     for q in list_queries():
-        rows = run_query(q.name, db=db)
+        # a demand's best few candidates break ties by resource id: compare every pair instead
+        params = {"per_demand": 0} if any(p.name == "per_demand" for p in q.params) else {}
+        rows = run_query(q.name, db=db, **params)
         out[q.name] = sorted(repr(_remap(r, ids or {})) for r in rows)
     return out
 

@@ -177,7 +177,11 @@ def _opening_labels(browser: Browser, m: maps.NetworkMap) -> None:
     places = place_gaps(m)
     kinds = browser.eval("JSON.parse(document.getElementById('pbgraph-data').textContent).kinds.map(k => k.id)")
     drawn = {lb["id"]: lb for lb in labels}
-    named = [n for n in m.nodes.values() if n.is_area and (n.kind in ("street", "community") or not n.parent)]
+    named = [
+        n
+        for n in m.nodes.values()
+        if n.is_area and n.members is None and (n.kind in ("street", "community") or not n.parent)
+    ]
     assert named
     for n in named:
         assert n.vid in drawn, f"{n.name} has no label at the opening zoom"

@@ -142,7 +142,7 @@ def test_generated_preset_optimal_against_an_independent_lp(db, tmp_path):
 
     demands = {r["demand_id"]: r for r in run_query("matching/open-demands", db)}
     cap = {r["resource_id"]: r["remaining"] for r in run_query("matching/available-resources", db)}
-    pairs = run_query("matching/candidates", db)
+    pairs = run_query("matching/candidates", db, per_demand=0)
     w = np.array(
         [weight(demands[p["demand_id"]]["urgency"], demands[p["demand_id"]]["households"], p["tier"]) for p in pairs],
         dtype=float,
@@ -169,10 +169,10 @@ def test_candidates_by_category_are_the_candidates_split(db, tmp_path):
 
     write_roster(generate("cuiping", seed=5), tmp_path / "r")
     load_roster(tmp_path / "r", db)
-    whole = run_query("matching/candidates", db)
+    whole = run_query("matching/candidates", db, per_demand=0)
     categories = sorted({p["category"] for p in whole})
     assert len(categories) > 1
-    parts = [p for c in categories for p in run_query("matching/candidates", db, category=c)]
+    parts = [p for c in categories for p in run_query("matching/candidates", db, category=c, per_demand=0)]
     assert all(p["category"] == c for c in categories for p in run_query("matching/candidates", db, category=c))
     key = lambda p: (p["demand_id"], p["resource_id"], p["tier"])  # noqa: E731
     assert sorted(map(key, parts)) == sorted(map(key, whole))
@@ -188,6 +188,32 @@ def test_scoped_and_whole_graph_allocations_agree(db, tmp_path):
     assert whole.candidates == scoped.candidates > 0
     assert whole.total == scoped.total
     assert whole.pairs == scoped.pairs  # the same canonical order: the same choice among equal optima
+
+
+def test_scoped_allocation_keeps_the_optimum_of_all_offers(db, tmp_path):
+    """A street reads only the offers within reach (its district): the optimum is that of every offer."""
+    from pbgraph.queries.matching import Candidate, solve, weight
+    from pbgraph.queries.runner import run_query
+
+    write_roster(generate("cuiping", seed=5), tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    for (street,) in db.read("MATCH (s:Street) RETURN s.id ORDER BY s.id LIMIT 3").rows:
+        for max_tier in (0, 1, 2):
+            got = allocate(db, area=street, max_tier=max_tier)
+            demands = {r["demand_id"]: r for r in run_query("matching/open-demands", db, area=street)}
+            capacity = {r["resource_id"]: r["remaining"] for r in run_query("matching/available-resources", db)}
+            pairs = run_query("matching/candidates", db, area=street, max_tier=max_tier, per_demand=0)
+            cands = [
+                Candidate(
+                    p["demand_id"],
+                    p["resource_id"],
+                    p["tier"],
+                    weight(demands[p["demand_id"]]["urgency"], demands[p["demand_id"]]["households"], p["tier"]),
+                )
+                for p in pairs
+            ]
+            assert got.candidates == len(cands)
+            assert got.total == sum(c.weight for c in solve(cands, capacity)) / 4
 
 
 def test_cli_match(district):

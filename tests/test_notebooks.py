@@ -85,3 +85,15 @@ def test_runs_top_to_bottom_and_draws_its_charts(path):
     page = tool.to_html(nb)
     assert page.count("data:image/png;base64,") >= len(_chart_cells(nb))
     assert not re.search(r"""<(?:script|link)[^>]+(?:src|href)=["']https?://""", page), "the page fetches from the net"
+
+
+def test_a_failing_cell_names_its_notebook_and_cell_and_writes_nothing(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("1 / 0")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+    assert _tool().main([str(path), "--html", str(tmp_path / "html"), "--store"]) == 1
+    err = capsys.readouterr().err
+    assert "broken.ipynb: cell 2 failed: ZeroDivisionError" in err and "nothing written" in err
+    assert path.read_bytes() == before and not (tmp_path / "html").exists()

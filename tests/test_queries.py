@@ -203,6 +203,19 @@ def test_candidates(district):
     assert {p[0] for p in pairs(area="K2")} == {"d2"}
 
 
+def test_candidates_per_demand_keeps_each_demands_best(district):
+    """Lowest tier first, then resource id: the first per_demand of each demand's pairs; 0 keeps every pair."""
+
+    def pairs(**params):
+        rows = run_query("matching/candidates", district, **params)
+        return [(r["demand_id"], r["resource_id"], r["tier"]) for r in rows]
+
+    assert pairs(per_demand=1) == [("d1", "r1", 0), ("d2", "r1", 1), ("d3", "r4", 2)]
+    assert pairs(per_demand=2) == [("d1", "r1", 0), ("d1", "r6", 1), ("d2", "r1", 1), ("d2", "r6", 1), ("d3", "r4", 2)]
+    assert pairs(per_demand=2, max_tier=0) == [("d1", "r1", 0)]
+    assert len(pairs(per_demand=0)) == len(pairs(per_demand=3)) == 7
+
+
 def test_available_resources_scoped_to_an_area(district):
     """An owner counts where it is located, or where it is when it is an area itself (r2: community K3).
 
@@ -390,9 +403,14 @@ def test_preset_candidates_match_an_independent_computation(presets):
             tiers = [t for t in range(3) if mine[t] is not None and mine[t] == theirs[t]]
             if tiers:
                 expected.add((d["id"], r["id"], tiers[0]))
-    rows = run_query("matching/candidates", backend, area="广东省")
+    rows = run_query("matching/candidates", backend, area="广东省", per_demand=0)
     assert {(r["demand_id"], r["resource_id"], r["tier"]) for r in rows} == expected
     assert len(rows) == len(expected)  # one row per pair
+    best = defaultdict(list)
+    for r in rows:  # every pair in (demand, tier, resource) order: a demand's first three are its best
+        best[r["demand_id"]].append(r)
+    assert run_query("matching/candidates", backend, area="广东省") == [r for d in best.values() for r in d[:3]]
+    assert max(map(len, best.values())) > 3
 
 
 # -- the questions analysts ask next ----------------------------------------------------------------
@@ -475,3 +493,38 @@ def test_broken_links(district):
 def test_broken_links_on_a_preset_is_empty_when_the_chain_is_whole(presets):
     backend, _, _ = presets
     assert run_query("chain/broken-links", backend, area="广东省") == []
+
+
+SCOPED = [
+    "coverage/uncovered-grids",
+    "coverage/grids-without-worker",
+    "coverage/oversized-grids",
+    "coverage/communities-without-joint-committee",
+    "committees/composition",
+    "agreements/expiring",
+    "agreements/units-without-agreement",
+    "matching/open-demands",
+    "matching/available-resources",
+    "matching/candidates",
+]
+
+
+def _records(backend, name, **params):
+    """Records every operation of the query's FalkorDB plan produced: work done, whatever the machine's load."""
+    from pbgraph.queries.runner import bind, get_query
+
+    spec = get_query(name)
+    plan = backend.profile(spec.text, bind(spec, backend, params))
+    produced = [line.rsplit("Records produced: ", 1)[1] for line in plan if "Records produced" in line]
+    return sum(int(p.split(",")[0]) for p in produced)
+
+
+@pytest.mark.parametrize("name", SCOPED)
+def test_scoped_query_touches_only_its_subtree(presets, name):
+    """With an area, a query walks down that area's subtree instead of scanning and filtering the whole label."""
+    backend, _, _ = presets
+    street = backend.read("MATCH (s:Street) WHERE s.id STARTS WITH 'CP' RETURN s.id AS id ORDER BY id LIMIT 1").rows
+    whole, scoped = _records(backend, name), _records(backend, name, area=street[0][0])
+    # the whole graph's committees come cheap from the kind index; a street still walks all its seats
+    factor = 3 if name == "committees/composition" else 4
+    assert scoped * factor < whole, f"{name}: {scoped} records for one street of 10, {whole} for the whole graph"

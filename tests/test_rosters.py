@@ -350,3 +350,98 @@ def test_bulk_loaded_graph_survives_an_engine_restart(tmp_path):
     with open_backend(str(tmp_path / "g.db")) as b:  # the engine stopped with the last user: a cold start
         assert graph_dump(b) == before
         assert load_roster(tmp_path / "r", b).changes == []
+
+
+# -- input that is not a roster: one clear line each --------------------------------------
+
+
+def test_text_file_named_xlsx_is_one_clear_line(db, tmp_path):
+    fake = tmp_path / "台账.xlsx"
+    fake.write_text("id,name,level\ns1,光明街道,street\n", encoding="utf-8")
+    with pytest.raises(RosterFileError, match=r"not an \.xlsx workbook .*no zip archive"):
+        load_roster(fake, db)
+    out = run_cli("load", "roster", str(fake), db=tmp_path / "g.db")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_a_10_mb_cell_is_refused_with_the_limit(db, tmp_path):
+    small_roster(tmp_path / "r")
+    with (tmp_path / "r" / "units.csv").open("a", encoding="utf-8") as f:
+        f.write('u9,"' + "院" * 10_000_000 + '",hospital,g1,,,\n')
+    with pytest.raises(RosterFileError, match=r"units.csv row 4: a cell holds more than 131,072 characters"):
+        load_roster(tmp_path / "r", db)
+    assert db.counts().nodes == {}
+
+
+def test_a_million_column_header_is_refused_in_bounded_memory(tmp_path):
+    """Refused with the limit stated, in a child capped at 3 GB of address space (it took 15 GB)."""
+    import resource
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    with (folder / "areas.csv").open("w", encoding="utf-8") as f:
+        f.write("id,name,level," + ",".join(f"c{i}" for i in range(1_000_000)) + "\n")
+        for i in range(50):
+            f.write(f"a{i},地区{i},street\n")
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))
+
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from pbgraph.loaders.roster_files import read_roster; "
+         "from pbgraph.graph.errors import PbgraphError\n"
+         "try:\n    read_roster(sys.argv[1])\nexcept PbgraphError as e:\n    print(e)\n", str(folder)],
+        capture_output=True, text=True, preexec_fn=cap, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-500:]
+    assert "areas.csv row 1: 1,000,003 columns, more than the 1,000 a roster table may have" in out.stdout
+
+
+def test_a_missing_required_column_is_reported_alone(db, tmp_path):
+    """Every unit names an org, but orgs has no id column: one problem, not one per unit."""
+    small_roster(tmp_path / "r")
+    write_csv(
+        tmp_path / "r",
+        "orgs",
+        ["name", "kind", "area_id", "parent_id"],
+        [["光明街道党工委", "street_working_committee", "s1", None]],
+    )
+    write_csv(
+        tmp_path / "r",
+        "units",
+        [*UNITS],
+        [[f"u{i}", f"单位{i}", "private_enterprise", "g1", None, None, "o1"] for i in range(300)],
+    )
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(tmp_path / "r", db)
+    assert [str(p) for p in e.value.problems] == ["orgs row 1, column id: missing required column"]
+
+
+def test_cli_reload_names_changes_and_shows_progress_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    small_roster(tmp_path / "r")
+    assert run_cli("load", "roster", str(tmp_path / "r"), db=tmp_path / "g.db").returncode == 0
+    out = run_cli("load", "roster", str(tmp_path / "r"), "--format", "json", db=tmp_path / "g.db")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["changes"] == []
+    assert "nothing written: the graph already holds this roster" in out.stderr
+    small_roster(tmp_path / "r2", unit_name="市第一医院（东院）")
+    master, slave = pty.openpty()  # stderr is a terminal: the status line is drawn from the start
+    child = subprocess.run(
+        [sys.executable, "-m", "pbgraph.cli", "--db", str(tmp_path / "g.db"), "load", "roster", str(tmp_path / "r2")],
+        stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    os.close(slave)
+    shown = os.read(master, 65536).decode()
+    os.close(master)
+    assert child.returncode == 0
+    assert "pbgraph: reading" in shown and "pbgraph: checking" in shown and "pbgraph: comparing" in shown
+    assert "changed:\n  updated Unit u1 (name)\n" in child.stdout

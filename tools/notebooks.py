@@ -30,6 +30,10 @@ NOTEBOOKS = ROOT / "notebooks"
 MAX_BYTES = 1_000_000
 
 
+class NotebookFailed(Exception):
+    """A cell raised: which notebook, which cell (counting every cell from 1), what error."""
+
+
 def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
     """The notebook at ``path`` executed top to bottom in a fresh kernel, with its outputs."""
     nb = nbformat.read(path, as_version=4)
@@ -43,7 +47,12 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
         # the kernel talks over unix sockets in the work folder (not TCP on localhost, which ipykernel warns about)
         config = Config({"KernelManager": {"transport": "ipc", "ip": str(work / "kernel")}})
         resources = {"metadata": {"path": str(path.parent)}}
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", config=config, resources=resources).execute()
+        try:
+            NotebookClient(nb, timeout=timeout, kernel_name="python3", config=config, resources=resources).execute()
+        except CellExecutionError as e:
+            failed = [n for n, c in enumerate(nb.cells, 1) for o in c.get("outputs", []) if o.output_type == "error"]
+            where = f"cell {failed[0]}" if failed else "a cell"
+            raise NotebookFailed(f"{path}: {where} failed: {e.ename}: {e.evalue}") from None
     finally:
         if old is None:
             os.environ.pop("PBGRAPH_NOTEBOOK_WORK", None)
@@ -95,10 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         try:
             nb = strip_run_details(execute(path, args.timeout))
-        except CellExecutionError as e:
+        except NotebookFailed as e:
             failed += 1
-            last = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
-            print(f"FAILED\nerror: {path}: a cell failed, nothing written for it: {last}", file=sys.stderr)
+            print("FAILED", flush=True)
+            print(f"error: {e}; nothing written for it", file=sys.stderr)
             continue
         done = [f"{time.perf_counter() - started:.1f} s"]
         if args.store:

@@ -20,9 +20,11 @@ server is detected and cleaned up on the next open.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +32,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import DatabaseDamaged, DatabaseUnavailable, NotADatabase
 from ..notices import notify
@@ -386,6 +389,9 @@ def _start_engine(layout: Layout, messages: list[str]) -> None:
             _start_reaper(layout)
             return
         if outcome == "exited":
+            problem = storage_problem(layout.root)
+            if problem:
+                raise DatabaseUnavailable(f"the embedded engine cannot start: {problem}")
             reason = durability.engine_exit_damage(_log_text(layout))
             if reason:
                 raise DatabaseDamaged(
@@ -427,6 +433,20 @@ def _start_reaper(layout: Layout) -> None:
     layout.reaper_pidfile.write_text(f"{proc.pid}\n")
 
 
+def _let_compaction_finish(client: Any) -> None:
+    """Wait for a running log rewrite (compaction): SHUTDOWN would cancel it, and every later
+    start would then replay the whole log instead of loading the engine's snapshot."""
+    started, told = time.monotonic(), False
+    while time.monotonic() - started < START_TIMEOUT_S:
+        info = client.info("persistence")
+        if not (int(info.get("aof_rewrite_in_progress", 0)) or int(info.get("aof_rewrite_scheduled", 0))):
+            return
+        if not told and time.monotonic() - started > 1:
+            print("pbgraph: finishing the compaction of the database log…", file=sys.stderr)
+            told = True
+        time.sleep(0.02)
+
+
 def _stop_server(layout: Layout) -> None:
     """Stop the server cleanly (SHUTDOWN fsyncs the log), killing it if it does not answer."""
     import redis
@@ -435,6 +455,7 @@ def _stop_server(layout: Layout) -> None:
     if pid and _is_our_server(pid, layout):
         client = redis.Redis(unix_socket_path=socket_path(layout), socket_timeout=30, retry=None)
         try:
+            _let_compaction_finish(client)
             client.shutdown(nosave=False)
         except (redis.exceptions.RedisError, OSError):  # gone already, or hung: killed below
             pass
@@ -512,6 +533,63 @@ class ServerLease:
         if self._users_fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self._users_fd)
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+#: What the engine logs when it cannot write its files.
+_ENGINE_NO_SPACE = ("No space left on device", "Short write while writing to the AOF", "AOF write error")
+
+
+def _free_space(path: Path) -> str:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return "unknown"
+    free = st.f_bavail * st.f_frsize
+    return f"{free / 1024:.0f} KB" if free < 10 * 1024 * 1024 else f"{free / 1024 / 1024:.0f} MB"
+
+
+def storage_problem(root: Path, error: BaseException | None = None) -> str | None:
+    """One line naming a full disk or a read-only folder behind ``error`` (or the engine's exit), else None."""
+    root = root.expanduser().absolute()
+    code = error.errno if isinstance(error, OSError) else None
+    logged = "\n".join(_log_text(Layout(root)).splitlines()[-8:])  # the engine's last words, not old history
+    if code in _NO_SPACE or any(marker in logged for marker in _ENGINE_NO_SPACE):
+        return (
+            f"no space left on the disk holding {root} ({_free_space(root)} free): free some space, "
+            "then run the command again"
+        )
+    if code in _READ_ONLY:
+        return (
+            f"cannot write to {root}: the folder is read-only or not yours to write "
+            f"({error.strerror if isinstance(error, OSError) else 'read-only'}); pbgraph keeps its log, lock files and "
+            "socket in the database folder: make it writable, or copy the database to a writable folder"
+        )
+    return None
+
+
+def discard_new_folder(root: Path) -> bool:
+    """Delete a database folder a failed command created, if it holds no acknowledged write and
+    no other process uses it; True when it was deleted."""
+    layout = Layout(root.expanduser().absolute())
+    ours = {MARKER, MARKER.replace(".json", ".tmp"), "data", "run", "server.log", durability.RECORD_FILE}
+    names = {p.name for p in layout.root.iterdir()} if layout.root.is_dir() else {"(none)"}
+    if not {n for n in names if not n.startswith(durability.RECORD_FILE)} <= ours:
+        return False
+    record = durability.read_record_lenient(layout.root)
+    if record is not None and record.seq:
+        return False  # something was written and acknowledged: it is the user's data now
+    if layout.run.is_dir():
+        with _flock(layout.server_lock, fcntl.LOCK_EX):
+            if server_running(layout.root) and not shutdown_if_unused(layout):
+                return False
+            shutil.rmtree(layout.root, ignore_errors=True)
+    else:
+        shutil.rmtree(layout.root, ignore_errors=True)
+    return True
 
 
 def stop(root: Path) -> bool:

@@ -35,6 +35,7 @@ from redis.retry import Retry
 from ..errors import (
     AuthError,
     DatabaseBusy,
+    DatabaseDamaged,
     DatabaseUnavailable,
     LeaseLost,
     QueryError,
@@ -56,7 +57,7 @@ from .base import (
     gc_paused,
     plain,
 )
-from .embedded import ServerLease
+from .embedded import ServerLease, storage_problem
 
 GRAPH_NAME = "pbgraph"
 #: How long a writer waits for another writer before giving up.
@@ -84,6 +85,7 @@ if redis.call('get', KEYS[1]) ~= ARGV[1] then return redis.error_reply('PBGRAPH_
 if #ARGV > 4 then redis.call(unpack(ARGV, 5)) end
 local seq = redis.call('hincrby', KEYS[2], 'seq', 1)
 redis.call('hset', KEYS[2], 'nodes', ARGV[2], 'relationships', ARGV[3], 'at', ARGV[4])
+redis.call('hdel', KEYS[2], 'pending')
 return seq
 """
 
@@ -132,10 +134,14 @@ class FalkorDBBackend(Backend):
             raise DatabaseUnavailable(
                 f"cannot reach FalkorDB at {location} ({e}); check that the server runs and the host and port are right"
             ) from e
-        if not self._graph_exists(graph):
-            # a new database: create the graph with its indexes so reads find it
-            self.ensure_schema()
-        self._drop_abandoned_staging()
+        with self._storage_errors():
+            if not self._graph_exists(graph):
+                # a new database: create the graph with its indexes so reads find it
+                self.ensure_schema()
+            self._drop_abandoned_staging()
+            if self._lease is not None and self._log_grown():  # a compaction a crash prevented: do it now
+                with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
+                    self._compact_log(only_if_grown=True)
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -167,6 +173,11 @@ class FalkorDBBackend(Backend):
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         return self._run(self.graph_name, query, params, read_only=True)
 
+    def profile(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        """Run a read query under GRAPH.PROFILE: its plan, one line per operation with the records it produced."""
+        reply = self._redis.execute_command("GRAPH.PROFILE", self.graph_name, params_header(params) + query)
+        return [line.decode() if isinstance(line, bytes) else str(line) for line in reply]
+
     def read_snapshot(self, queries: list[str]) -> list[Result]:
         """Copy the graph under the writer lock (a fork: instant, consistent), then read the copy."""
         copy = f"{self.graph_name}__snapshot_{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -180,9 +191,10 @@ class FalkorDBBackend(Backend):
                 self._delete_graph(copy)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
-        with self.write_lock():
+        with self._storage_errors(), self.write_lock():
             self.ensure_schema()
             self._check_lease()
+            self._redis.hset(durability.RECORD_KEY.format(graph=self.graph_name), durability.PENDING, 1)
             result = self._run(self.graph_name, query, params, read_only=False)
             self._commit(self.graph_name)
             self._compact_log(only_if_grown=True)
@@ -190,7 +202,7 @@ class FalkorDBBackend(Backend):
 
     def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
         summary = WriteSummary()
-        with self.write_lock():
+        with self._storage_errors(), self.write_lock():
             staging = f"{self._staging_prefix()}{self._generation}"
             self.ensure_schema()
             self._drop_staging()  # left by writers that were killed or lost their lease
@@ -217,6 +229,21 @@ class FalkorDBBackend(Backend):
                 raise
             self._compact_log()
         return summary
+
+    @contextlib.contextmanager
+    def _storage_errors(self) -> Iterator[None]:
+        """Name a full disk or read-only folder when the embedded engine stops answering mid-write."""
+        try:
+            yield
+        except (redis.exceptions.ConnectionError, OSError, DatabaseUnavailable) as e:
+            if isinstance(e, DatabaseDamaged):
+                raise
+            problem = storage_problem(self._lease.layout.root, e) if self._lease is not None else None
+            if problem:
+                raise DatabaseUnavailable(f"{problem}; nothing of this write was kept") from e
+            if isinstance(e, DatabaseUnavailable):
+                raise
+            raise DatabaseUnavailable(f"lost the connection to FalkorDB at {self.location}: {e}") from e
 
     def _staging_prefix(self) -> str:
         return f"{self.graph_name}__staging"
@@ -253,7 +280,10 @@ class FalkorDBBackend(Backend):
                 raise LeaseLost(self._lease_lost_message()) from e
             raise
         if self._lease is not None:
-            durability.write_record(self._lease.layout.root, durability.Commit(int(seq), nodes, relationships, at))
+            try:
+                durability.write_record(self._lease.layout.root, durability.Commit(int(seq), nodes, relationships, at))
+            except OSError as e:  # the write itself is committed and logged: say so, do not fail it
+                notify("warning", f"warning: the write is saved, but its commit record was not ({e})")
 
     def _generation_key(self) -> str:
         return f"pbgraph:lock:{self.graph_name}:generation"
@@ -277,13 +307,15 @@ class FalkorDBBackend(Backend):
         """
         if self._lease is None:
             return  # an external server's persistence is its operator's business
-        if only_if_grown:
-            info = self._redis.info("persistence")
-            size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
-            if size < COMPACT_MIN_BYTES or size < base * 1.5:
-                return
+        if only_if_grown and not self._log_grown():
+            return
         with contextlib.suppress(redis.exceptions.ResponseError):  # one already running: it covers this
             self._redis.execute_command("BGREWRITEAOF")
+
+    def _log_grown(self) -> bool:
+        info = self._redis.info("persistence")
+        size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
+        return size >= COMPACT_MIN_BYTES and size >= base * 1.5
 
     def _wait_for_no_fork(self) -> None:
         """Wait until no background save or log rewrite is running.
@@ -400,7 +432,7 @@ class FalkorDBBackend(Backend):
             bulk_calls = list(falkordb_bulk.calls(nodes, relationships))
         except falkordb_bulk.Unencodable:
             return False  # the ordinary statements carry (or refuse) such values
-        with self.write_lock():
+        with self._storage_errors(), self.write_lock():
             staging = f"{self._staging_prefix()}{self._generation}"
             self.ensure_schema()
             if self.read("MATCH (n) RETURN id(n) LIMIT 1").rows:

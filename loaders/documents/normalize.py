@@ -10,6 +10,7 @@ extracted span is an offset into the text this module returns.
 
 from __future__ import annotations
 
+import html
 import html.parser
 import re
 import zipfile
@@ -107,15 +108,17 @@ class _Body(html.parser.HTMLParser):
             self.parts.append(data)
 
 
-def html_text(markup: str) -> str:
+def html_text_handwritten(markup: str) -> str:
+    """The visible text of a page, without scripts, styles and the tags that mark chrome (nav, footer…)."""
     parser = _Body()
     parser.feed(markup)
     parser.close()
     return "".join(parser.parts)
 
 
-def docx_text(data: bytes, source: str) -> str:
-    """Paragraph text of a .docx (WordprocessingML), read with the standard library."""
+def docx_text_handwritten(data: bytes, source: str) -> str:
+    """Paragraph text of a .docx (WordprocessingML), read with the standard library; table cells come out
+    one per line, their rows lost."""
     import io
     from xml.etree import ElementTree
 
@@ -129,6 +132,58 @@ def docx_text(data: bytes, source: str) -> str:
     for p in root.iter(f"{w}p"):
         paragraphs.append("".join(t.text or "" for t in p.iter(f"{w}t")))
     return "\n".join(paragraphs)
+
+
+_HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
+
+
+def html_text(markup: str) -> str:
+    """The main text of a saved page, read with trafilatura (navigation, share widgets, related-news lists
+    and footers left out, tables kept), its <h1> heading first; the hand-written reader where trafilatura
+    finds no main text. On pages made from the development texts trafilatura keeps every body line and no
+    chrome, where the hand-written reader lets most chrome through (``bench/document_readers.py``)."""
+    import logging
+
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    text = trafilatura.extract(markup, include_tables=True, include_comments=False, favor_recall=True)
+    if not text:
+        return html_text_handwritten(markup)
+    heading = _HEADING.search(markup)
+    if heading:
+        title = re.sub(r"<[^>]+>|\s+", " ", html.unescape(heading.group(1))).strip()
+        if title and title not in text[: len(title) + 200]:
+            text = title + "\n" + text
+    return text
+
+
+def docx_text(data: bytes, source: str) -> str:
+    """The text of a .docx in reading order, read with python-docx: paragraphs, and each table row as one
+    sentence of "header：cell" pairs under a first row of headers, so a row's numbers stay with its place."""
+    import io
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
+        return docx_text_handwritten(data, source)  # a bare package python-docx refuses, or not a .docx
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, docx.table.Table):
+            rows = [[" ".join(c.text.split()) for c in row.cells] for row in block.rows]
+            if len(rows) < 2:
+                lines += ["，".join(c for c in row if c) for row in rows]
+                continue
+            header = rows[0]
+            for row in rows[1:]:
+                cells = [f"{h}：{c}" if h else c for h, c in zip(header, row, strict=False) if c]
+                lines.append("，".join(cells) + "。")
+        else:
+            lines.append(block.text)
+    return "\n".join(lines)
 
 
 def read_document(path: Path) -> tuple[str, str]:

@@ -3,14 +3,29 @@
 // param: area area = null | an area id or unambiguous name: units located inside it
 // param: on date = today | the date the agreement must be in force on (signed ≤ on ≤ expires)
 // columns: unit_id, unit, sector, community
-OPTIONAL MATCH (scope:Area {id: $area})
-WITH scope
-// start from the units: with the OR below in the same MATCH, FalkorDB would scan every node as loc
-MATCH (u:Unit)
-WITH scope, u
-MATCH (u)-[:LOCATED_IN]->(loc)
-WHERE $area IS NULL OR (loc)-[:PART_OF*0..12]->(scope)
+// two parts and only one answers. With an area, walk down its PART_OF subtree from the area's index entry;
+// without, scan the label (a single "$area IS NULL OR in-scope" test would scan the whole label either way)
+WITH $area AS area
+WHERE area IS NOT NULL
+MATCH (scope:Area {id: area})<-[:PART_OF*0..12]-(loc)<-[:LOCATED_IN]-(u:Unit)
 // the containing community (a unit in a grid or building belongs to it); units in no community drop out
+MATCH (loc)-[:PART_OF*0..12]->(c)
+WHERE c.level = 'community'
+WITH u, c, [(c)-[:PART_OF*1..12]->(s) WHERE s.level = 'street' | s.id] AS streets
+OPTIONAL MATCH (u)-[:PARTY_TO]->(a)<-[:PARTY_TO]-(p)
+WITH u, c, collect(
+       CASE
+         WHEN a.kind = 'co_building' AND a.signed <= $on AND (a.expires IS NULL OR a.expires >= $on)
+              AND (p.id = c.id OR p.id IN streets)
+           THEN a.id
+       END) AS in_force
+WHERE size(in_force) = 0
+RETURN u.id AS unit_id, u.name AS unit, u.sector AS sector, c.name AS community
+ORDER BY unit_id
+UNION ALL
+WITH $area AS area
+WHERE area IS NULL
+MATCH (u:Unit)-[:LOCATED_IN]->(loc)
 MATCH (loc)-[:PART_OF*0..12]->(c)
 WHERE c.level = 'community'
 WITH u, c, [(c)-[:PART_OF*1..12]->(s) WHERE s.level = 'street' | s.id] AS streets

@@ -1,0 +1,83 @@
+"""Ledger-form load: the same roster written as a department's ledger (台账) vs today's form, same engine.
+
+Both are CSV folders of the same generated preset; the ledger has Chinese sheets, headers and words,
+names instead of ids (qualified by their parents where a name repeats), title and signature rows and a
+personal column to drop. The ledger's extra cost is the translation in front of the shared validator
+and writer; the target is at most 1.3× the time of today's form.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Row, median, run_child
+
+#: One first load into an empty graph, timed.
+CHILD = """
+import json, sys, time
+from pbgraph.graph import open_backend
+from pbgraph.loaders.rosters import load_roster
+b = open_backend(sys.argv[1])
+pids = _pids(b)
+_reset_peak(pids)
+t = time.perf_counter()
+load_roster(sys.argv[2], b)
+seconds = time.perf_counter() - t
+peak = _peak_mb(pids)
+b.close()
+print(json.dumps({"seconds": seconds, "peak_mb": peak}))
+"""
+
+TARGET = 1.3
+
+
+def run(scale: str = "taiyuan", runs: int = 3) -> list[Row]:
+    from pbgraph.loaders.synthetic import generate, write_roster
+
+    work = Path(tempfile.mkdtemp(prefix="pbgraph-bench-ledger-"))
+    try:
+        generated = generate(scale, seed=1)
+        write_roster(generated, work / "today")
+        write_roster(generated, work / "ledger", form="ledger")
+        seconds: dict[str, list[float]] = {"today": [], "ledger": []}
+        peaks = []
+        for i in range(runs):  # alternate, so both forms see the same machine
+            for form in ("today", "ledger"):
+                result = run_child(CHILD, str(work / f"db-{form}{i}"), str(work / form))
+                seconds[form].append(result["seconds"])
+                peaks.append(result["peak_mb"])
+                shutil.rmtree(work / f"db-{form}{i}", ignore_errors=True)
+        ledger, today = median(seconds["ledger"]), median(seconds["today"])
+        passed = ledger <= TARGET * today
+        return [
+            Row(
+                benchmark="ledger-form load (台账) vs today's form (s)",
+                scale=scale,
+                pbgraph=ledger,
+                baseline=today,
+                unit="s",
+                ratio=today / ledger,
+                target=f"≤ {TARGET}× today's form (ratio ≥ {1 / TARGET:.2f})",
+                passed=passed,
+                peak_rss_mb=max(peaks),
+                runs=runs,
+                note=f"same {scale} preset as CSV; the ledger's names resolved to derived ids, words and dates "
+                "translated, personal column dropped, then the shared validator and writer"
+                + ("" if passed else f". MISSED: ledger {ledger / today:.2f}× today's form"),
+            )
+        ]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from bench.common import table
+
+    t = time.perf_counter()
+    print(table(run(sys.argv[1] if len(sys.argv) > 1 else "taiyuan")))
+    print(f"\n({time.perf_counter() - t:.0f} s)")
