@@ -39,12 +39,18 @@ def compared_literals(text: str) -> dict[str, set[str]]:
 QUERIES = sorted(catalog().values(), key=lambda q: q.name)
 
 
+def code(text: str) -> str:
+    """The query without its ``//`` comments (their apostrophes are not string quotes)."""
+    return re.sub(r"//[^\n]*", "", text)
+
+
 @pytest.mark.parametrize("q", QUERIES, ids=lambda q: q.name)
 def test_literals_are_the_schemas_vocabulary(q):
-    for prop, values in compared_literals(q.text).items():
+    for prop, values in compared_literals(code(q.text)).items():
         assert values <= PROPERTY_VOCABULARY[prop], f"{q.name}: {prop} {values - PROPERTY_VOCABULARY[prop]}"
-    strays = set(LITERAL.findall(q.text)) - EVERY_NAME
-    assert not strays, f"{q.name}: literals no schema vocabulary holds: {strays}"
+    in_lists = {v for group in re.findall(r"IN\s*\[([^\]]*)\]", code(q.text)) for v in LITERAL.findall(group)}
+    strays = in_lists - EVERY_NAME  # a literal list is a vocabulary list (levels, kinds, statuses, types)
+    assert not strays, f"{q.name}: listed values no schema vocabulary holds: {strays}"
 
 
 def test_the_check_catches_a_stray_value():
