@@ -450,7 +450,7 @@ def _let_compaction_finish(client: Any) -> None:
         if not (int(info.get("aof_rewrite_in_progress", 0)) or int(info.get("aof_rewrite_scheduled", 0))):
             return
         if not told and time.monotonic() - started > 1:
-            print("pbgraph: finishing the compaction of the database log…", file=sys.stderr)
+            notify("waiting", "finishing the compaction of the database log…")
             told = True
         time.sleep(0.02)
 
