@@ -34,22 +34,29 @@ def to_networkx(db: Backend | str | None = None, *, area: str | None = None) -> 
     g = nx.MultiDiGraph()
     with using(db) as b:
         area_id = resolve_area(b, area) if area else None
+        # scoped, read only the area's neighbourhood (a superset of the export, trimmed below)
+        scope = {"area": area_id} if area_id else {}
+        packs = (
+            ("export/area-nodes", "export/area-relationships") if area_id else ("export/nodes", "export/relationships")
+        )
         # Sorted, with properties in key order: engines return rows and property maps in their own
         # orders, and the same graph must export to the same bytes from any engine.
         nodes = [
             (node_key(r["labels"], r["props"].get("id")), sorted(r["labels"]), sorted(r["props"].items()))
-            for r in run_query("export/nodes", db=b)
+            for r in run_query(packs[0], db=b, **scope)
         ]
         for key, labels, props in sorted(nodes, key=lambda n: n[0]):
             g.add_node(key, label=primary_label(labels), labels=labels, **dict(props))
         edges = [
             (node_key(r["from_labels"], r["from_id"]), node_key(r["to_labels"], r["to_id"]), r["type"],
              sorted(r["props"].items()))
-            for r in run_query("export/relationships", db=b)
+            for r in run_query(packs[1], db=b, **scope)
         ]  # fmt: skip
         edges.sort(key=lambda e: (e[0], e[1], e[2], json.dumps(e[3], ensure_ascii=False, default=str)))
         for source, target, rel_type, props in edges:
             g.add_edge(source, target, type=rel_type, **dict(props))
+        for key in g:  # an end a scoped read did not fetch lies outside the export: only its label matters
+            g.nodes[key].setdefault("label", key.split(":", 1)[0])
     if area_id is not None:
         g = g.subgraph(_around(g, f"Area:{area_id}")).copy()
     return g

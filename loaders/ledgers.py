@@ -179,21 +179,30 @@ class _Translator:
 
     def _tight(self, tables: tuple[str, ...], parts: tuple[str, ...]) -> list[Entity]:
         """Settled entities whose path ends with exactly ``parts`` (workbook first, else graph)."""
+        k = len(parts)
         for graph in (False, True):
-            found: list[Entity] = []
+            found: list[Entity] | None = None
             for t in tables:
-                key = (t, len(parts), graph)
-                if key not in self.suffixes:
-                    by_suffix: dict[tuple[str, ...], list[Entity]] = defaultdict(list)
-                    for same in (self.graph_index if graph else self.index)[t].values():
-                        for e in same:
-                            if e.cached is not None:
-                                by_suffix[e.cached[-len(parts) :]].append(e)
-                    self.suffixes[key] = by_suffix
-                found += self.suffixes[key].get(parts, ())
-            if found or any(parts[-1] in self.index[t] for t in tables):
+                index = self.suffixes.get((t, k, graph))
+                if index is None:
+                    index = self._suffix_index(t, k, graph)
+                hit = index.get(parts)
+                if hit:
+                    found = hit if found is None else found + hit
+            if found:
                 return found
+            if not graph and any(parts[-1] in self.index[t] for t in tables):
+                return []
         return []
+
+    def _suffix_index(self, table: str, k: int, graph: bool) -> dict[tuple[str, ...], list[Entity]]:
+        by_suffix: dict[tuple[str, ...], list[Entity]] = defaultdict(list)
+        for same in (self.graph_index if graph else self.index)[table].values():
+            for e in same:
+                if e.cached is not None:
+                    by_suffix[e.cached[-k:]].append(e)
+        self.suffixes[(table, k, graph)] = by_suffix
+        return by_suffix
 
     def _narrow(self, tables: tuple[str, ...], name: str, quals: tuple[str, ...], cands: list[Entity]) -> list[Entity]:
         """Candidates with the rarest of ``quals`` among their ancestors, through a per-name index when many."""
@@ -540,7 +549,7 @@ class _Translator:
                 text = _text(raw)
                 if not text:
                     self.problem(sheet, number, field_name, "missing required value")
-                cells["name"] = fold(text) or None
+                cells["name"] = (entity.name if entity is not None else fold(text)) or None
                 continue
             if field_name == parent_field:
                 cells[canonical] = entity.parent.id if entity.parent is not None else None  # type: ignore[union-attr]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -282,6 +283,8 @@ class Plan:
     adopt: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     #: nodes per label in the graph when it was checked
     label_totals: dict[str, int] = field(default_factory=dict)
+    #: rows per table in the roster (``tables`` leaves out the settled ones)
+    row_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def existing(self) -> dict[str, set[str]]:
@@ -293,8 +296,13 @@ class Plan:
         return not any(self.label_totals.values())
 
 
-def validate(raw: RawRoster, backend: Backend) -> Plan:
-    """Check every row against the roster and the graph; raise :class:`RosterInvalid` listing all problems."""
+def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | None = None) -> Plan:
+    """Check every row against the roster and the graph; raise :class:`RosterInvalid` listing all problems.
+
+    ``settled`` names rows (by table, spreadsheet row number) the graph is known to hold exactly
+    (see :func:`load_roster`): they count for duplicates and as references, and are otherwise
+    left out of the plan — nothing to check against the graph, nothing to write.
+    """
     problems = _Problems()
     tables: dict[str, list[Row]] = {}
     for name in ORDER:
@@ -311,6 +319,9 @@ def validate(raw: RawRoster, backend: Backend) -> Plan:
 
     roster_ids = {name: {r.values["id"] for r in rows} for name, rows in tables.items() if TABLES[name].label}
     roster_levels = {r.values["id"]: r.values["level"] for r in tables.get("areas", [])}
+    row_counts = {name: len(rows) for name, rows in tables.items()}
+    if settled:
+        tables = {name: [r for r in rows if r.number not in settled.get(name, ())] for name, rows in tables.items()}
 
     # every id a roster row names, looked up in the graph once
     wanted: dict[str, set[str]] = defaultdict(set)
@@ -386,6 +397,7 @@ def validate(raw: RawRoster, backend: Backend) -> Plan:
         owner_table=owner_table,
         adopt=_adoptions(tables, backend),
         label_totals={TABLE_LABEL[name].value: n for name, n in totals.items()},
+        row_counts=row_counts,
     )
 
 
@@ -467,14 +479,12 @@ PAIRS: dict[str, tuple[str, Rel, str, tuple[tuple[str, str], ...]]] = {
 _NAME_FROM_ID = {"agreements", "workers", "members"}
 
 
-@functools.cache
-def _not_props(table: Table) -> frozenset[str]:
-    """The columns that are not node properties: the id and the references (relationships)."""
-    return frozenset(["id", *(c.name for c in table.columns if c.ref)])
+#: Per table, the columns that are not node properties: the id and the references (relationships).
+_NOT_PROPS = {t.name: frozenset(["id", *(c.name for c in t.columns if c.ref)]) for t in TABLES.values()}
 
 
 def _node_props(table: Table, row: Row) -> dict[str, Any]:
-    skip = _not_props(table)
+    skip = _NOT_PROPS[table.name]
     props = {k: v for k, v in row.values.items() if k not in skip}
     props.update(row.extras)
     if table.name in _NAME_FROM_ID:
@@ -512,17 +522,23 @@ def _diff_nodes(plan: Plan, name: str, rows: list[Row], backend: Backend, replac
     assert table.label is not None
     label = table.label.value
     graph = plan.graph_nodes.get(name, {})
-    if table.label is Label.AREA:  # created level by level, in the order of the levels' names
-        for level in sorted({r.values["level"] for r in rows}):
-            diff.node_creates.setdefault((label, Level(level).label.value), [])
+    # both labels at once for areas (a roster cannot change an existing area's level: validated),
+    # created level by level, in the order of the levels' names
+    by_level = (
+        {lv: (label, Level(lv).label.value) for lv in sorted({r.values["level"] for r in rows})}
+        if (table.label is Label.AREA)
+        else {}
+    )
+    for labels in by_level.values():
+        diff.node_creates.setdefault(labels, [])
+    own = diff.node_creates[(label,)] if not by_level else None
     for r in rows:
         node_id = r.values["id"]
         props = _node_props(table, r)
         have = graph.get(node_id)
         if have is None:
-            # both labels at once for areas; a roster cannot change an existing area's level (validated)
-            labels = (label, Level(r.values["level"]).label.value) if table.label is Label.AREA else (label,)
-            diff.node_creates[labels].append((node_id, {k: v for k, v in props.items() if v is not None}))
+            group = own if own is not None else diff.node_creates[by_level[r.values["level"]]]
+            group.append((node_id, {k: v for k, v in props.items() if v is not None}))
             diff.changes.append(Change("created", label, node_id))
             continue
         changed = changed_keys(props, have)
@@ -565,13 +581,21 @@ def _diff_link(plan: Plan, link: Link, rows: list[Row], backend: Backend, diff: 
     refs = table.by_name[link.column].ref
     labels = {t: TABLE_LABEL[t].value for t in refs}
     none: dict[str, Any] = {}
+    edges = {t: (rel, t, label) if link.incoming else (rel, label, t) for t in labels.values()}
+    creates, changes = diff.edge_creates, diff.changes
     for r in rows:
         values = r.values
         node_id, ref = values["id"], values[link.column]
         target = labels[plan.owner_table.get(node_id, refs[0])] if len(refs) > 1 else labels[refs[0]]
         wanted = {p: values[c] for p, c in link.props} if link.props else none
         found = False
-        for other_label, other, eprops in have.get(node_id, ()):
+        if node_id not in have:  # a new node, or none of these relationships yet: the common case
+            if ref is not None:
+                a, b = (ref, node_id) if link.incoming else (node_id, ref)
+                creates[edges[target]].append((a, b, present(wanted) if wanted else wanted))
+                changes.append(Change("created", rel, f"{a} → {b}", (), "relationship"))
+            continue
+        for other_label, other, eprops in have[node_id]:
             if other_label == target and other == ref:
                 if not found:
                     changed = changed_keys(wanted, eprops)
@@ -719,8 +743,12 @@ def load_plan(
     replace: bool = False,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    before_write: Callable[[bool], None] | None = None,
 ) -> LoadReport:
     """Write what differs between a validated roster and the graph, as one atomic unit; report it.
+
+    ``before_write(writing)`` is called once the difference is known, just before it is
+    written (``writing`` False: nothing differs, nothing will be written).
 
     Nothing differs: nothing is written. An empty graph and an engine with a bulk facility:
     the whole graph is built in one step (:meth:`Backend.create_graph`). Otherwise the
@@ -731,6 +759,8 @@ def load_plan(
     report = LoadReport(path="", changes=diff.changes)
     report.nodes, report.relationships = diff.counts()
     _zero_counts(report, plan.tables)
+    if before_write:
+        before_write(not (diff.empty and not adopt))
     if diff.empty and not adopt:
         return report
     if plan.graph_empty and diff.only_creates and not adopt:
@@ -754,6 +784,28 @@ def load_plan(
             entry["created"] += stats.get("relationships_created", 0)
             entry["removed"] += stats.get("relationships_deleted", 0)
     return report
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _row_digests(table: RawTable) -> dict[int, str]:
+    """A digest of each row's cells (16 hex digits), by spreadsheet row number."""
+    return {number: _digest("\x1f".join([v or "" for v in cells.values()])) for number, cells in table.rows}
+
+
+def _settled(raw: RawRoster, rows_read: dict[str, dict[int, str]], last: dict[str, Any]) -> dict[str, set[int]]:
+    """Rows the last load read, unchanged, under the same header: the graph holds exactly what they say."""
+    settled: dict[str, set[int]] = {}
+    for name, digests in rows_read.items():
+        old = last.get(name, {})
+        if old.get("header") != _digest("\x1f".join(raw.tables[name].header)) or not old.get("digests"):
+            continue
+        blob = old["digests"]
+        known = {blob[i : i + 16] for i in range(0, len(blob), 16)}
+        settled[name] = {number for number, d in digests.items() if d in known}
+    return settled
 
 
 def _zero_counts(report: LoadReport, tables: Iterable[str]) -> None:
@@ -805,10 +857,12 @@ def load_roster(
     row is invalid. Only what differs from the graph is written.
 
     A shortcut for the monthly resubmission: on the embedded engine, each load leaves the
-    digests of the files it loaded (:meth:`Backend.remember`); a table file with the same
-    digest is not read again when no other write happened since (:meth:`Backend.recall`
-    says so), because the graph then still holds exactly what that file wrote. Any other
-    write, ``--replace``, or another engine: every table is compared with the graph.
+    digests of the files and rows it loaded (:meth:`Backend.remember`). When nothing was
+    written since (:meth:`Backend.recall` says so), the graph still holds exactly what they
+    wrote: a file with the same digest is not read again, and a row with the same digest
+    (same header) only counts for duplicates and references — only the other rows are
+    compared with the graph. Any other write, ``--replace``, or another engine: every row is
+    compared with the graph.
     """
     say = stage or (lambda name: None)
     say("reading")
@@ -827,19 +881,31 @@ def load_roster(
             raw = read_roster(path, skip=skipped)
         say("checking")
         ledger = None
+        rows_read = {name: _row_digests(table) for name, table in raw.tables.items()}
         if raw.ledger:  # sheets in ledger form (台账): translated to these tables first
             from .ledgers import validate_ledger
 
             plan, ledger = validate_ledger(raw, backend)
         else:
-            plan = validate(raw, backend)
-        say("comparing with the graph")
-        report = load_plan(plan, backend, replace=replace, progress=progress, batch_size=batch_size)
+            plan = validate(raw, backend, _settled(raw, rows_read, last.get("tables", {})))
         tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
         for name, rows in plan.tables.items():
             read = raw.tables.get(name)
-            tables[name] = {"rows": len(rows), "encoding": read.encoding if read else ""}
-        backend.remember(_MEMO, json.dumps({"sources": digests, "tables": tables}))
+            tables[name] = {"rows": plan.row_counts.get(name, len(rows)), "encoding": read.encoding if read else ""}
+            if read is not None and not raw.ledger:
+                tables[name].update(header=_digest("\x1f".join(read.header)), digests="".join(rows_read[name].values()))
+        memo = json.dumps({"sources": digests, "tables": tables})
+
+        def before_write(writing: bool) -> None:
+            # kept before the write (valid only once it commits), so the log compaction that
+            # follows a write takes it into its snapshot
+            backend.remember(_MEMO, memo, after_write=writing)
+            say("writing" if writing else "nothing to write")
+
+        say("comparing with the graph")
+        report = load_plan(
+            plan, backend, replace=replace, progress=progress, batch_size=batch_size, before_write=before_write
+        )
     _zero_counts(report, skipped)
     report.path = str(path)
     report.unchanged = sorted(skipped)

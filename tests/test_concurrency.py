@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import time
 
 from pbgraph.graph import open_backend
@@ -12,8 +13,23 @@ from pbgraph.loaders.synthetic import generate, write_roster
 
 
 def _load(folder, roster) -> subprocess.Popen[str]:
+    """Start a load; its output goes to files (a report bigger than a pipe's buffer would stall it)."""
     cmd = [sys.executable, "-m", "pbgraph.cli", "--db", str(folder), "load", "roster", str(roster), "--format", "json"]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by _finish
+    proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+    proc.outputs = (out, err)  # type: ignore[attr-defined]
+    return proc
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """Wait for a load and return its stdout and stderr."""
+    proc.wait()
+    texts = []
+    for f in proc.outputs:  # type: ignore[attr-defined]
+        f.seek(0)
+        texts.append(f.read())
+        f.close()
+    return texts[0], texts[1]
 
 
 def _rosters(tmp_path):
@@ -42,7 +58,7 @@ def test_reader_sees_before_or_after_while_another_process_loads(tmp_path):
         while loader.poll() is None:
             seen.append(reader.read("MATCH (n) RETURN count(n)").rows[0][0])
             time.sleep(0.01)
-        _, err = loader.communicate()
+        _, err = _finish(loader)
         assert loader.returncode == 0, err
         seen.append(reader.read("MATCH (n) RETURN count(n)").rows[0][0])
     assert len(seen) > 3  # the reader really ran during the load
@@ -54,7 +70,7 @@ def test_two_loads_at_once_both_land(tmp_path):
     cuiping_total, guangming_total = _rosters(tmp_path)
     folder = tmp_path / "shared.db"
     first, second = _load(folder, tmp_path / "cuiping"), _load(folder, tmp_path / "guangming")
-    results = [p.communicate() for p in (first, second)]
+    results = [_finish(p) for p in (first, second)]
     assert first.returncode == 0 and second.returncode == 0, results
     for out, _ in results:
         assert json.loads(out)  # each reported what it wrote

@@ -61,6 +61,23 @@ def test_area_export_is_the_area_and_what_hangs_on_it(loaded):
     assert part.number_of_nodes() > len(areas)  # orgs, units, lists came along
 
 
+def test_area_export_reads_the_area_only_and_equals_the_whole_export_trimmed(loaded):
+    """A scoped export reads the area's neighbourhood, not the graph, and keeps exactly what it kept before."""
+    from pbgraph.queries.runner import run_query
+
+    whole = export.to_networkx(str(loaded))
+    levels = {a.get("level"): n for n, a in whole.nodes(data=True) if a.get("level") in ("community", "grid")}
+    for key in ("Area:" + whole.nodes[levels["community"]]["id"], "Area:" + whole.nodes[levels["grid"]]["id"]):
+        area_id = whole.nodes[key]["id"]
+        part = export.to_networkx(str(loaded), area=area_id)
+        trimmed = whole.subgraph(export._around(whole, key))
+        assert dict(part.nodes(data=True)) == dict(trimmed.nodes(data=True))
+        assert sorted(map(str, part.edges(data=True))) == sorted(map(str, trimmed.edges(data=True)))
+        with open_backend(str(loaded)) as b:
+            read = len(run_query("export/area-nodes", b, area=area_id))
+        assert part.number_of_nodes() <= read < whole.number_of_nodes() / 4
+
+
 def test_bridging_units_rank_by_communities_reached(loaded):
     g = export.to_networkx(str(loaded))
     ranked = export.bridging_units(g)

@@ -8,6 +8,7 @@ import gzip
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,17 @@ def _tmpfs(path, size):
         yield path
     finally:
         subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def _engines_in(folder):
+    """Engine processes working inside ``folder``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"redis-server" in cmd and os.readlink(f"/proc/{pid}/cwd").startswith(str(folder)):
+                found.append(int(pid))
+    return found
 
 
 def test_empty_db_option_is_refused(tmp_path):
@@ -90,6 +102,7 @@ def test_full_disk_is_one_clear_line_and_loses_nothing(tmp_path):
         _one_clear_line(out, "no space", str(db))
         _one_clear_line(run_cli("load", "roster", str(tmp_path / "roster"), "-q", db=disk / "new.db"), "no space")
         assert not (disk / "new.db").exists(), sorted(p.name for p in (disk / "new.db").rglob("*"))
+        assert not _engines_in(disk), "an engine was left running on the full disk"
         (disk / "filler").unlink()
         with open_backend(str(db)) as b:  # the acknowledged write survived, nothing of the failed load
             assert b.read("MATCH (n) RETURN n.id").rows == [["kept"]]

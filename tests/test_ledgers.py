@@ -357,7 +357,11 @@ def _dump(db, ids=None):
 def _answers(db, ids=None):
     out = {}
     for q in list_queries():
-        rows = run_query(q.name, db=db)
+        if any(p.required for p in q.params):
+            continue  # a question about one given area: the whole-graph questions cover it
+        # a demand's best few candidates break ties by resource id: compare every pair instead
+        params = {"per_demand": 0} if any(p.name == "per_demand" for p in q.params) else {}
+        rows = run_query(q.name, db=db, **params)
         out[q.name] = sorted(repr(_remap(r, ids or {})) for r in rows)
     return out
 

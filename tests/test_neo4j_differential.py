@@ -99,11 +99,16 @@ def _variants(backend: Backend) -> dict[str, list[dict[str, Any]]]:
     for spec in list_queries():
         names = {p.name: p for p in spec.params}
         base = {n: ON for n, p in names.items() if p.type == "date"}
-        sets = [dict(base, area=a) for a in areas] if "area" in names else [base]
+        sets = (
+            [dict(base, area=a) for a in areas if a is not None or not names["area"].required]
+            if "area" in names
+            else [base]
+        )
         extra = {
             "max_households": [510, 0],
             "min_committees": [1, 3],
             "max_tier": [0, 1],
+            "per_demand": [0, 1],
             "category": [category],
             "level": ["community", "district", "grid"],
             "required": [["police_station"], []],

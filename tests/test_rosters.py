@@ -445,3 +445,49 @@ def test_cli_reload_names_changes_and_shows_progress_on_a_terminal(tmp_path):
     assert child.returncode == 0
     assert "pbgraph: reading" in shown and "pbgraph: checking" in shown and "pbgraph: comparing" in shown
     assert "changed:\n  updated Unit u1 (name)\n" in child.stdout
+
+
+def test_a_bulk_write_split_into_many_calls_builds_the_same_graph(db, tmp_path, monkeypatch):
+    """Province-sized first loads need several GRAPH.BULK calls: nodes keep their numbering across them."""
+    from pbgraph.graph.backends import falkordb_bulk
+
+    write_roster(generate("guangming", seed=8, as_of=None), tmp_path / "r")
+    db.write("CREATE (:Document {id: 'placeholder'})")
+    assert load_roster(tmp_path / "r", db).written == "statements"
+    db.write("MATCH (d:Document {id: 'placeholder'}) DELETE d")
+    expected = graph_dump(db)
+    db.reset()
+    monkeypatch.setattr(falkordb_bulk, "MAX_CALL_BYTES", 4096)
+    assert load_roster(tmp_path / "r", db).written == "bulk"
+    assert graph_dump(db) == expected
+
+
+def test_reload_after_a_reset_loads_everything_again(db, tmp_path):
+    """A reset is a write: the memory of the last load is void, the files are read and written again."""
+    write_roster(generate("guangming", seed=4, as_of=None), tmp_path / "r")
+    first = load_roster(tmp_path / "r", db)
+    before = graph_dump(db)
+    db.read_snapshot(["MATCH (n) RETURN count(n)"])  # a reader under the writer lock writes nothing
+    assert load_roster(tmp_path / "r", db).unchanged == sorted(first.rows)
+    db.reset()
+    again = load_roster(tmp_path / "r", db)
+    assert again.unchanged == [] and again.written == "bulk" and len(again.changes) == len(first.changes)
+    assert graph_dump(db) == before
+
+
+def test_a_failed_load_leaves_no_memory_another_commit_could_validate(db, tmp_path):
+    """A load that fails after deciding to write must not be trusted when someone else's write comes next."""
+    write_roster(generate("guangming", seed=4, as_of=None), tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    revised, _ = revise(generate("guangming", seed=4, as_of=None), 0.05, seed=3)
+    write_roster(revised, tmp_path / "r2")
+
+    def interrupted(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # Ctrl-C in the middle of the write: nothing committed
+
+    with pytest.raises(KeyboardInterrupt):
+        load_roster(tmp_path / "r2", db, progress=interrupted)
+    db.write("CREATE (:Document {id: 'someone else'})")  # the next commit is another writer's
+    report = load_roster(tmp_path / "r2", db)
+    assert report.unchanged == [] and report.changes  # compared with the graph: the renames are written
+    assert {c.action for c in report.changes} == {"updated"}

@@ -170,9 +170,10 @@ class Backend(ABC):
         """
         return False
 
-    def remember(self, key: str, value: str) -> None:
-        """Keep a small value for the next writer, valid only while nothing else writes (no-op if the
-        engine cannot tell; call inside :meth:`writer`)."""
+    def remember(self, key: str, value: str, after_write: bool = False) -> None:
+        """Keep a value for the next writer, valid only while nothing else writes (no-op if the engine
+        cannot tell; call inside :meth:`writer`). ``after_write``: valid only once the one write
+        this writer is about to make has committed."""
         return None
 
     def recall(self, key: str) -> str | None:

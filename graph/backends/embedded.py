@@ -367,10 +367,18 @@ def _start_engine(layout: Layout, messages: list[str]) -> None:
             proc = _spawn(_server_args(layout), cwd=layout.data)
         except OSError as e:
             raise DatabaseUnavailable(f"cannot start the embedded engine: {e}") from e
-        layout.pidfile.write_text(f"{proc.pid}\n")
+        try:
+            layout.pidfile.write_text(f"{proc.pid}\n")
+        except OSError:  # e.g. a full disk: without its pid file nobody could stop this engine
+            _kill(proc.pid)
+            raise
         outcome = _wait_for_engine(proc.pid, layout, time.monotonic() + START_TIMEOUT_S)
         if outcome == "ok":
-            _start_reaper(layout)
+            try:
+                _start_reaper(layout)
+            except OSError:  # no reaper, no safety net: do not leave this engine behind
+                _kill(proc.pid)
+                raise
             return
         if outcome == "exited":
             problem = storage_problem(layout.root)

@@ -84,7 +84,7 @@ _COMMIT = """
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return redis.error_reply('PBGRAPH_FENCED') end
 if #ARGV > 4 then redis.call(unpack(ARGV, 5)) end
 local seq = redis.call('hincrby', KEYS[2], 'seq', 1)
-redis.call('hset', KEYS[2], 'nodes', ARGV[2], 'relationships', ARGV[3], 'at', ARGV[4])
+redis.call('hset', KEYS[2], 'nodes', ARGV[2], 'relationships', ARGV[3], 'at', ARGV[4], 'by', ARGV[1])
 redis.call('hdel', KEYS[2], 'pending')
 return seq
 """
@@ -429,7 +429,7 @@ class FalkorDBBackend(Backend):
         and a staging key the next writer removes.
         """
         try:
-            bulk_calls = list(falkordb_bulk.calls(nodes, relationships))
+            bulk_calls = list(falkordb_bulk.calls(nodes, relationships, falkordb_bulk.MAX_CALL_BYTES))
         except falkordb_bulk.Unencodable:
             return False  # the ordinary statements carry (or refuse) such values
         with self._storage_errors(), self.write_lock():
@@ -476,30 +476,43 @@ class FalkorDBBackend(Backend):
 
     # -- what a writer leaves for the next one ------------------------------------------
 
-    def remember(self, key: str, value: str) -> None:
-        """Keep ``value`` with the database for the next writer, valid while nobody else writes.
+    def remember(self, key: str, value: str, after_write: bool = False) -> None:
+        """Keep ``value`` with the database for the next writer, valid while nothing else is written.
 
-        Only for the embedded engine, where every writer is a pbgraph process that takes the
-        writer lock, and each grant of the lock draws the next fencing number.
+        Only for the embedded engine, where every write is a pbgraph process's, acknowledged
+        through :meth:`_commit`, which bumps the commit record's number in the same atomic step.
+        ``after_write``: the value describes the graph after this writer's next commit, and is
+        valid from that number on (if the write fails, never).
         """
-        if self._lease is None or not self._lock_depth:
+        state = self._commit_state() if self._lease is not None and self._lock_depth else None
+        if state is None:
             return
-        memo = json.dumps({"generation": self._generation, "value": value})
+        if after_write:
+            state = f"{int(state.split(':')[0]) + 1}:{self._generation}"
+        memo = json.dumps({"commit": state, "value": value})
         self._redis.set(f"pbgraph:memo:{self.graph_name}:{key}", memo)
 
     def recall(self, key: str) -> str | None:
-        """What the previous writer remembered, if no other writer took the lock since (else None).
+        """What the previous writer remembered, if no write was committed (or begun) since; else None.
 
-        Call while holding :meth:`write_lock`: its fencing number is one above the one stored
-        exactly when this writer is the only one since.
+        Call while holding :meth:`write_lock`, so that nothing commits between this answer and
+        the caller's own write.
         """
         if self._lease is None or not self._lock_depth:
             return None
         raw = self._redis.get(f"pbgraph:memo:{self.graph_name}:{key}")
         if not raw:
             return None
-        memo = json.loads(raw)
-        return memo["value"] if memo.get("generation") == str(int(self._generation) - 1) else None
+        memo, state = json.loads(raw), self._commit_state()
+        return memo["value"] if state is not None and memo.get("commit") == state else None
+
+    def _commit_state(self) -> str | None:
+        """The number of the last acknowledged write and the fencing number of the writer that made
+        it (a failed writer's expectation never matches another's commit); None while a write in
+        place is unfinished."""
+        record_key = durability.RECORD_KEY.format(graph=self.graph_name)
+        seq, by, pending = self._redis.hmget(record_key, ["seq", "by", durability.PENDING])
+        return None if pending else f"{int(seq or 0)}:{by or ''}"
 
     # -- the writer lock ----------------------------------------------------------
 

@@ -349,8 +349,8 @@ def _name_begins(text: str, start: int, end: int, suffix_end: int, floor: int, l
         if end - start - lead - cut < shortest:
             return None
         lead += cut
-        j = len(tagged(text[start : start + lead]))
-        words = words[:0] + tagged(text[start : start + lead]) + tagged(text[start + lead : end])
+        sentence_part = tagged(text[start : start + lead])
+        j, words = len(sentence_part), sentence_part + tagged(text[start + lead : end])
     first, tag = words[j]
     if len(first) > 1 and tag.startswith(NUMERAL_TAGS) and before != "、":
         return None  # 十佳社区, 首批社区: a title or a count
