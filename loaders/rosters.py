@@ -328,7 +328,7 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     wanted: dict[str, set[str]] = defaultdict(set)
     for name, rows in tables.items():
         if TABLES[name].label:
-            wanted[name] |= roster_ids[name]
+            wanted[name] |= {r.values["id"] for r in rows}  # not the settled rows: nothing to compare
         for col in TABLES[name].columns:
             for target in col.ref:
                 wanted[target] |= {r.values[col.name] for r in rows if r.values.get(col.name)}
