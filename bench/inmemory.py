@@ -13,7 +13,9 @@ from pathlib import Path
 
 import networkx as nx
 
-JOINT = {"street_joint_committee", "community_joint_committee", "grid_joint_branch", "regional_party_committee"}
+from pbgraph.graph.schema import JOINT_COMMITTEE_KINDS
+
+JOINT = frozenset(JOINT_COMMITTEE_KINDS)
 REQUIRED = {
     "street_joint_committee": {"police_station"},
     "community_joint_committee": {"police_station", "property_company", "owners_committee"},

@@ -29,6 +29,7 @@ from pbgraph import __version__
 from pbgraph.graph import Backend, using
 from pbgraph.graph.backends.base import Statement, batched
 from pbgraph.graph.errors import PbgraphError
+from pbgraph.graph.report import Report
 from pbgraph.graph.schema import Label, Rel
 from pbgraph.queries.runner import get_query
 
@@ -45,11 +46,20 @@ class BackupError(PbgraphError):
 
 
 @dataclass
-class BackupReport:
+class BackupReport(Report):
     path: str
     nodes: int
     relationships: int
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Shaped like a status: counts per label and per type, and the totals."""
+        return {
+            "path": self.path,
+            "nodes": dict(self.counts.get("nodes", {})),
+            "relationships": dict(self.counts.get("relationships", {})),
+            "totals": {"nodes": self.nodes, "relationships": self.relationships},
+        }
 
 
 def primary(labels: list[str]) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from .backends.base import Backend
 from .errors import ConfigError, DatabaseUnavailable
+from .notices import notify
 
 ENV_DB = "PBGRAPH_DB"
 NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
@@ -88,6 +89,10 @@ def _open_embedded(folder: Path) -> Backend:
 
         problem = storage_problem(folder, e)
         raise DatabaseUnavailable(problem or f"cannot use the database folder {folder}: {e.strerror or e}") from e
+    for message in lease.messages:
+        notify("recovered", message)
+    if lease.started:
+        notify("started", f"started the embedded engine for {lease.layout.root}")
     try:
         return FalkorDBBackend(location=str(lease.layout.root), unix_socket=lease.socket, lease=lease)
     except BaseException:

@@ -84,6 +84,37 @@ class Level(StrEnum):
         return Label(self.value.capitalize())
 
 
+#: Area levels from the top of the hierarchy down (maps lay rings out in this order).
+LEVEL_ORDER: tuple[Level, ...] = (
+    Level.PROVINCE,
+    Level.CITY,
+    Level.DISTRICT,
+    Level.REGION,
+    Level.STREET,
+    Level.TOWN,
+    Level.COMMUNITY,
+    Level.VILLAGE,
+    Level.NEIGHBORHOOD,
+    Level.GRID,
+    Level.BUILDING,
+)
+
+#: How deep a level sits (0 = province); levels that are peers share a rank (a region spans streets).
+LEVEL_RANK: dict[str, int] = {
+    Level.PROVINCE: 0,
+    Level.CITY: 1,
+    Level.DISTRICT: 2,
+    Level.REGION: 3,
+    Level.STREET: 3,
+    Level.TOWN: 3,
+    Level.COMMUNITY: 4,
+    Level.VILLAGE: 4,
+    Level.NEIGHBORHOOD: 5,
+    Level.GRID: 6,
+    Level.BUILDING: 7,
+}
+
+
 class OrgKind(StrEnum):
     """``PartyOrg.kind``."""
 
@@ -124,6 +155,43 @@ class Sector(StrEnum):
     POLICE_STATION = "police_station"
     MERCHANT = "merchant"
     OTHER = "other"
+
+
+class CountCategory(StrEnum):
+    """``Statement.category``: what a number a document states counts (extraction.md)."""
+
+    STREET = "street"
+    TOWN = "town"
+    COMMUNITY = "community"
+    VILLAGE = "village"
+    GRID = "grid"
+    GRID_UNIT = "grid_unit"
+    STREET_WORKING_COMMITTEE = "street_working_committee"
+    COMMUNITY_PARTY_ORG = "community_party_org"
+    GRID_PARTY_BRANCH = "grid_party_branch"
+    BUILDING_PARTY_GROUP = "building_party_group"
+    MEMBER_HOUSEHOLD = "member_household"
+    PARTY_ORG = "party_org"
+    PARTY_MEMBER = "party_member"
+    STREET_JOINT_COMMITTEE = "street_joint_committee"
+    COMMUNITY_JOINT_COMMITTEE = "community_joint_committee"
+    GRID_JOINT_BRANCH = "grid_joint_branch"
+    REGIONAL_PARTY_COMMITTEE = "regional_party_committee"
+    JOINT_COMMITTEE_MEMBER = "joint_committee_member"
+    RESIDENT_UNIT = "resident_unit"
+    CO_BUILDING_AGREEMENT = "co_building_agreement"
+    REPORTING_UNIT_ORG = "reporting_unit_org"
+    REPORTING_MEMBER = "reporting_member"
+    GRID_WORKER = "grid_worker"
+    COMMUNITY_WORKER = "community_worker"
+    CADRE_SENT_DOWN = "cadre_sent_down"
+    SERVICE_TEAM = "service_team"
+    VOLUNTEER = "volunteer"
+    SERVICE_CENTER = "service_center"
+    SOCIAL_ORG = "social_org"
+    PROJECT = "project"
+    ISSUES_RESOLVED = "issues_resolved"
+    FUNDING_YUAN = "funding_yuan"
 
 
 class AgreementKind(StrEnum):

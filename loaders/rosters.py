@@ -30,6 +30,7 @@ from typing import Any
 from pbgraph.graph import Backend, Statement
 from pbgraph.graph.backends.base import DEFAULT_BATCH_SIZE, NodeGroup, RelGroup, batched
 from pbgraph.graph.errors import PbgraphError
+from pbgraph.graph.report import Report
 from pbgraph.graph.schema import Label, Level, Rel
 
 from .roster_diff import Change, Diff, changed_keys, fetch_edges, fetch_nodes, present
@@ -77,7 +78,7 @@ class Row:
 
 
 @dataclass
-class LoadReport:
+class LoadReport(Report):
     """What a load read and what it changed."""
 
     path: str

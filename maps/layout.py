@@ -13,13 +13,15 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from .model import LEVEL_ORDER, MapNode, NetworkMap
+from pbgraph.graph.schema import LEVEL_ORDER, LEVEL_RANK
+
+from .model import MapNode, NetworkMap
 
 STEP = 30.0  # distance between neighbours on a ring
 GAP = 26.0  # space between clusters
 SCREEN = 1.3  # width / height of the whole map (a landscape window beside the legend)
 HEAD_ROOM = 70.0  # extra width beside a street's (district's, …) own node for its bigger label
-BLOCK_LEVELS = {"province", "city", "district", "region", "street", "town"}
+BLOCK_LEVELS = {level.value for level in LEVEL_ORDER if LEVEL_RANK[level] <= LEVEL_RANK["street"]}  # street and up
 LABEL_ORDER = ("PartyOrg", "GridWorker", "Unit", "Agreement", "Resource", "Demand", "Project", "Statement", "Mechanism")
 
 # a cluster: the nodes in it with their offsets from the cluster's centre, and its width and height

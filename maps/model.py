@@ -21,8 +21,6 @@ LAYERS: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_LAYERS: tuple[str, ...] = ("orgs", "units", "agreements", "lists")
 
-LEVEL_ORDER = ("province", "city", "district", "region", "street", "town", "community", "village", "neighborhood",
-               "grid", "building")  # fmt: skip
 LEVEL_NAMES = {
     "province": "省", "city": "市", "district": "区", "region": "片区", "street": "街道", "town": "镇",
     "community": "社区", "village": "村", "neighborhood": "小区", "grid": "网格", "building": "楼栋",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from pbgraph.graph.schema import LEVEL_ORDER
+
 from .model import DEFAULT_BUDGET, LABEL_NAMES, LEVEL_NAMES, MapEdge, MapNode, NetworkMap, dedupe
 
 
@@ -13,8 +15,9 @@ def reduce_to_budget(m: NetworkMap, budget: int | None = None) -> None:
     m.budget = budget or m.budget or DEFAULT_BUDGET
     total = len(m.nodes)
     steps: list[tuple[str, Any]] = [("bundle", 12), ("collapse", "building"), ("bundle", 4)]
-    steps += [("collapse", level) for level in ("grid", "neighborhood", "village")] + [("bundle", 1)]
-    steps += [("collapse", level) for level in ("community", "town", "street", "region", "district", "city")]
+    upward = [level.value for level in reversed(LEVEL_ORDER)][1:-1]  # grid … city: buildings went first
+    steps += [("collapse", level) for level in upward[:3]] + [("bundle", 1)]  # below communities, then lists
+    steps += [("collapse", level) for level in upward[3:]]
     for step, arg in steps:
         if len(m.nodes) <= m.budget:
             break

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from pbgraph.graph.schema import JOINT_COMMITTEE_KINDS
+
 from .gaps import gap_colour
 from .model import LABEL_NAMES, LEVEL_NAMES, MapNode, NetworkMap
 
@@ -13,7 +15,6 @@ PALETTE = {
     "Resource": "#756bb1", "Demand": "#fd8d3c", "Project": "#636363", "Statement": "#bcbd22",
     "Mechanism": "#17becf",
 }  # fmt: skip
-JOINT_KINDS = {"street_joint_committee", "community_joint_committee", "grid_joint_branch", "regional_party_committee"}
 AREA_SIZES = {"province": 40, "city": 36, "district": 32, "region": 26, "street": 26, "town": 26, "community": 20,
               "village": 20, "neighborhood": 16, "grid": 12, "building": 8}  # fmt: skip
 GAP_COLOUR = "#e31a1c"
@@ -27,7 +28,7 @@ def style(n: MapNode) -> dict[str, Any]:
         "Area": "dot", "PartyOrg": "diamond", "Unit": "square", "GridWorker": "triangleDown",
         "Resource": "triangle", "Demand": "dot", "Project": "hexagon", "Statement": "box", "Mechanism": "ellipse",
     }.get(n.label, "dot")  # fmt: skip
-    if n.label == "PartyOrg" and n.kind in JOINT_KINDS:
+    if n.label == "PartyOrg" and n.kind in JOINT_COMMITTEE_KINDS:
         shape = "star"
     size = AREA_SIZES.get(n.kind, 14) if n.is_area else 10
     if n.members is not None:

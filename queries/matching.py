@@ -83,6 +83,10 @@ class Allocation:
             "unmatched": [{"demand_id": d, "reason": r} for d, r in sorted(self.unmatched.items())],
         }
 
+    def to_dict(self) -> dict[str, Any]:
+        """``{"allocation": [pairs], "summary": {…, "candidates": n}}`` (``pbgraph match --format json``)."""
+        return {"allocation": self.rows(), "summary": {**self.summary(), "candidates": self.candidates}}
+
 
 def weight(urgency: int | None, households: int | None, tier: int) -> int:
     """4 × urgency × households × f(tier), with the defaults for missing values."""

@@ -5,11 +5,14 @@ The header keeps the file pasteable into Neo4j Browser::
     // name: coverage/oversized-grids
     // description: 户数超过标准的网格 | Grids whose households exceed the standard
     // param: area area = null | an area id or unambiguous name; only rows inside it
-    // param: max_households int = 500 | the households standard per grid
+    // param: max_households int = 500 [1..] | the households standard per grid
     // columns: grid_id, grid, community, households
 
-A ``param`` line is ``NAME TYPE [= DEFAULT] | description``; DEFAULT is a JSON
-literal or ``today``. A parameter without a default is required.
+A ``param`` line is ``NAME TYPE [= DEFAULT] [[MIN..MAX]] | description``; DEFAULT is
+a JSON literal, ``today`` or ``today+DAYS``; the optional range bounds a number
+(either end may be left open). A parameter without a default is required.
+``// internal: true`` marks a query that pbgraph itself runs (maps, exports):
+it is not listed among the analysts' questions.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field
 ParamType = Literal["area", "int", "float", "str", "bool", "date", "list", "sectors"]
 
 _PARAM = re.compile(
-    r"^(?P<name>[a-z_][a-z0-9_]*)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>[^|]+?))?\s*(?:\|\s*(?P<doc>.*))?$"
+    r"^(?P<name>[a-z_][a-z0-9_]*)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>[^|]+?))?"
+    r"(?:\s*\[(?P<min>-?[0-9.]*)\.\.(?P<max>-?[0-9.]*)\])?\s*(?:\|\s*(?P<doc>.*))?$"
 )
+_TODAY = re.compile(r"^today(?:\s*\+\s*(?P<days>[0-9]+))?$")
 
 
 class QueryFormatError(ValueError):
@@ -40,9 +45,28 @@ class ParamSpec(BaseModel):
     type: ParamType
     required: bool = False
     default: Any = None
-    #: ``today`` resolves to the local date when the query runs.
+    #: ``today`` (``today+N``) resolves to the local date (N days on) when the query runs.
     default_today: bool = False
+    today_offset: int = 0
+    #: bounds of a number parameter, from ``[MIN..MAX]`` in the header
+    min: float | None = None
+    max: float | None = None
     doc: str = ""
+
+    @property
+    def signature(self) -> str:
+        """``name type = default [min..max]`` as the header writes it."""
+        text = f"{self.name} {self.type}"
+        if self.required:
+            pass
+        elif self.default_today:
+            text += " = today" + (f"+{self.today_offset}" if self.today_offset else "")
+        else:
+            text += " = " + json.dumps(self.default, ensure_ascii=False)
+        if self.min is not None or self.max is not None:
+            bound = ["" if b is None else f"{b:g}" for b in (self.min, self.max)]
+            text += f" [{bound[0]}..{bound[1]}]"
+        return text
 
 
 class QuerySpec(BaseModel):
@@ -56,6 +80,8 @@ class QuerySpec(BaseModel):
     columns: tuple[str, ...]
     text: str
     path: str
+    #: run by pbgraph itself (maps, exports), not one of the analysts' questions
+    internal: bool = False
 
     @property
     def pack(self) -> str:
@@ -81,6 +107,10 @@ def parse_query(source: str, path: str = "<string>") -> QuerySpec:
                 header["params"].append(_parse_param(value, path, lineno))
             elif key in ("name", "description"):
                 header[key] = value
+            elif key == "internal":
+                if value not in ("true", "false"):
+                    raise QueryFormatError(f"{path}:{lineno}: internal must be true or false")
+                header["internal"] = value == "true"
             elif key == "columns":
                 header["columns"] = tuple(c.strip() for c in value.split(",") if c.strip())
             else:
@@ -104,13 +134,23 @@ def parse_query(source: str, path: str = "<string>") -> QuerySpec:
 def _parse_param(value: str, path: str, lineno: int) -> ParamSpec:
     m = _PARAM.match(value)
     if not m:
-        raise QueryFormatError(f"{path}:{lineno}: param line must be 'NAME TYPE [= DEFAULT] | description'")
+        raise QueryFormatError(
+            f"{path}:{lineno}: param line must be 'NAME TYPE [= DEFAULT] [[MIN..MAX]] | description'"
+        )
     raw = m.group("default")
     spec: dict[str, Any] = {"name": m.group("name"), "type": m.group("type"), "doc": m.group("doc") or ""}
+    for bound in ("min", "max"):
+        if m.group(bound):
+            try:
+                spec[bound] = float(m.group(bound))
+            except ValueError as e:
+                raise QueryFormatError(f"{path}:{lineno}: range bound {m.group(bound)!r} is not a number") from e
+    today = _TODAY.match(raw.strip()) if raw is not None else None
     if raw is None:
         spec["required"] = True
-    elif raw.strip() == "today":
+    elif today:
         spec["default_today"] = True
+        spec["today_offset"] = int(today.group("days") or 0)
     else:
         try:
             spec["default"] = json.loads(raw)

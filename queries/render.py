@@ -2,7 +2,8 @@
 
 JSON is an array of objects keyed by column, in column order, with Chinese
 kept readable (``ensure_ascii=False``). Tables measure CJK characters as two
-terminal columns so Chinese names line up.
+terminal columns so Chinese names line up, and show numbers for reading
+(``6,138,142``, never ``6.13814e+06``); CSV keeps them exact.
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def readable(value: Any) -> str:
+    """One value for people: large numbers grouped (6,138,142), decimals without exponents."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return cell(value)
+    if isinstance(value, float) and not value.is_integer():
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    number = int(value)
+    return f"{number:,}" if abs(number) >= 10_000 else str(number)
+
+
 def width(text: str) -> int:
     """Terminal columns ``text`` takes (wide and full-width characters count two)."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -46,7 +59,7 @@ def _one_line(text: str) -> str:
 def to_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
     if not columns:
         return "(no columns)"
-    texts = [[_one_line(cell(r.get(c))) for c in columns] for r in rows]
+    texts = [[_one_line(readable(r.get(c))) for c in columns] for r in rows]
     widths = [max([width(c)] + [width(t[i]) for t in texts]) for i, c in enumerate(columns)]
     lines = [
         "  ".join(_pad(c, w) for c, w in zip(columns, widths, strict=True)).rstrip(),

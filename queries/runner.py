@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -37,15 +38,19 @@ class AmbiguousArea(PbgraphError):
     """``area`` is a name several areas share."""
 
 
+class AreaId(str):
+    """An area id :func:`resolve_area` has checked: trusted as is wherever an area is expected."""
+
+
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, QuerySpec]:
     """The shipped queries, parsed once per process."""
     return load_queries()
 
 
-def list_queries() -> list[QuerySpec]:
-    """Every canned query, sorted by name."""
-    return [catalog()[name] for name in sorted(catalog())]
+def list_queries(*, internal: bool = True) -> list[QuerySpec]:
+    """Every canned query, sorted by name (``internal=False``: only the analysts' questions)."""
+    return [catalog()[name] for name in sorted(catalog()) if internal or not catalog()[name].internal]
 
 
 def get_query(name: str) -> QuerySpec:
@@ -58,11 +63,30 @@ def get_query(name: str) -> QuerySpec:
     raise UnknownQuery(f"no canned query named {name!r}{hint}")
 
 
+def is_null(value: Any) -> bool:
+    """None, or the text ``null``: the parameter is not given (its default applies)."""
+    return value is None or (isinstance(value, str) and value.strip().lower() == "null")
+
+
 def coerce(spec: ParamSpec, value: Any, query: str) -> Any:
-    """``value`` (from Python or a command-line string) as the header's type."""
+    """``value`` (from Python or a command-line string) as the header's type, within its range.
+
+    The one place a parameter is typed: lists from ``a,b`` or a JSON list, dates from
+    ISO text or a date, numbers from text; see :func:`is_null` for ``null``.
+    """
     if value is None:
         return None
     where = f"parameter {spec.name!r} of {query}"
+    typed = _typed(spec, value, where)
+    if isinstance(typed, (int, float)) and not isinstance(typed, bool):
+        low, high = spec.min, spec.max
+        if (low is not None and typed < low) or (high is not None and typed > high):
+            bounds = f"{'' if low is None else f'{low:g}'}..{'' if high is None else f'{high:g}'}"
+            raise BadParameter(f"{where} must be within {bounds}, not {value!r}")
+    return typed
+
+
+def _typed(spec: ParamSpec, value: Any, where: str) -> Any:
     try:
         if spec.type in ("str", "area"):
             if not isinstance(value, str):
@@ -87,6 +111,13 @@ def coerce(spec: ParamSpec, value: Any, query: str) -> Any:
             text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
             return dt.date.fromisoformat(text).isoformat()
         if spec.type in ("list", "sectors"):
+            if isinstance(value, str) and value.strip().startswith("["):
+                try:
+                    value = json.loads(value)
+                except ValueError as e:
+                    raise BadParameter(f"{where}: {value!r} is not a JSON list ({e})") from e
+                if not isinstance(value, list):
+                    raise TypeError
             items = value.split(",") if isinstance(value, str) else list(value)
             out = [str(v).strip() for v in items if str(v).strip()]
             if spec.type == "sectors":
@@ -102,18 +133,21 @@ def coerce(spec: ParamSpec, value: Any, query: str) -> Any:
         "float": "0.5",
         "bool": "true",
         "date": "2025-06-30",
-        "list": "police_station,property_company",
+        "list": 'police_station,property_company or ["a","b"]',
+        "sectors": "police_station,school",
         "str": "text",
         "area": "光明街道",
     }[spec.type]
     raise BadParameter(f"{where} must be {spec.type} (e.g. {example}), not {value!r}")
 
 
-def resolve_area(backend: Backend, ref: str) -> str:
-    """An area id from an id or an unambiguous name."""
+def resolve_area(backend: Backend, ref: str) -> AreaId:
+    """An area id from an id or an unambiguous name (an :class:`AreaId` is returned as is)."""
+    if isinstance(ref, AreaId):
+        return ref
     rows = backend.read("MATCH (a:Area {id: $ref}) RETURN a.id AS id", {"ref": ref}).rows
     if rows:
-        return rows[0][0]
+        return AreaId(rows[0][0])
     rows = backend.read(
         "MATCH (a:Area {name: $ref}) OPTIONAL MATCH (a)-[:PART_OF]->(p:Area) "
         "RETURN a.id AS id, a.level AS level, p.name AS parent ORDER BY id",
@@ -124,7 +158,7 @@ def resolve_area(backend: Backend, ref: str) -> str:
     if len({r[0] for r in rows}) > 1:
         listed = "; ".join(f"{r[0]} ({r[1]} in {r[2] or 'no parent'})" for r in rows)
         raise AmbiguousArea(f"area name {ref!r} is shared by several areas: {listed}; pass one id instead")
-    return rows[0][0]
+    return AreaId(rows[0][0])
 
 
 def bind(spec: QuerySpec, backend: Backend, params: dict[str, Any]) -> dict[str, Any]:
@@ -135,16 +169,16 @@ def bind(spec: QuerySpec, backend: Backend, params: dict[str, Any]) -> dict[str,
         raise BadParameter(f"{spec.name} has no parameter {', '.join(unknown)} (it takes: {known})")
     bound: dict[str, Any] = {}
     for p in spec.params:
-        if p.name in params and params[p.name] is not None:
+        if p.name in params and not is_null(params[p.name]):
             value = coerce(p, params[p.name], spec.name)
         elif p.required:
             raise BadParameter(f"{spec.name} needs parameter {p.name!r} ({p.type}): {p.doc}")
         elif p.default_today:
-            value = dt.date.today().isoformat()
+            value = (dt.date.today() + dt.timedelta(days=p.today_offset)).isoformat()
         else:
             value = p.default
         if p.type == "area" and value is not None:
-            value = resolve_area(backend, value)
+            value = str(resolve_area(backend, value))
         bound[p.name] = value
     return bound
 

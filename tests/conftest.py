@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import traceback
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,9 @@ from pbgraph.graph import Backend, open_backend
 pytest_plugins = ["helpers_neo4j"]
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The engine stops with its last user, as tests expect; the warm-engine tests set their own.
+os.environ["PBGRAPH_KEEP_WARM"] = "0"
 SHARED = REPO.parent / "shared"
 
 
@@ -38,7 +43,38 @@ def db(session_backend: Backend) -> Backend:
     return session_backend
 
 
+@dataclass
+class CliResult:
+    """What a ``pbgraph`` command printed and how it exited (the shape of a finished process)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def run_cli(
+    *args: str,
+    db: str | Path | None = None,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
+) -> CliResult:
+    """Run the ``pbgraph`` command in this process (click's CliRunner): the same output, no start-up.
+
+    Use :func:`run_process` where the process boundary itself is under test (kills, races, timing).
+    """
+    from click.testing import CliRunner
+
+    from pbgraph.cli import cli
+
+    full = (["--db", str(db)] if db is not None else []) + list(args)
+    result = CliRunner().invoke(cli, full, input=input, env=env, prog_name="pbgraph")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))  # as a crashed process would show it
+    return CliResult(result.exit_code, result.stdout, stderr)
+
+
+def run_process(
     *args: str,
     db: str | Path | None = None,
     input: str | None = None,

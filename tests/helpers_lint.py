@@ -12,6 +12,18 @@ from pbgraph.graph.schema import Label, Rel
 
 LINT_DIR = Path(__file__).resolve().parent.parent / "tools" / "cypher-lint"
 
+#: A sample value of each parameter type, for linting and trial runs.
+SAMPLE = {
+    "area": "a1",
+    "int": 1,
+    "float": 1.0,
+    "str": "x",
+    "bool": True,
+    "date": "2025-01-01",
+    "list": ["x"],
+    "sectors": ["police_station"],
+}
+
 
 def lint(queries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Diagnostics per query id. Each query: ``{"id", "query", "parameters"}``."""

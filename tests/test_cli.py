@@ -9,9 +9,10 @@ import click
 import pytest
 
 from pbgraph import __version__
-from pbgraph.cli import cli, infer_value
+from pbgraph.api import infer_value
+from pbgraph.cli import cli
 
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli, run_process
 
 
 def test_version():
@@ -24,12 +25,19 @@ def test_done_when_of_the_foundation(tmp_path):
     out = run_cli("status", "--format", "json", db=db)
     assert out.returncode == 0, out.stderr
     info = json.loads(out.stdout)
-    assert info == {"backend": "falkordb-embedded", "location": str(db), "nodes": {}, "relationships": {}}
+    assert info == {
+        "backend": "falkordb-embedded",
+        "location": str(db),
+        "nodes": {},
+        "relationships": {},
+        "totals": {"nodes": 0, "relationships": 0},
+    }
     out = run_cli("cypher", "CREATE (:Area {id:'x'})", "--write", db=db)
     assert out.returncode == 0, out.stderr
     assert "1 nodes created" in out.stderr
     out = run_cli("status", db=db)
-    assert out.returncode == 0 and re.search(r"^Area\s+1$", out.stdout, re.M), out.stdout
+    assert out.returncode == 0 and re.search(r"^node\s+Area\s+1$", out.stdout, re.M), out.stdout
+    assert "totals    1 nodes, 0 relationships" in out.stdout
 
 
 def test_db_from_environment(tmp_path):
@@ -88,7 +96,7 @@ def test_unreachable_neo4j_is_one_line():
 
 
 def test_debug_shows_traceback(tmp_path):
-    out = run_cli("--debug", "--db", "foo://x", "status")
+    out = run_process("--debug", "--db", "foo://x", "status")
     assert out.returncode != 0 and "Traceback" in out.stderr
 
 

@@ -17,7 +17,7 @@ from pbgraph.graph import open_backend
 from pbgraph.graph.backends.embedded import Layout, _read_pid, server_running
 from pbgraph.graph.errors import NotADatabase
 
-from conftest import run_cli
+from conftest import run_process
 
 HOLDER = """
 import sys, time
@@ -56,7 +56,7 @@ def test_processes_share_one_server_and_the_last_stops_it(tmp_path):
     folder = tmp_path / "shared.db"
     a = open_backend(str(folder))
     pid = _read_pid(Layout(folder).pidfile)
-    out = run_cli("cypher", "CREATE (:Area {id: 'from-cli'})", "--write", db=folder)
+    out = run_process("cypher", "CREATE (:Area {id: 'from-cli'})", "--write", db=folder)
     assert out.returncode == 0, out.stderr
     assert _read_pid(Layout(folder).pidfile) == pid and server_running(folder)
     assert a.read("MATCH (n:Area) RETURN n.id AS id").rows == [["from-cli"]]
@@ -83,7 +83,7 @@ def test_stale_socket_and_pid_are_recovered_and_data_kept(tmp_path):
         os.kill(pid, signal.SIGKILL)
     _kill(holder)
     assert layout.socket.exists() and layout.pidfile.exists()  # what a crash leaves
-    out = run_cli("status", "--format", "json", db=folder)
+    out = run_process("status", "--format", "json", db=folder)
     assert out.returncode == 0, out.stderr
     assert "recovered" in out.stderr
     assert json.loads(out.stdout)["nodes"] == {"Area": 1}
@@ -132,7 +132,7 @@ def test_log_is_compacted_after_a_load_so_restarts_do_not_replay_queries(tmp_pat
     }
     assert logs["base"] > 50_000, logs  # the data lives in the snapshot
     assert logs["incr"] < 10_000, logs  # not in a log of queries to replay
-    out = run_cli("status", "--format", "json", db=folder)
+    out = run_process("status", "--format", "json", db=folder)
     assert out.returncode == 0 and json.loads(out.stdout)["nodes"]["Area"] > 100
     assert "CRITICAL" not in (folder / "server.log").read_text(encoding="utf-8")
 
@@ -169,7 +169,7 @@ def test_a_hung_engine_is_detected_and_restarted(tmp_path):
     os.kill(pid, signal.SIGSTOP)
     try:
         started = time.monotonic()
-        out = run_cli("status", "--format", "json", db=folder, env={"PBGRAPH_HUNG_AFTER": "2"})
+        out = run_process("status", "--format", "json", db=folder, env={"PBGRAPH_HUNG_AFTER": "2"})
         assert out.returncode == 0, out.stderr
         assert "did not answer" in out.stderr and "restarted" in out.stderr
         assert json.loads(out.stdout)["nodes"] == {"Area": 1}
@@ -196,7 +196,7 @@ def test_reported_load_survives_killing_every_process(tmp_path):
     write_roster(generate("cuiping", seed=8), tmp_path / "roster")
     folder = tmp_path / "durable-load.db"
     with open_backend(str(folder)) as b:  # hold the engine open so the load's exit does not stop it cleanly
-        out = run_cli("load", "roster", str(tmp_path / "roster"), "-q", db=folder)
+        out = run_process("load", "roster", str(tmp_path / "roster"), "-q", db=folder)
         assert out.returncode == 0, out.stderr
         expected = b.counts()
         layout = Layout(folder)
@@ -215,7 +215,7 @@ def test_log_compaction_is_not_cancelled_when_the_last_user_exits(tmp_path):
 
     write_roster(generate("cuiping", seed=5), tmp_path / "roster")
     folder = tmp_path / "exit.db"
-    out = run_cli("load", "roster", str(tmp_path / "roster"), "-q", db=folder)
+    out = run_process("load", "roster", str(tmp_path / "roster"), "-q", db=folder)
     assert out.returncode == 0, out.stderr
     assert not server_running(folder)
     files = {p.name: p.stat().st_size for p in (folder / "data" / "appendonlydir").iterdir()}

@@ -15,7 +15,7 @@ import pytest
 from pbgraph.graph import open_backend
 from pbgraph.loaders.synthetic import generate, write_roster
 
-from conftest import run_cli, write_csv
+from conftest import run_cli, run_process, write_csv
 
 
 def _one_clear_line(out, *words):
@@ -100,7 +100,7 @@ def test_full_disk_is_one_clear_line_and_loses_nothing(tmp_path):
         (disk / "filler").write_bytes(b"\0" * (st.f_bavail * st.f_frsize - 300 * 1024))
         out = run_cli("load", "roster", str(tmp_path / "roster"), "-q", db=db)
         _one_clear_line(out, "no space", str(db))
-        _one_clear_line(run_cli("load", "roster", str(tmp_path / "roster"), "-q", db=disk / "new.db"), "no space")
+        _one_clear_line(run_process("load", "roster", str(tmp_path / "roster"), "-q", db=disk / "new.db"), "no space")
         assert not (disk / "new.db").exists(), sorted(p.name for p in (disk / "new.db").rglob("*"))
         assert not _engines_in(disk), "an engine was left running on the full disk"
         (disk / "filler").unlink()

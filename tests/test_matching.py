@@ -224,5 +224,7 @@ def test_cli_match(district):
     assert list(result["allocation"][0]) == ["demand_id", "resource_id", "tier", "score"]
     assert "total score 539" in out.stderr
     out = run_cli("match", "--write", "--format", "csv", db=district.location)
-    assert out.returncode == 0 and out.stdout.splitlines()[0] == "demand_id,resource_id,tier,score"
+    lines = out.stdout.splitlines()
+    assert out.returncode == 0 and lines[0] == "demand_id,resource_id,tier,score,outcome"
+    assert sum(line.endswith(",matched") for line in lines) == 3 and lines[-1].endswith(",no candidate")
     assert "recorded 3 open projects" in out.stderr

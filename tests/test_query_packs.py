@@ -10,19 +10,9 @@ from pbgraph.graph.schema import Label, Rel
 from pbgraph.queries.model import QueryFormatError, parse_query
 from pbgraph.queries.runner import catalog
 
-from helpers_lint import errors, lint
+from helpers_lint import SAMPLE, errors, lint
 
 QUERIES = sorted(catalog().values(), key=lambda q: q.name)
-SAMPLE = {
-    "area": "a1",
-    "int": 1,
-    "float": 1.0,
-    "str": "x",
-    "bool": True,
-    "date": "2025-01-01",
-    "list": ["x"],
-    "sectors": ["police_station"],
-}
 
 
 def _used_params(text: str) -> set[str]:

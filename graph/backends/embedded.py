@@ -9,10 +9,11 @@ The user sees only a folder. Inside it pbgraph keeps::
 
 Processes share one server. Each open takes a *shared* ``flock`` on
 ``run/users.lock`` for as long as it uses the database; starting and stopping
-happen under an exclusive ``run/server.lock``. The last user to close stops the
-server. A small reaper process, started with the server, stops it when every
-user has gone without closing (a killed process's locks are released by the
-kernel), so no server outlives its users. A pid or socket left by a killed
+happen under an exclusive ``run/server.lock``. A user closing marks the time
+(the lock file's mtime). A small reaper process, started with the server, stops
+it once no user has held it for :func:`keep_warm_s` seconds (a killed process's
+locks are released by the kernel), so no server outlives its users by more than
+that; with no keep-warm time the last user to close stops it. A pid or socket left by a killed
 server is detected and cleaned up on the next open.
 """
 
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DatabaseDamaged, DatabaseUnavailable, NotADatabase
+from ..notices import notify
 from . import durability
 
 MARKER = "pbgraph-db.json"
@@ -49,6 +51,20 @@ HUNG_AFTER_S = float(os.environ.get("PBGRAPH_HUNG_AFTER", "15"))
 START_ATTEMPTS = 3
 #: How often the reaper checks whether anyone still uses the server.
 REAP_INTERVAL_S = 0.25
+#: Seconds the engine stays up after its last user closed, so the next command skips the start-up
+#: (``PBGRAPH_KEEP_WARM``; 0 stops it with its last user). ``pbgraph stop`` stops an idle engine now.
+ENV_KEEP_WARM = "PBGRAPH_KEEP_WARM"
+DEFAULT_KEEP_WARM_S = 10.0
+
+
+def keep_warm_s() -> float:
+    raw = os.environ.get(ENV_KEEP_WARM, "")
+    try:
+        return max(0.0, float(raw)) if raw.strip() else DEFAULT_KEEP_WARM_S
+    except ValueError:
+        return DEFAULT_KEEP_WARM_S
+
+
 #: Longest unix socket path the kernel accepts (sun_path is 108 bytes with the NUL).
 MAX_SOCKET_PATH = 100
 
@@ -308,7 +324,7 @@ def _wait_for_engine(pid: int, layout: Layout, deadline: float) -> str:
         if state == "ok":
             return "ok"
         if state == "loading" and not announced:
-            print(f"pbgraph: loading database {layout.root} …", file=sys.stderr)
+            notify("loading", f"loading database {layout.root} …")
             announced = True
         cpu = _main_thread_cpu(pid)
         now = time.monotonic()
@@ -434,7 +450,7 @@ def _let_compaction_finish(client: Any) -> None:
         if not (int(info.get("aof_rewrite_in_progress", 0)) or int(info.get("aof_rewrite_scheduled", 0))):
             return
         if not told and time.monotonic() - started > 1:
-            print("pbgraph: finishing the compaction of the database log…", file=sys.stderr)
+            notify("waiting", "finishing the compaction of the database log…")
             told = True
         time.sleep(0.02)
 
@@ -487,6 +503,8 @@ class ServerLease:
     def __init__(self, root: Path) -> None:
         self.layout = prepare_folder(root)
         self.messages: list[str] = []
+        #: whether this open started the engine (rather than joining a running one)
+        self.started = False
         with _flock(self.layout.server_lock, fcntl.LOCK_EX):
             self._ensure_running()
             fd = os.open(self.layout.users_lock, os.O_RDWR | os.O_CREAT, 0o600)
@@ -507,14 +525,17 @@ class ServerLease:
         elif pid or layout.socket.exists():
             self.messages.append("recovered: removed the socket and pid file left by an engine that was killed")
         _start_server(layout, self.messages)
+        self.started = True
 
     def close(self) -> None:
         if self._users_fd is None:
             return
         with _flock(self.layout.server_lock, fcntl.LOCK_EX):
+            os.utime(self.layout.users_lock)  # the reaper keeps the engine warm counting from here
             os.close(self._users_fd)
             self._users_fd = None
-            shutdown_if_unused(self.layout)
+            if keep_warm_s() <= 0:
+                shutdown_if_unused(self.layout)
 
     def __del__(self) -> None:  # pragma: no cover - best effort; the reaper is the safety net
         if self._users_fd is not None:
@@ -579,6 +600,23 @@ def discard_new_folder(root: Path) -> bool:
     return True
 
 
+def stop(root: Path) -> bool:
+    """Stop the folder's engine now if no process uses it; False when one still does."""
+    layout = Layout(root.expanduser().absolute())
+    if not server_running(root):
+        return True
+    with _flock(layout.server_lock, fcntl.LOCK_EX):
+        return shutdown_if_unused(layout)
+
+
+def _idle_for(layout: Layout) -> float:
+    """Seconds since a user last closed (or the server started)."""
+    try:
+        return time.time() - layout.users_lock.stat().st_mtime
+    except OSError:
+        return float("inf")
+
+
 def server_running(root: Path) -> bool:
     """Whether an engine process is serving this folder now."""
     layout = Layout(root.expanduser().absolute())
@@ -590,6 +628,7 @@ def reap(root: Path) -> None:
     """Stop the folder's server once no process uses it any more (runs as its own process)."""
     layout = Layout(root)
     layout.reaper_pidfile.write_text(f"{os.getpid()}\n")
+    keep_warm = keep_warm_s()
     try:
         while True:
             time.sleep(REAP_INTERVAL_S)
@@ -602,7 +641,7 @@ def reap(root: Path) -> None:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # someone is opening or closing: look again later
-                if shutdown_if_unused(layout):
+                if _idle_for(layout) >= keep_warm and shutdown_if_unused(layout):
                     return
             finally:
                 os.close(fd)

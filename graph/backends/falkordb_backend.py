@@ -16,7 +16,6 @@ import math
 import os
 import re
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -43,6 +42,7 @@ from ..errors import (
     ReadOnlyViolation,
     WriteFailed,
 )
+from ..notices import notify
 from ..schema import INDEXED_PROPERTIES, KEYED_LABELS
 from . import durability, falkordb_bulk
 from .base import (
@@ -283,7 +283,7 @@ class FalkorDBBackend(Backend):
             try:
                 durability.write_record(self._lease.layout.root, durability.Commit(int(seq), nodes, relationships, at))
             except OSError as e:  # the write itself is committed and logged: say so, do not fail it
-                print(f"pbgraph: warning: the write is saved, but its commit record was not ({e})", file=sys.stderr)
+                notify("warning", f"warning: the write is saved, but its commit record was not ({e})")
 
     def _generation_key(self) -> str:
         return f"pbgraph:lock:{self.graph_name}:generation"
@@ -347,7 +347,7 @@ class FalkorDBBackend(Backend):
             return
         with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
             self._drop_staging()
-            print("pbgraph: removed the unfinished copy of an interrupted write", file=sys.stderr)
+            notify("cleaned", "removed the unfinished copy of an interrupted write")
 
     def _delete_graph(self, name: str) -> None:
         if self._graph_exists(name):
@@ -518,7 +518,7 @@ class FalkorDBBackend(Backend):
 
     @contextlib.contextmanager
     def write_lock(self, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
-        """Hold the graph's writer lock; wait for another writer, saying so on stderr.
+        """Hold the graph's writer lock; wait for another writer, saying so in a notice.
 
         Re-entrant within one backend object (and thread), so locked steps can nest.
         """
@@ -543,7 +543,7 @@ class FalkorDBBackend(Backend):
                     "try again when it has finished"
                 )
             if not told:
-                print(f"pbgraph: database is busy (writer {holder}), waiting…", file=sys.stderr)
+                notify("waiting", f"database is busy (writer {holder}), waiting…")
                 told = True
             time.sleep(0.1)
         stop = threading.Event()

@@ -9,6 +9,7 @@ from ``NEO4J_DATABASE``), never from the URI or the command line.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -54,14 +55,23 @@ class Neo4jBackend(Backend):
             if verify:
                 self._driver.verify_connectivity()
         except nx.AuthError as e:
+            self._close_quietly()
             raise AuthError(
                 f"Neo4j at {uri} refused the credentials of user {user!r}: check NEO4J_USERNAME and NEO4J_PASSWORD"
             ) from e
         except (nx.ServiceUnavailable, nx.DriverError, OSError, ValueError) as e:
+            self._close_quietly()
             raise DatabaseUnavailable(
                 f"cannot reach Neo4j at {uri} ({e.__class__.__name__}: {_oneline(e)}); "
                 "check that the server runs and the URI is right"
             ) from e
+
+    def _close_quietly(self) -> None:
+        """Close a driver that failed to connect (left open, it warns when collected)."""
+        driver = getattr(self, "_driver", None)
+        if driver is not None:
+            with contextlib.suppress(Exception):
+                driver.close()
 
     def _session(self, read: bool) -> neo4j.Session:
         mode = neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS

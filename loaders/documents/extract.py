@@ -18,22 +18,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from pbgraph.graph.schema import LEVEL_RANK
+
 from .normalize import CJK, Normalized
 from .words import NUMERAL_TAGS, is_function, tag_of, tagged
 
 # -- areas ---------------------------------------------------------------------------------
 
-LEVEL_RANK = {
-    "province": 0,
-    "city": 1,
-    "district": 2,
-    "region": 3,
-    "street": 3,
-    "town": 3,
-    "community": 4,
-    "village": 4,
-    "neighborhood": 5,
-}
 #: a child's parent may be of these levels
 PARENT_LEVELS = {
     "city": ("province",),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pbgraph.graph import Backend, Statement
+from pbgraph.graph.report import Report
 from pbgraph.graph.schema import Level, OrgKind, Sector
 
 from .extract import LEVEL_RANK, extract
@@ -26,7 +27,7 @@ from .normalize import DocumentError, normalize_file
 
 
 @dataclass
-class DocsReport:
+class DocsReport(Report):
     documents_new: list[str] = field(default_factory=list)
     documents_unchanged: list[str] = field(default_factory=list)
     statements: int = 0
@@ -36,6 +37,16 @@ class DocsReport:
     #: names several graph areas could be: a new node was made, listed with the candidates
     areas_ambiguous: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        def areas(items: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+            return [{"name": n, "level": lv, "id": i} for n, lv, i in items]
+
+        return {
+            **super().to_dict(),
+            "areas_merged": areas(self.areas_merged),
+            "areas_new": areas(self.areas_new),
+        }
 
 
 def _h(*parts: str) -> str:

@@ -1,7 +1,7 @@
 // name: agreements/expiring
-// description: 现行有效、将在指定日期前到期的协议 | Agreements in force today that expire strictly before a date
+// description: 现行有效、90天内（或指定日期前）到期的协议 | Agreements in force today that expire within 90 days (or before a date)
 // param: area area = null | an area id or unambiguous name: agreements whose area party is inside it
-// param: before date = today | list agreements expiring strictly before this date
+// param: before date = today+90 | list agreements expiring strictly before this date (default: 90 days from today)
 // param: today date = today | the date "in force" is judged on (default: the local date)
 // columns: agreement_id, kind, unit, area, expires
 // two parts and only one answers. With an area, walk down its PART_OF subtree from the area's index entry;

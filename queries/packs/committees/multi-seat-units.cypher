@@ -1,7 +1,7 @@
 // name: committees/multi-seat-units
 // description: 同时在多个联合党组织任职的驻区单位 | Units whose party heads sit on several joint committees; sorted by committees, most first
 // param: area area = null | an area id or unambiguous name: units located inside it
-// param: min_committees int = 2 | list units on at least this many joint committees
+// param: min_committees int = 2 [1..] | list units on at least this many joint committees
 // columns: unit_id, unit, sector, committees, committee_names
 OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope

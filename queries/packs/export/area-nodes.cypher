@@ -1,5 +1,6 @@
 // name: export/area-nodes
 // description: 导出某区域周边的节点 | The nodes a scoped export needs, read from the area down, never the whole graph
+// internal: true
 // param: area area | the area's id
 // columns: labels, props
 // The areas under the area, what is attached to them, and everything next to those, a superset of the

@@ -1,5 +1,6 @@
 // name: export/area-relationships
 // description: 导出某区域周边的关系 | The relationships a scoped export needs: every one touching export/area-nodes
+// internal: true
 // param: area area | the area's id
 // columns: from_labels, from_id, type, props, to_labels, to_id
 MATCH (:Area {id: $area})<-[:PART_OF*0..12]-(a:Area)

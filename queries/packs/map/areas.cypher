@@ -1,7 +1,8 @@
 // name: map/areas
 // description: 地图骨架：某区域及其下级区域 | Map backbone: an area and the areas under it, to a depth
+// internal: true
 // param: area area = null | the map's area (id or unambiguous name); null: every top-level area
-// param: depth int = 12 | how many levels below the area to include
+// param: depth int = 12 [0..12] | how many levels below the area to include
 // columns: id, name, level, parent_id, households, depth, spans
 MATCH (top:Area)
 WHERE top.id = $area OR ($area IS NULL AND NOT (top)-[:PART_OF]->(:Area))

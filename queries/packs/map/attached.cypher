@@ -1,5 +1,6 @@
 // name: map/attached
 // description: 挂在区域上的组织、单位、网格员和清单 | Everything attached to the given areas, one row per relationship
+// internal: true
 // param: ids list = [] | area ids
 // columns: area_id, rel, outgoing, label, id, name, props
 UNWIND $ids AS area_id

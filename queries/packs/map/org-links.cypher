@@ -1,5 +1,6 @@
 // name: map/org-links
 // description: 党组织之间的领导关系和单位在联合党委中的席位 | Leadership and committee seats around the given party organizations
+// internal: true
 // param: ids list = [] | party organization ids
 // columns: from_id, from_label, rel, to_id, role, props
 UNWIND $ids AS org_id

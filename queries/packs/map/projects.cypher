@@ -1,5 +1,6 @@
 // name: map/projects
 // description: 回应需求的项目及其使用的资源 | Projects that address the given demands, with the resource they use and who claimed them
+// internal: true
 // param: ids list = [] | demand ids
 // columns: demand_id, project_id, project, status, resource_id, claimed_by
 UNWIND $ids AS demand_id

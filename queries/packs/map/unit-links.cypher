@@ -1,5 +1,6 @@
 // name: map/unit-links
 // description: 单位的协议、提供的资源和认领的项目 | Agreements, offered resources and claimed projects of the given units
+// internal: true
 // param: ids list = [] | unit ids
 // columns: unit_id, rel, label, id, name, props, area_id
 UNWIND $ids AS unit_id

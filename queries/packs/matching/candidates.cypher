@@ -1,7 +1,7 @@
 // name: matching/candidates
 // description: 开放需求与同类资源的候选配对及距离层级 | Open demands paired with same-category resources that have capacity left, by tier (0 same community, 1 same street, 2 same district)
 // param: area area = null | an area id or unambiguous name: demands raised inside it
-// param: max_tier int = 2 | 0: same community only; 1: also same street; 2: also same district
+// param: max_tier int = 2 [0..2] | 0: same community only; 1: also same street; 2: also same district
 // param: category str = null | only pairs of this category (categories never pair across: the optimizer fetches them one by one)
 // param: per_demand int = 3 | each demand's best this many candidates (lowest tier, then resource id); 0: every pair
 // columns: demand_id, resource_id, category, tier

@@ -17,7 +17,7 @@ import org.neo4j.harness.Neo4jBuilders;
  * Starts a throwaway Neo4j 5 Community server on 127.0.0.1 (a free port), with authentication on,
  * and writes its connection as {@code NEO4J_URI}, {@code NEO4J_USERNAME}, {@code NEO4J_PASSWORD}
  * lines to an env file once it accepts connections. Runs until killed (SIGTERM/SIGINT), or, with
- * {@code --stop-on-stdin-eof}, until its parent closes stdin (so a killed test run leaves no server).
+ * {@code --stop-on-stdin-eof}, until its parent closes stdin or exits (so a killed test run leaves no server).
  *
  * <p>Usage: {@code Neo4jTestServer DATA_DIR ENV_FILE PASSWORD [--stop-on-stdin-eof]}
  */
@@ -62,6 +62,8 @@ public final class Neo4jTestServer {
         System.out.flush();
 
         if (stopOnEof) {
+            // also when the parent exits: a child of it may hold a copy of the pipe open
+            ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> System.exit(0)));
             while (System.in.read() != -1) {
                 // the parent writes nothing; EOF means it closed the pipe or died
             }

@@ -1,0 +1,60 @@
+"""Scripts pay start-up once: the engine stays warm after its last client, and ``pbgraph stop`` stops it.
+
+Real processes (the point is what outlives them), on a small generated district.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import pbgraph
+from pbgraph.graph.backends.embedded import server_running
+
+from conftest import run_process
+
+
+@pytest.fixture
+def folder(tmp_path):
+    pbgraph.generate("guangming", tmp_path / "roster", seed=3)
+    with pbgraph.connect(str(tmp_path / "warm.db")) as g:
+        g.load_roster(tmp_path / "roster")
+    assert not server_running(tmp_path / "warm.db")  # the tests' default: no keep-warm
+    return tmp_path / "warm.db"
+
+
+def _wait(predicate, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_second_command_finds_the_engine_warm_and_stop_stops_it(folder):
+    warm = {"PBGRAPH_KEEP_WARM": "30"}
+    first = run_process("--debug", "query", "run", "coverage/uncovered-grids", db=folder, env=warm)
+    assert first.returncode == 0, first.stderr
+    assert "started the embedded engine" in first.stderr
+    assert server_running(folder), "the engine should stay warm after its last client"
+    second = run_process("--debug", "query", "run", "coverage/uncovered-grids", db=folder, env=warm)
+    assert second.returncode == 0 and second.stdout == first.stdout, second.stderr
+    assert "started" not in second.stderr  # it found the engine running
+    stopped = run_process("stop", db=folder)
+    assert stopped.returncode == 0 and "stopped" in stopped.stderr, stopped.stderr
+    assert not server_running(folder)
+
+
+def test_the_engine_stops_once_idle_for_the_keep_warm_time(folder):
+    out = run_process("status", db=folder, env={"PBGRAPH_KEEP_WARM": "1"})
+    assert out.returncode == 0, out.stderr
+    assert _wait(lambda: not server_running(folder)), "the reaper should stop an engine idle past its keep-warm time"
+
+
+def test_stop_refuses_while_another_process_uses_the_engine(folder):
+    with pbgraph.connect(str(folder)):
+        out = run_process("stop", db=folder)
+        assert out.returncode == 1 and "in use by another pbgraph process" in out.stderr, out.stderr
+        assert server_running(folder)
