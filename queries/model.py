@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, Literal, get_args
 
 ParamType = Literal["area", "int", "float", "str", "bool", "date", "list", "sectors"]
 
@@ -31,6 +30,7 @@ _PARAM = re.compile(
     r"^(?P<name>[a-z_][a-z0-9_]*)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>[^|]+?))?"
     r"(?:\s*\[(?P<min>-?[0-9.]*)\.\.(?P<max>-?[0-9.]*)\])?\s*(?:\|\s*(?P<doc>.*))?$"
 )
+_NAME = re.compile(r"^[a-z0-9-]+/[a-z0-9-]+$")
 _TODAY = re.compile(r"^today(?:\s*\+\s*(?P<days>[0-9]+))?$")
 
 
@@ -38,9 +38,8 @@ class QueryFormatError(ValueError):
     """A ``.cypher`` file whose header does not follow the format."""
 
 
-class ParamSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+@dataclass(frozen=True)
+class ParamSpec:
     name: str
     type: ParamType
     required: bool = False
@@ -52,6 +51,12 @@ class ParamSpec(BaseModel):
     min: float | None = None
     max: float | None = None
     doc: str = ""
+
+    def __post_init__(self) -> None:
+        if self.type not in get_args(ParamType):
+            raise ValueError(
+                f"parameter {self.name!r}: unknown type {self.type!r} (one of {', '.join(get_args(ParamType))})"
+            )
 
     @property
     def signature(self) -> str:
@@ -69,12 +74,11 @@ class ParamSpec(BaseModel):
         return text
 
 
-class QuerySpec(BaseModel):
+@dataclass(frozen=True)
+class QuerySpec:
     """One canned query: its header and its Cypher text."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=r"^[a-z0-9-]+/[a-z0-9-]+$")
+    name: str
     description: str
     params: tuple[ParamSpec, ...]
     columns: tuple[str, ...]
@@ -82,6 +86,10 @@ class QuerySpec(BaseModel):
     path: str
     #: run by pbgraph itself (maps, exports), not one of the analysts' questions
     internal: bool = False
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ValueError(f"query name {self.name!r} must be pack/name (lower case letters, digits, dashes)")
 
     @property
     def pack(self) -> str:

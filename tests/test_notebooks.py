@@ -97,3 +97,27 @@ def test_a_failing_cell_names_its_notebook_and_cell_and_writes_nothing(tmp_path,
     err = capsys.readouterr().err
     assert "broken.ipynb: cell 2 failed: ZeroDivisionError" in err and "nothing written" in err
     assert path.read_bytes() == before and not (tmp_path / "html").exists()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_imports_only_the_api(path):
+    """A notebook uses pbgraph as a user would: ``import pbgraph`` (the session API) and ``pbgraph.charts``."""
+    import ast
+
+    import pbgraph
+
+    allowed = {*pbgraph.__all__, "charts"}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith("%"))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                bad = [a.name for a in node.names if a.name.startswith("pbgraph.")]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pbgraph"):
+                bad = [
+                    f"{node.module}.{a.name}" for a in node.names if node.module != "pbgraph" or a.name not in allowed
+                ]
+            else:
+                continue
+            assert bad == [], f"{path.name} imports {bad}: use pbgraph.connect() and its methods"

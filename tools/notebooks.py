@@ -41,8 +41,11 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     work = Path(tempfile.mkdtemp(prefix=f"pbgraph-{path.stem}-"))
-    old = os.environ.get("PBGRAPH_NOTEBOOK_WORK")
-    os.environ["PBGRAPH_NOTEBOOK_WORK"] = str(work)  # the kernel inherits it
+    # the kernel inherits these: its own work folder, and engines that stop with their last session
+    # (kept warm, they would outlive the work folder removed below)
+    env = {"PBGRAPH_NOTEBOOK_WORK": str(work), "PBGRAPH_KEEP_WARM": "0"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
         # the kernel talks over unix sockets in the work folder (not TCP on localhost, which ipykernel warns about)
         config = Config({"KernelManager": {"transport": "ipc", "ip": str(work / "kernel")}})
@@ -54,10 +57,11 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
             where = f"cell {failed[0]}" if failed else "a cell"
             raise NotebookFailed(f"{path}: {where} failed: {e.ename}: {e.evalue}") from None
     finally:
-        if old is None:
-            os.environ.pop("PBGRAPH_NOTEBOOK_WORK", None)
-        else:
-            os.environ["PBGRAPH_NOTEBOOK_WORK"] = old
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
         shutil.rmtree(work, ignore_errors=True)
     return nb
 
