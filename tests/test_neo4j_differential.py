@@ -105,7 +105,7 @@ def _variants(backend: Backend) -> dict[str, list[dict[str, Any]]]:
             else [base]
         )
         extra = {
-            "max_households": [510, 0],
+            "max_households": [510, 1],  # 1: the smallest the header allows ([1..]), nearly every grid
             "min_committees": [1, 3],
             "max_tier": [0, 1],
             "per_demand": [0, 1],
