@@ -19,6 +19,7 @@ server is detected and cleaned up on the next open.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import fcntl
@@ -192,6 +193,19 @@ def _spawn(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
     )
     _CHILDREN[proc.pid] = proc
     return proc
+
+
+@atexit.register
+def _let_children_go() -> None:
+    """Engines and reapers outlive this process by design (a warm engine serves the next command).
+
+    Without this, each Popen still running at exit reports a ResourceWarning; marking it finished
+    only stops that report: the process goes on, and init reaps it.
+    """
+    for proc in _CHILDREN.values():
+        if proc.poll() is None:
+            proc.returncode = 0
+    _CHILDREN.clear()
 
 
 def _pid_alive(pid: int) -> bool:
