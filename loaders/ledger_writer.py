@@ -17,23 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import roster_tables
 from .ledger_ids import derive_id
 from .ledger_vocab import CATEGORY_CHINESE, CHOICES, LEDGER_TABLES, VOCAB, LedgerField
 
-#: The sheets in template order.
-ORDER = (
-    "areas",
-    "orgs",
-    "coverage",
-    "units",
-    "memberships",
-    "agreements",
-    "workers",
-    "resources",
-    "demands",
-    "projects",
-    "members",
-)
+#: The sheets in template order: the roster's load order, less pbgraph's own ``spans`` (no ledger sheet).
+ORDER = tuple(t for t in roster_tables.ORDER if t != "spans")
 SERIAL = "序号"
 #: Spare rows of the template that carry drop-down lists.
 TEMPLATE_ROWS = 2000
