@@ -58,3 +58,30 @@ def test_stop_refuses_while_another_process_uses_the_engine(folder):
         out = run_process("stop", db=folder)
         assert out.returncode == 1 and "in use by another pbgraph process" in out.stderr, out.stderr
         assert server_running(folder)
+
+
+def _engines_serving_deleted(folder) -> list[int]:
+    """redis-server processes whose working folder is this database's data folder, deleted."""
+    import os
+
+    gone = f"{(folder / 'data').resolve()} (deleted)"
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/cwd") == gone:
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def test_a_warm_engine_stops_when_its_folder_is_deleted(folder):
+    """A script that deletes its database folder (a benchmark, a temporary database) leaves no engine behind."""
+    import shutil
+
+    done = run_process("query", "run", "coverage/uncovered-grids", db=folder, env={"PBGRAPH_KEEP_WARM": "600"})
+    assert done.returncode == 0, done.stderr
+    assert server_running(folder)
+    shutil.rmtree(folder)
+    assert _wait(lambda: not _engines_serving_deleted(folder)), "the engine outlived its deleted folder"

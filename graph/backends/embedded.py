@@ -451,7 +451,16 @@ def _start_reaper(layout: Layout) -> None:
     pid = _read_pid(layout.reaper_pidfile)
     if pid and _pid_alive(pid):
         return
-    proc = _spawn([sys.executable, "-m", "pbgraph.graph.backends.embedded", "reap", str(layout.root)])
+    # the server's pid and an open users lock go along, so the reaper can still stop the engine
+    # should the folder be deleted before it has read them
+    server = _read_pid(layout.pidfile) or 0
+    # read-only: a file open for writing would keep its filesystem from being remounted read-only
+    users_fd = os.open(layout.users_lock, os.O_RDONLY | os.O_CREAT, 0o600)
+    try:
+        args = ["reap", str(layout.root), str(server), str(users_fd)]
+        proc = _spawn([sys.executable, "-m", "pbgraph.graph.backends.embedded", *args], pass_fds=(users_fd,))
+    finally:
+        os.close(users_fd)
     layout.reaper_pidfile.write_text(f"{proc.pid}\n")
 
 
@@ -638,16 +647,32 @@ def server_running(root: Path) -> bool:
     return bool(pid and _is_our_server(pid, layout))
 
 
-def reap(root: Path) -> None:
-    """Stop the folder's server once no process uses it any more (runs as its own process)."""
+def reap(root: Path, server: int, users_fd: int) -> None:
+    """Stop the folder's server once no process uses it any more (runs as its own process).
+
+    ``server`` is the engine's pid and ``users_fd`` the users lock, opened by the process that
+    started this one: should the folder be deleted, the users' locks can still be seen on it.
+    """
     layout = Layout(root)
-    layout.reaper_pidfile.write_text(f"{os.getpid()}\n")
+    data = layout.data.resolve()
+    with contextlib.suppress(OSError):  # the folder may already be gone
+        layout.reaper_pidfile.write_text(f"{os.getpid()}\n")
     keep_warm = keep_warm_s()
     try:
         while True:
             time.sleep(REAP_INTERVAL_S)
             pid = _read_pid(layout.pidfile)
-            if not pid or not _is_our_server(pid, layout):
+            if pid and _is_our_server(pid, layout):
+                server = pid  # a restarted engine has a new pid
+            else:
+                if server and not layout.root.exists() and _serves_deleted(server, data):
+                    # the folder was deleted while its engine stayed warm: nothing can open it again,
+                    # so stop the engine once its last user (holding the nameless lock file) is gone
+                    try:
+                        fcntl.flock(users_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        continue
+                    os.kill(server, signal.SIGTERM)
                 return
             fd = os.open(layout.server_lock, os.O_RDWR | os.O_CREAT, 0o600)
             try:
@@ -660,12 +685,24 @@ def reap(root: Path) -> None:
             finally:
                 os.close(fd)
     finally:
+        os.close(users_fd)
         if _read_pid(layout.reaper_pidfile) == os.getpid():
             layout.reaper_pidfile.unlink(missing_ok=True)
 
 
+def _serves_deleted(pid: int, data: Path) -> bool:
+    """True when ``pid`` is a live redis-server whose working folder ``data`` has been deleted."""
+    try:
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmd = f.read()
+    except OSError:
+        return False
+    return b"redis-server" in cmd and cwd == f"{data} (deleted)"
+
+
 if __name__ == "__main__":  # pragma: no cover - exercised through the reaper subprocess
-    if len(sys.argv) == 3 and sys.argv[1] == "reap":
-        reap(Path(sys.argv[2]))
+    if len(sys.argv) == 5 and sys.argv[1] == "reap":
+        reap(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     else:
-        sys.exit("usage: python -m pbgraph.graph.backends.embedded reap FOLDER")
+        sys.exit("usage: python -m pbgraph.graph.backends.embedded reap FOLDER SERVER_PID USERS_LOCK_FD")
