@@ -199,21 +199,21 @@ def candidates(g, max_tier=2, per_demand=3):
         owner = _in(g, r, "OFFERS")[0]
         loc = _out(g, owner, "LOCATED_IN")[0] if owner[0] == "unit" else owner
         chain = tuple(_ancestor(g, loc, lv) for lv in levels)
-        offers[(g.nodes[r]["category"], chain[2])].append((r[1], chain))
+        offers[(g.nodes[r]["category"], chain[2])].append((r[1], chain, cap - used))
     pairs = []
     for d in _nodes(g, "demand"):
         if not _open(g, d):
             continue
         area = next(a for a in g.predecessors(d) if a[0] == "area")
         mine = tuple(_ancestor(g, area, lv) for lv in levels)
-        for rid, theirs in offers.get((g.nodes[d]["category"], mine[2]), []):
+        for rid, theirs, left in offers.get((g.nodes[d]["category"], mine[2]), []):
             tier = (
                 next(t for t in range(3) if mine[t] is not None and mine[t] == theirs[t])
                 if any(mine[t] is not None and mine[t] == theirs[t] for t in range(3))
                 else None
             )
             if tier is not None and tier <= max_tier:
-                pairs.append((d[1], tier, rid))
+                pairs.append((d[1], tier, -left, rid))
     kept: dict[str, int] = defaultdict(int)
     out = []
     for p in sorted(pairs):

@@ -204,7 +204,7 @@ def test_candidates(district):
 
 
 def test_candidates_per_demand_keeps_each_demands_best(district):
-    """Lowest tier first, then resource id: the first per_demand of each demand's pairs; 0 keeps every pair."""
+    """Lowest tier first, then most capacity left, then resource id (model.md); 0 keeps every pair."""
 
     def pairs(**params):
         rows = run_query("matching/candidates", district, **params)
@@ -214,6 +214,9 @@ def test_candidates_per_demand_keeps_each_demands_best(district):
     assert pairs(per_demand=2) == [("d1", "r1", 0), ("d1", "r6", 1), ("d2", "r1", 1), ("d2", "r6", 1), ("d3", "r4", 2)]
     assert pairs(per_demand=2, max_tier=0) == [("d1", "r1", 0)]
     assert len(pairs(per_demand=0)) == len(pairs(per_demand=3)) == 7
+    # r6 (capacity 1 -> 5) now has more left than r1 (2): at the same tier it comes before r1 for d2
+    district.write("MATCH (r:Resource {id: 'r6'}) SET r.capacity = 5")
+    assert pairs(per_demand=1) == [("d1", "r1", 0), ("d2", "r6", 1), ("d3", "r4", 2)]
 
 
 def test_available_resources_scoped_to_an_area(district):
@@ -406,10 +409,20 @@ def test_preset_candidates_match_an_independent_computation(presets):
     rows = run_query("matching/candidates", backend, area="广东省", per_demand=0)
     assert {(r["demand_id"], r["resource_id"], r["tier"]) for r in rows} == expected
     assert len(rows) == len(expected)  # one row per pair
+    left = {r["resource_id"]: r["remaining"] for r in run_query("matching/available-resources", backend)}
     best = defaultdict(list)
-    for r in rows:  # every pair in (demand, tier, resource) order: a demand's first three are its best
+    for r in rows:
         best[r["demand_id"]].append(r)
-    assert run_query("matching/candidates", backend, area="广东省") == [r for d in best.values() for r in d[:3]]
+    # a demand's best three: lowest tier, then most capacity left, then resource id; printed in (tier, id) order
+    kept = [
+        r
+        for d in best.values()
+        for r in sorted(
+            sorted(d, key=lambda r: (r["tier"], -left[r["resource_id"]], r["resource_id"]))[:3],
+            key=lambda r: (r["tier"], r["resource_id"]),
+        )
+    ]
+    assert run_query("matching/candidates", backend, area="广东省") == kept
     assert max(map(len, best.values())) > 3
 
 

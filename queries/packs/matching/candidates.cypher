@@ -3,7 +3,7 @@
 // param: area area = null | an area id or unambiguous name: demands raised inside it
 // param: max_tier int = 2 [0..2] | 0: same community only; 1: also same street; 2: also same district
 // param: category str = null | only pairs of this category (categories never pair across: the optimizer fetches them one by one)
-// param: per_demand int = 3 | each demand's best this many candidates (lowest tier, then resource id); 0: every pair
+// param: per_demand int = 3 | each demand's best this many candidates (lowest tier, then most capacity left, then resource id); 0: every pair
 // columns: demand_id, resource_id, category, tier
 OPTIONAL MATCH (scope:Area {id: $area})
 WITH scope, [(scope)-[:PART_OF*0..12]->(a) | a] AS ups,
@@ -30,13 +30,14 @@ WHERE $category IS NULL OR r.category = $category
 OPTIONAL MATCH (p)-[:USES]->(r)
 WITH scope, scope_up, hub_level, r, loc, r.capacity - size([s IN collect(p.status) WHERE s IN ['claimed', 'done']]) AS remaining
 WHERE remaining > 0
-WITH scope, scope_up, hub_level, r,
+WITH scope, scope_up, hub_level, r, remaining,
      [(loc)-[:PART_OF*0..12]->(x) WHERE x.level IN ['community', 'street', 'district'] | x] AS up
-WITH scope, scope_up, hub_level, r, [x IN up WHERE x.level = 'community'][0] AS rc,
+WITH scope, scope_up, hub_level, r, remaining, [x IN up WHERE x.level = 'community'][0] AS rc,
      [x IN up WHERE x.level = 'street'][0] AS rs, [x IN up WHERE x.level = 'district'][0] AS rd
-// sorted before grouping: each group's offers stay in resource id order, so a demand's best come first
-WITH scope, scope_up, r, rc, rs, rd, hub_level
-ORDER BY r.id
+// sorted before grouping: each group's offers stay in this order (most capacity left, then resource id),
+// so within a tier a demand's best come first
+WITH scope, scope_up, r, rc, rs, rd, hub_level, remaining
+ORDER BY remaining DESC, r.id
 // group offers by the largest area a pair within max_tier can share, and by category;
 // each group then walks down from that area once to find the demands in it
 WITH scope, scope_up, r.category AS category,
@@ -62,7 +63,7 @@ WITH d, category, offers, [x IN up WHERE x.level = 'community'][0].id AS dc,
 WITH d, category,
      [o IN offers | {id: o.id, tier: CASE WHEN dc IS NOT NULL AND o.c = dc THEN 0 WHEN ds IS NOT NULL AND o.s = ds
                                          THEN 1 ELSE 2 END}] AS pairs
-// lowest tier first, each tier in resource id order: the first per_demand are the demand's best
+// lowest tier first, each tier in the offers' order: the first per_demand are the demand's best
 WITH d, category, [p IN pairs WHERE p.tier = 0] + [p IN pairs WHERE p.tier = 1 AND $max_tier >= 1] +
                   [p IN pairs WHERE p.tier = 2 AND $max_tier >= 2] AS ranked
 UNWIND CASE WHEN $per_demand > 0 THEN ranked[0..$per_demand] ELSE ranked END AS p
