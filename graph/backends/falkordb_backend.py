@@ -11,26 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import math
 import os
 import re
 import socket
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
-
-import redis
-from falkordb import FalkorDB
-from falkordb.edge import Edge
-from falkordb.node import Node
-from falkordb.path import Path as FPath
-from falkordb.query_result import parse_scalar
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from typing import TYPE_CHECKING, Any
 
 from ..errors import (
     AuthError,
@@ -58,6 +51,11 @@ from .base import (
     plain,
 )
 from .embedded import ServerLease, storage_problem
+from .resp import Connection, ReplyError, parse_info
+
+if TYPE_CHECKING:  # redis-py and the falkordb client load when a step needs them (see .resp)
+    import redis
+    from falkordb import FalkorDB
 
 GRAPH_NAME = "pbgraph"
 #: How long a writer waits for another writer before giving up.
@@ -108,63 +106,99 @@ class FalkorDBBackend(Backend):
         self.location = location
         self.graph_name = graph
         self._lease = lease
-        kwargs: dict[str, Any] = {
-            # redis-py's default 5 s timeout with retries silently re-sends slow writes
-            "socket_timeout": None,
-            "socket_connect_timeout": 10,
-            "retry": Retry(NoBackoff(), 0),
-            "password": password,
-        }
+        self._address: dict[str, Any] = {"password": password}
         if unix_socket:
-            kwargs["unix_socket_path"] = unix_socket
+            self._address["unix_socket"] = unix_socket
         else:
-            kwargs.update(host=host, port=port)
-        self._db = FalkorDB(**kwargs)
-        self._redis: redis.Redis = self._db.connection
+            self._address.update(host=host, port=port)
+        self._idle: list[Connection] = []  # open connections no thread is using
+        self._closed = False
         self._schema_checked = False
         self._lock_depth = 0
         self._generation = ""  # the fencing number of the writer lock while it is held
         try:
-            self._redis.ping()
-        except redis.exceptions.AuthenticationError as e:
+            graphs = self._command("GRAPH.LIST")
+        except ReplyError as e:
             self.close()
-            raise AuthError(f"FalkorDB at {location} refused the password: {e}") from e
-        except (redis.exceptions.ConnectionError, OSError) as e:
+            if "NOAUTH" in str(e) or "WRONGPASS" in str(e) or "invalid password" in str(e):
+                raise AuthError(f"FalkorDB at {location} refused the password: {e}") from e
+            raise DatabaseUnavailable(f"FalkorDB at {location} cannot serve graphs: {_first_line(str(e))}") from e
+        except OSError as e:
             self.close()
             raise DatabaseUnavailable(
                 f"cannot reach FalkorDB at {location} ({e}); check that the server runs and the host and port are right"
             ) from e
         with self._storage_errors():
-            if not self._graph_exists(graph):
+            if graph not in graphs:
                 # a new database: create the graph with its indexes so reads find it
                 self.ensure_schema()
-            self._drop_abandoned_staging()
-            if self._lease is not None and self._log_grown():  # a compaction a crash prevented: do it now
+            self._drop_abandoned_staging(graphs)
+            # a compaction a crash prevented: do it when the engine (re)starts, before it serves for long
+            if self._lease is not None and self._lease.started and self._log_grown():
                 with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
                     self._compact_log(only_if_grown=True)
 
     # -- plumbing ---------------------------------------------------------------
 
+    def _command(self, *args: Any) -> Any:
+        """One command on a connection of the pool (a thread takes its own), through :mod:`.resp`."""
+        if self._closed:
+            raise DatabaseUnavailable(f"the connection to {self.location} is closed")
+        try:
+            conn = self._idle.pop()
+        except IndexError:
+            conn = Connection(**self._address)
+        try:
+            reply = conn.execute(*args)
+        except ReplyError:
+            self._idle.append(conn)
+            raise
+        except BaseException:
+            conn.close()  # a reply may be half read: the connection cannot be used again
+            raise
+        self._idle.append(conn)
+        return reply
+
+    @functools.cached_property
+    def _db(self) -> FalkorDB:
+        """The falkordb client (redis-py): for scripts, locks and values that are not scalars."""
+        from falkordb import FalkorDB
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        a = self._address
+        where = {"unix_socket_path": a["unix_socket"]} if "unix_socket" in a else {"host": a["host"], "port": a["port"]}
+        # redis-py's default 5 s timeout with retries silently re-sends slow writes
+        return FalkorDB(
+            **where, password=a["password"], socket_timeout=None, socket_connect_timeout=10, retry=Retry(NoBackoff(), 0)
+        )
+
+    @property
+    def _redis(self) -> redis.Redis:
+        return self._db.connection
+
+    def _info(self, section: str) -> dict[str, str]:
+        return parse_info(self._command("INFO", section))
+
     def _graph_exists(self, name: str) -> bool:
-        return name in self._redis.execute_command("GRAPH.LIST")
+        return name in self._command("GRAPH.LIST")
 
     def _run(self, graph: str, query: str, params: Mapping[str, Any] | None, read_only: bool) -> Result:
-        g = self._db.select_graph(graph)
         command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
         try:
             with gc_paused():  # a big answer is millions of small objects
-                response = self._redis.execute_command(command, graph, params_header(params) + query, "--compact")
-                if response and isinstance(response[-1], redis.exceptions.ResponseError):
+                response = self._command(command, graph, params_header(params) + query, "--compact")
+                if response and isinstance(response[-1], ReplyError):
                     raise response[-1]  # a run-time error arrives inside the reply
-                result = _result(response, g)
-        except redis.exceptions.ResponseError as e:
+                result = _result(response, lambda: self._db.select_graph(graph))
+        except ReplyError as e:
             msg = str(e)
             if "read-only" in msg:
                 raise ReadOnlyViolation(
                     "this statement writes to the graph; run it with --write (or write=True)"
                 ) from e
             raise QueryError(_first_line(msg)) from e
-        except (redis.exceptions.ConnectionError, OSError) as e:
+        except OSError as e:
             raise DatabaseUnavailable(f"lost the connection to FalkorDB at {self.location}: {e}") from e
         return result
 
@@ -175,7 +209,7 @@ class FalkorDBBackend(Backend):
 
     def profile(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
         """Run a read query under GRAPH.PROFILE: its plan, one line per operation with the records it produced."""
-        reply = self._redis.execute_command("GRAPH.PROFILE", self.graph_name, params_header(params) + query)
+        reply = self._command("GRAPH.PROFILE", self.graph_name, params_header(params) + query)
         return [line.decode() if isinstance(line, bytes) else str(line) for line in reply]
 
     def read_snapshot(self, queries: list[str]) -> list[Result]:
@@ -222,7 +256,7 @@ class FalkorDBBackend(Backend):
                 self._commit(staging, "RENAME", staging, self.graph_name)
                 announce_phase("committed")
             except BaseException as e:
-                with contextlib.suppress(redis.exceptions.RedisError, OSError):
+                with contextlib.suppress(*_client_errors()):
                     self._delete_graph(staging)
                 if isinstance(e, QueryError):
                     raise WriteFailed(f"statement {summary.statements + 1} failed, nothing was written: {e}") from e
@@ -235,7 +269,7 @@ class FalkorDBBackend(Backend):
         """Name a full disk or read-only folder when the embedded engine stops answering mid-write."""
         try:
             yield
-        except (redis.exceptions.ConnectionError, OSError, DatabaseUnavailable) as e:
+        except (*_connection_errors(), DatabaseUnavailable) as e:
             if isinstance(e, DatabaseDamaged):
                 raise
             problem = storage_problem(self._lease.layout.root, e) if self._lease is not None else None
@@ -251,7 +285,7 @@ class FalkorDBBackend(Backend):
     def _drop_staging(self) -> None:
         """Delete every staging copy (under the writer lock: none of them can still commit)."""
         prefix = self._staging_prefix()
-        for name in self._redis.execute_command("GRAPH.LIST"):
+        for name in self._command("GRAPH.LIST"):
             if name.startswith(prefix):
                 self._delete_graph(name)
 
@@ -275,7 +309,7 @@ class FalkorDBBackend(Backend):
                 keys=[self._generation_key(), record_key, *command[1:]],
                 args=[self._generation, nodes, relationships, at, *command],
             )
-        except redis.exceptions.ResponseError as e:
+        except _response_error() as e:
             if "PBGRAPH_FENCED" in str(e):
                 raise LeaseLost(self._lease_lost_message()) from e
             raise
@@ -309,11 +343,11 @@ class FalkorDBBackend(Backend):
             return  # an external server's persistence is its operator's business
         if only_if_grown and not self._log_grown():
             return
-        with contextlib.suppress(redis.exceptions.ResponseError):  # one already running: it covers this
-            self._redis.execute_command("BGREWRITEAOF")
+        with contextlib.suppress(ReplyError):  # one already running: it covers this
+            self._command("BGREWRITEAOF")
 
     def _log_grown(self) -> bool:
-        info = self._redis.info("persistence")
+        info = self._info("persistence")
         size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
         return size >= COMPACT_MIN_BYTES and size >= base * 1.5
 
@@ -327,15 +361,14 @@ class FalkorDBBackend(Backend):
         """
         busy = ("aof_rewrite_in_progress", "aof_rewrite_scheduled", "rdb_bgsave_in_progress", "module_fork_in_progress")
         while True:
-            info = self._redis.info("persistence")
+            info = self._info("persistence")
             if not any(int(info.get(key, 0)) for key in busy):
                 return
             time.sleep(0.01)
 
-    def _drop_abandoned_staging(self) -> None:
-        """Free the staging copies killed writers left, unless a live writer is using one."""
+    def _drop_abandoned_staging(self, graphs: list[str]) -> None:
+        """Free the staging copies killed writers left (``graphs``: the engine's), unless a live writer uses one."""
         staging = self._staging_prefix()
-        graphs = self._redis.execute_command("GRAPH.LIST")
         if self._lease is not None:  # snapshots of backups whose process died (same machine: pids tell)
             prefix = f"{self.graph_name}__snapshot_"
             for name in graphs:
@@ -351,7 +384,7 @@ class FalkorDBBackend(Backend):
 
     def _delete_graph(self, name: str) -> None:
         if self._graph_exists(name):
-            self._redis.execute_command("GRAPH.DELETE", name)
+            self._command("GRAPH.DELETE", name)
 
     def ensure_schema(self) -> None:
         if self._schema_checked:
@@ -393,9 +426,7 @@ class FalkorDBBackend(Backend):
         for label in KEYED_LABELS:
             if (label.value, ("id",)) not in constrained:
                 created = True
-                self._redis.execute_command(
-                    "GRAPH.CONSTRAINT", "CREATE", graph, "UNIQUE", "NODE", label.value, "PROPERTIES", 1, "id"
-                )
+                self._command("GRAPH.CONSTRAINT", "CREATE", graph, "UNIQUE", "NODE", label.value, "PROPERTIES", 1, "id")
         return created
 
     def reset(self) -> None:
@@ -407,8 +438,12 @@ class FalkorDBBackend(Backend):
             self.ensure_schema()
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._redis.close()
+        self._closed = True
+        while self._idle:
+            self._idle.pop().close()
+        if "_db" in self.__dict__:
+            with contextlib.suppress(Exception):
+                self._redis.close()
         if self._lease is not None:
             lease, self._lease = self._lease, None
             lease.close()
@@ -453,9 +488,9 @@ class FalkorDBBackend(Backend):
                 self._commit(staging, "RENAME", staging, self.graph_name)
                 announce_phase("committed")
             except BaseException as e:
-                with contextlib.suppress(redis.exceptions.RedisError, OSError):
+                with contextlib.suppress(*_client_errors()):
                     self._delete_graph(staging)
-                if isinstance(e, redis.exceptions.ResponseError):
+                if isinstance(e, (ReplyError, _response_error())):
                     raise WriteFailed(f"the bulk write failed, nothing was written: {_first_line(str(e))}") from e
                 raise
             if progress:
@@ -568,6 +603,24 @@ class FalkorDBBackend(Backend):
                 self._redis.register_script(_RELEASE)(keys=[key], args=[token])
 
 
+def _loaded_redis_errors(*names: str) -> tuple[type[BaseException], ...]:
+    """redis-py's exception classes ``names`` if redis-py is loaded (if not, none of them can be raised)."""
+    loaded = sys.modules.get("redis.exceptions")
+    return tuple(getattr(loaded, name) for name in names) if loaded is not None else ()
+
+
+def _connection_errors() -> tuple[type[BaseException], ...]:
+    return (OSError, *_loaded_redis_errors("ConnectionError"))
+
+
+def _client_errors() -> tuple[type[BaseException], ...]:
+    return (OSError, ReplyError, *_loaded_redis_errors("RedisError"))
+
+
+def _response_error() -> tuple[type[BaseException], ...]:
+    return _loaded_redis_errors("ResponseError")
+
+
 def _process_exists(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -673,11 +726,12 @@ _STATS = {
 }
 
 
-def _result(response: list[Any], graph: Any) -> Result:
+def _result(response: list[Any], graph: Callable[[], Any]) -> Result:
     """A compact-mode reply as a :class:`Result`.
 
     Scalars (the bulk of every canned answer) are decoded here directly; nodes,
-    relationships, paths, maps and temporal values go through the client's parser.
+    relationships, paths, maps and temporal values go through the client's parser
+    (``graph()`` gives the client's graph it needs, made on first use).
     """
     stats: dict[str, int] = {}
     for line in response[-1]:
@@ -687,6 +741,8 @@ def _result(response: list[Any], graph: Any) -> Result:
     if len(response) < 3:
         return Result(columns=[], rows=[], stats=stats)
     columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in response[0]]
+    parsed: Callable[[list[Any], Any], Any] | None = None
+    client_graph = None
     rows = []
     for raw in response[1]:
         row = []
@@ -702,13 +758,21 @@ def _result(response: list[Any], graph: Any) -> Result:
             elif t == 4:  # boolean
                 row.append(v == "true")
             else:
-                row.append(_value(parse_scalar([t, v], graph)))
+                if parsed is None:
+                    from falkordb.query_result import parse_scalar
+
+                    parsed, client_graph = parse_scalar, graph()
+                row.append(_value(parsed([t, v], client_graph)))
         rows.append(row)
     return Result(columns=columns, rows=rows, stats=stats)
 
 
 def _value(v: Any) -> Any:
     """Engine values as plain Python: nodes and relationships as dicts, dates as ISO strings."""
+    from falkordb.edge import Edge
+    from falkordb.node import Node
+    from falkordb.path import Path as FPath
+
     if isinstance(v, Node):
         return {"_labels": list(v.labels or []), **{k: _value(x) for k, x in (v.properties or {}).items()}}
     if isinstance(v, Edge):
