@@ -90,16 +90,18 @@ def test_a_warm_engine_stops_when_its_folder_is_deleted(folder):
 def test_a_new_engine_gets_its_own_reaper_and_keep_warm_time(tmp_path):
     """The reaper of a stopped engine, still alive when the next command starts a new one, leaves it
     to that command's reaper; it used to adopt it and stop it with its own keep-warm time (here 0)."""
+    import fcntl
     import os
     import signal
 
-    from pbgraph.graph.backends.embedded import Layout
+    from pbgraph.graph.backends.embedded import Layout, _flock, _pid_alive
 
     folder = tmp_path / "w.db"
     layout = Layout(folder)
     with pbgraph.connect(str(folder)):
         old_reaper = int(layout.reaper_pidfile.read_text())
-        os.kill(old_reaper, signal.SIGSTOP)  # slow to notice, as on a busy machine
+        with _flock(layout.server_lock, fcntl.LOCK_EX):  # so that it is not stopped holding the lock
+            os.kill(old_reaper, signal.SIGSTOP)  # slow to notice, as on a busy machine
     try:
         assert not server_running(folder)  # keep-warm 0 (this process): stopped with its last user
         out = run_process("status", db=folder, env={"PBGRAPH_KEEP_WARM": "30"})
@@ -107,13 +109,8 @@ def test_a_new_engine_gets_its_own_reaper_and_keep_warm_time(tmp_path):
     finally:
         os.kill(old_reaper, signal.SIGCONT)
     try:
-        assert _wait(lambda: not os.path.exists(f"/proc/{old_reaper}/status") or _zombie(old_reaper), 10)
+        assert _wait(lambda: not _pid_alive(old_reaper), 10), "the old reaper should leave"
         assert server_running(folder), "the old reaper stopped the new engine"
         assert int(layout.reaper_pidfile.read_text()) != old_reaper
     finally:
         run_process("stop", db=folder)
-
-
-def _zombie(pid: int) -> bool:
-    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-        return f.read().rsplit(")", 1)[1].split()[0] == "Z"
