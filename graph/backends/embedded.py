@@ -665,8 +665,8 @@ def reap(root: Path, server: int, users_fd: int) -> None:
     """
     layout = Layout(root)
     data = layout.data.resolve()
-    with contextlib.suppress(OSError):  # the folder may already be gone
-        layout.reaper_pidfile.write_text(f"{os.getpid()}\n")
+    # (its starter wrote reaper.pid: written here too, it could replace a newer reaper's, should
+    # this one start so late that its engine has been replaced already)
     keep_warm = keep_warm_s()
     try:
         while True:
