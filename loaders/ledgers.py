@@ -633,10 +633,24 @@ class _Translator:
         self, si: int, sheet: LedgerSheet, f: LedgerField, raws: list[Any], order: int, found: list[Any]
     ) -> list[Any]:
         """One non-name column converted, each distinct value once; its problems added to ``found``."""
-        cache = self.converted
         final: dict[Any, Any] = {}
         bad: dict[Any, str] = {}
-        for raw in dict.fromkeys(raws):
+        if f.kind == "ref":  # straight to the resolver's memo: most cells are names
+            memo, targets, levels = self.memo, f.targets, REF_LEVELS.get((sheet.table, f.canonical))
+            for raw in dict.fromkeys(raws):
+                text = _text(raw)
+                if not text:
+                    final[raw] = None
+                    continue
+                hit = memo.get((text, targets, levels))
+                if hit is None:
+                    hit = memo[(text, targets, levels)] = self._resolve(text, targets, levels)
+                target, reason = hit
+                final[raw] = None if target is None else target.id
+                if target is None:
+                    bad[raw] = reason or "unresolved"
+        cache = self.converted
+        for raw in () if f.kind == "ref" else dict.fromkeys(raws):
             key = (sheet.table, f.field, raw)
             hit = cache.get(key)
             if hit is None:
