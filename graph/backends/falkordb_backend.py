@@ -93,6 +93,8 @@ return seq
 class FalkorDBBackend(Backend):
     """A graph in a FalkorDB server, embedded (``lease`` given) or external."""
 
+    bulk_create = True
+
     def __init__(
         self,
         *,
