@@ -161,6 +161,12 @@ class Backend(ABC):
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         """Run a statement through the engine's read-only path; a write is refused."""
 
+    def read_typed(self, query: str, params: Mapping[str, Any] | None, types: tuple[str, ...]) -> Result:
+        """:meth:`read` for a statement whose columns hold only ``int`` or ``str`` values (``types``, in
+        column order; nulls allowed): an engine may then fetch the rows without per-value type tags.
+        The rows are :meth:`read`'s."""
+        return self.read(query, params)
+
     @abstractmethod
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         """Run one statement that may write, atomically."""
