@@ -21,17 +21,18 @@ import difflib
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pbgraph.graph import Backend, Statement
-from pbgraph.graph.backends.base import DEFAULT_BATCH_SIZE, NodeGroup, RelGroup, batched
+from pbgraph.graph.backends.base import DEFAULT_BATCH_SIZE, batched, gc_paused
 from pbgraph.graph.errors import PbgraphError
 from pbgraph.graph.report import Report
 from pbgraph.graph.schema import Label, Level, Rel
 
+from .roster_bulk import new_graph
 from .roster_diff import Change, Diff, changed_keys, fetch_edges, fetch_nodes, present
 from .roster_files import KnownRows, RawRoster, RawTable, fingerprints, header_digest, read_roster, row_digest
 from .roster_tables import ORDER, REF_LEVELS, TABLE_LABEL, TABLES, Column, Table
@@ -90,7 +91,7 @@ class LoadReport(Report):
     nodes: dict[str, dict[str, int]] = field(default_factory=dict)
     relationships: dict[str, dict[str, int]] = field(default_factory=dict)
     #: every node and relationship the load created, updated or removed
-    changes: list[Change] = field(default_factory=list)
+    changes: Sequence[Change] = field(default_factory=list)
     #: tables whose files are the ones the graph's last load read, with no write since: not read again
     unchanged: list[str] = field(default_factory=list)
     #: per changed file, its rows the graph's last load held exactly (no write since): not checked again
@@ -766,8 +767,22 @@ def load_plan(
     the whole graph is built in one step (:meth:`Backend.create_graph`). Otherwise the
     difference goes through :meth:`Backend.write_all`, all or nothing.
     """
-    diff = diff_plan(plan, backend, replace=replace)
     adopt = _adopt_steps(plan)
+    if plan.graph_empty and not adopt and backend.bulk_create:  # everything is new: nothing to compare
+        built = new_graph(plan)
+        report = LoadReport(path="", changes=built.changes)
+        counts = built.changes.counts()
+        report.nodes, report.relationships = counts["node"], counts["relationship"]
+        _zero_counts(report, plan.tables)
+        if before_write:
+            before_write(bool(built.changes))
+        if not built.changes:
+            return report
+        if backend.create_graph(built.nodes, built.relationships, progress=progress):
+            report.written = "bulk"
+            return report
+        del built  # not empty after all, or values the bulk format cannot carry: compare and write statements
+    diff = diff_plan(plan, backend, replace=replace)
     report = LoadReport(path="", changes=diff.changes)
     report.nodes, report.relationships = diff.counts()
     _zero_counts(report, plan.tables)
@@ -775,11 +790,6 @@ def load_plan(
         before_write(not (diff.empty and not adopt))
     if diff.empty and not adopt:
         return report
-    if plan.graph_empty and diff.only_creates and not adopt:
-        nodes, relationships = _bulk_groups(diff)
-        if backend.create_graph(nodes, relationships, progress=progress):
-            report.written = "bulk"
-            return report
     report.written = "statements"
     steps = [_Step(st, item, "diff") for st, item in diff.statements(batch_size)] + adopt
     total = len(steps)
@@ -845,22 +855,6 @@ def _zero_counts(report: LoadReport, tables: Iterable[str]) -> None:
             report.relationships.setdefault(rel.value, {"created": 0, "updated": 0, "removed": 0})
 
 
-def _bulk_groups(diff: Diff) -> tuple[list[NodeGroup], list[RelGroup]]:
-    """The new nodes and relationships of a first load, as a bulk write numbers them."""
-    index: dict[tuple[str, str], int] = {}
-    nodes: list[NodeGroup] = []
-    for labels, rows in diff.node_creates.items():
-        root = labels[0]
-        for node_id, _ in rows:
-            index[(root, node_id)] = len(index)
-        nodes.append(NodeGroup(labels, rows))
-    rels = [
-        RelGroup(rel, [(index[(a, x)], index[(b, y)], props) for x, y, props in rows])
-        for (rel, a, b), rows in diff.edge_creates.items()
-    ]
-    return nodes, rels
-
-
 #: The key under which a load leaves, for the next one, which files the graph now reflects.
 _MEMO = "roster-files"
 
@@ -890,6 +884,21 @@ def load_roster(
     compared with the graph. Any other write, ``--replace``, or another engine: every row is
     compared with the graph.
     """
+    # millions of rows become millions of small acyclic objects: the cyclic collector would
+    # rescan the growing heap over and over (a third of a first load's time)
+    with gc_paused():
+        return _load_roster(path, backend, replace=replace, progress=progress, batch_size=batch_size, stage=stage)
+
+
+def _load_roster(
+    path: str | Path,
+    backend: Backend,
+    *,
+    replace: bool,
+    progress: Callable[[int, int], None] | None,
+    batch_size: int,
+    stage: Callable[[str], None] | None,
+) -> LoadReport:
     say = stage or (lambda name: None)
     say("reading")
     digests = fingerprints(path)

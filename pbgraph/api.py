@@ -303,6 +303,10 @@ class Graph(Backend):
         with self._listening():
             return self.backend.read(query, params)
 
+    def read_typed(self, query: str, params: Mapping[str, Any] | None, types: tuple[str, ...]) -> Result:
+        with self._listening():
+            return self.backend.read_typed(query, params, types)
+
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         with self._listening():
             return self.backend.write(query, params)

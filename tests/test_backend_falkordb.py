@@ -273,3 +273,21 @@ def test_a_write_in_place_by_a_writer_that_lost_its_lease_writes_nothing(db):
     finally:
         other.close()
     assert db.read("MATCH (a:Area) RETURN a.id").rows == [["theirs"]]
+
+
+def test_typed_reads_give_what_tagged_reads_give_or_fall_back(db):
+    """``read_typed`` skips the per-value type tags only while every value has its column's declared type."""
+    db.write("CREATE (:Area:Grid {id: 'g1', name: '第1网格', households: 620}), (:Area:Grid {id: 'g2', name: '2'})")
+    query = "MATCH (g:Grid) RETURN g.id AS id, g.name AS name, g.households AS households ORDER BY id"
+    typed = db.read_typed(query, None, ("str", "str", "int"))
+    assert typed.rows == db.read(query).rows == [["g1", "第1网格", 620], ["g2", "2", None]]
+    assert typed.columns == ["id", "name", "households"]
+    # a value of another type than declared: the tagged reply decides, nothing is coerced
+    assert db.read_typed("RETURN 1.5 AS x, true AS b", None, ("int", "int")).rows == [[1.5, True]]
+    assert db.read_typed("RETURN 7 AS x", None, ("str",)).rows == [[7]]
+    assert db.read_typed("MATCH (g:Grid {id: 'none'}) RETURN g.id AS id", None, ("str",)).rows == []
+
+
+def test_lists_decode_like_the_client_parser(db):
+    row = db.read("RETURN [1, 'a', null, [2.5, true, ['x']], date('2024-01-02')] AS l, [] AS e").rows[0]
+    assert row == [[1, "a", None, [2.5, True, ["x"]], "2024-01-02"], []]

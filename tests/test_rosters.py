@@ -334,7 +334,8 @@ def test_bulk_and_statement_writes_build_the_same_graph(db, tmp_path):
     bulk = graph_dump(db)
     db.reset()
     db.write("CREATE (:Document {id: 'placeholder'})")  # not empty: the statements write the roster
-    assert load_roster(tmp_path / "r", db).written == "statements"
+    by_statements = load_roster(tmp_path / "r", db)
+    assert by_statements.written == "statements"
     db.write("MATCH (d:Document {id: 'placeholder'}) DELETE d")
     assert graph_dump(db) == bulk
     assert db.read("CALL db.constraints() YIELD status RETURN collect(DISTINCT status)").rows == [[["OPERATIONAL"]]]
@@ -453,13 +454,20 @@ def test_a_bulk_write_split_into_many_calls_builds_the_same_graph(db, tmp_path, 
 
     write_roster(generate("guangming", seed=8, as_of=None), tmp_path / "r")
     db.write("CREATE (:Document {id: 'placeholder'})")
-    assert load_roster(tmp_path / "r", db).written == "statements"
+    by_statements = load_roster(tmp_path / "r", db)
+    assert by_statements.written == "statements"
     db.write("MATCH (d:Document {id: 'placeholder'}) DELETE d")
     expected = graph_dump(db)
     db.reset()
     monkeypatch.setattr(falkordb_bulk, "MAX_CALL_BYTES", 4096)
-    assert load_roster(tmp_path / "r", db).written == "bulk"
+    by_bulk = load_roster(tmp_path / "r", db)
+    assert by_bulk.written == "bulk"
     assert graph_dump(db) == expected
+    # the same report, though the bulk write compared nothing (its changes are listed on demand)
+    assert (by_bulk.nodes, by_bulk.relationships) == (by_statements.nodes, by_statements.relationships)
+    assert list(by_bulk.changes) == list(by_statements.changes) and by_bulk.changes == by_statements.changes
+    assert by_bulk.changes[3:7] == by_statements.changes[3:7] and by_bulk.changes[-1] == by_statements.changes[-1]
+    assert by_bulk.to_dict()["changes"] == by_statements.to_dict()["changes"]
 
 
 def test_reload_after_a_reset_loads_everything_again(db, tmp_path):

@@ -93,6 +93,8 @@ return seq
 class FalkorDBBackend(Backend):
     """A graph in a FalkorDB server, embedded (``lease`` given) or external."""
 
+    bulk_create = True
+
     def __init__(
         self,
         *,
@@ -148,15 +150,31 @@ class FalkorDBBackend(Backend):
     def _graph_exists(self, name: str) -> bool:
         return name in self._redis.execute_command("GRAPH.LIST")
 
-    def _run(self, graph: str, query: str, params: Mapping[str, Any] | None, read_only: bool) -> Result:
+    def _run(
+        self,
+        graph: str,
+        query: str,
+        params: Mapping[str, Any] | None,
+        read_only: bool,
+        types: tuple[str, ...] | None = None,
+    ) -> Result:
         g = self._db.select_graph(graph)
         command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
         try:
             with gc_paused():  # a big answer is millions of small objects
-                response = self._redis.execute_command(command, graph, params_header(params) + query, "--compact")
-                if response and isinstance(response[-1], redis.exceptions.ResponseError):
-                    raise response[-1]  # a run-time error arrives inside the reply
-                result = _result(response, g)
+                # columns of ints and strings only: the verbose reply carries them untagged, a third of the
+                # objects to parse (20,000 rows: ~25 ms of client CPU instead of ~150 ms)
+                result = None
+                if types is not None:
+                    response = self._redis.execute_command(command, graph, params_header(params) + query)
+                    if response and isinstance(response[-1], redis.exceptions.ResponseError):
+                        raise response[-1]
+                    result = _verbose_result(response, types)
+                if result is None:  # not asked for, or a value of another type: the tagged (compact) reply
+                    response = self._redis.execute_command(command, graph, params_header(params) + query, "--compact")
+                    if response and isinstance(response[-1], redis.exceptions.ResponseError):
+                        raise response[-1]  # a run-time error arrives inside the reply
+                    result = _result(response, g)
         except redis.exceptions.ResponseError as e:
             msg = str(e)
             if "read-only" in msg:
@@ -172,6 +190,9 @@ class FalkorDBBackend(Backend):
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         return self._run(self.graph_name, query, params, read_only=True)
+
+    def read_typed(self, query: str, params: Mapping[str, Any] | None, types: tuple[str, ...]) -> Result:
+        return self._run(self.graph_name, query, params, read_only=True, types=types)
 
     def profile(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
         """Run a read query under GRAPH.PROFILE: its plan, one line per operation with the records it produced."""
@@ -746,17 +767,42 @@ _STATS = {
 }
 
 
+#: what a verbose reply holds for a column declared ``int`` or ``str`` (a double, boolean, date, list or
+#: map arrives as a string there, so only a ``str`` column may hold strings)
+_VERBOSE_TYPES = {"int": {int, type(None)}, "str": {str, type(None)}}
+
+
+def _verbose_result(response: list[Any], types: tuple[str, ...]) -> Result | None:
+    """A verbose reply as a :class:`Result` when every value has its column's declared type, else None."""
+    stats = _stats(response[-1])
+    if len(response) < 3:
+        return Result(columns=[], rows=[], stats=stats)
+    columns = [str(c) for c in response[0]]
+    rows = response[1]
+    if len(columns) != len(types):
+        return None
+    for i, column in enumerate(zip(*rows, strict=True)):
+        if not set(map(type, column)) <= _VERBOSE_TYPES.get(types[i], set()):
+            return None
+    return Result(columns=columns, rows=rows, stats=stats)
+
+
+def _stats(lines: list[Any]) -> dict[str, int]:
+    stats: dict[str, int] = {}
+    for line in lines:
+        key, _, value = str(line).partition(":")
+        if key.strip() in _STATS:
+            stats[_STATS[key.strip()]] = int(float(value.strip().split()[0]))
+    return stats
+
+
 def _result(response: list[Any], graph: Any) -> Result:
     """A compact-mode reply as a :class:`Result`.
 
     Scalars (the bulk of every canned answer) are decoded here directly; nodes,
     relationships, paths, maps and temporal values go through the client's parser.
     """
-    stats: dict[str, int] = {}
-    for line in response[-1]:
-        key, _, value = str(line).partition(":")
-        if key.strip() in _STATS:
-            stats[_STATS[key.strip()]] = int(float(value.strip().split()[0]))
+    stats = _stats(response[-1])
     if len(response) < 3:
         return Result(columns=[], rows=[], stats=stats)
     columns = [h[1] if isinstance(h, (list, tuple)) else str(h) for h in response[0]]
@@ -774,10 +820,28 @@ def _result(response: list[Any], graph: Any) -> Result:
                 row.append(float(v))
             elif t == 4:  # boolean
                 row.append(v == "true")
+            elif t == 6:  # list (committees' sectors): its scalars decoded here too
+                row.append(_list(v, graph))
             else:
                 row.append(_value(parse_scalar([t, v], graph)))
         rows.append(row)
     return Result(columns=columns, rows=rows, stats=stats)
+
+
+def _list(items: list[Any], graph: Any) -> list[Any]:
+    out = []
+    for t, v in items:
+        if t == 2:
+            out.append(v)
+        elif t == 3:
+            out.append(int(v))
+        elif t == 1:
+            out.append(None)
+        elif t == 6:
+            out.append(_list(v, graph))
+        else:
+            out.append(_value(parse_scalar([t, v], graph)))
+    return out
 
 
 def _value(v: Any) -> Any:
