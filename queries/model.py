@@ -12,7 +12,9 @@ A ``param`` line is ``NAME TYPE [= DEFAULT] [[MIN..MAX]] | description``; DEFAUL
 a JSON literal, ``today`` or ``today+DAYS``; the optional range bounds a number
 (either end may be left open). A parameter without a default is required.
 ``// internal: true`` marks a query that pbgraph itself runs (maps, exports):
-it is not listed among the analysts' questions.
+it is not listed among the analysts' questions. ``// types: str, int, …`` (optional)
+promises that each column holds only strings or only integers (or nulls): the
+embedded engine then returns big answers without a type tag on every value.
 """
 
 from __future__ import annotations
@@ -85,10 +87,14 @@ class QuerySpec:
     path: str
     #: run by pbgraph itself (maps, exports), not one of the analysts' questions
     internal: bool = False
+    #: each column's type, ``str`` or ``int`` (nulls allowed), from ``// types:``; None: any values
+    types: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
             raise ValueError(f"query name {self.name!r} must be pack/name (lower case letters, digits, dashes)")
+        if self.types is not None and (len(self.types) != len(self.columns) or not set(self.types) <= {"str", "int"}):
+            raise ValueError(f"types must give str or int for each of the {len(self.columns)} columns")
 
     @property
     def pack(self) -> str:
@@ -120,6 +126,8 @@ def parse_query(source: str, path: str = "<string>") -> QuerySpec:
                 header["internal"] = value == "true"
             elif key == "columns":
                 header["columns"] = tuple(c.strip() for c in value.split(",") if c.strip())
+            elif key == "types":
+                header["types"] = tuple(c.strip() for c in value.split(",") if c.strip())
             else:
                 raise QueryFormatError(f"{path}:{lineno}: unknown header field {key!r}")
             continue

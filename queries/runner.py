@@ -198,7 +198,8 @@ def query_result(name: str, db: Backend | str | None = None, **params: Any) -> R
     """Run a canned query read-only and return its rows as lists (the fast path for big answers)."""
     spec = get_query(name)
     with using(db) as backend:
-        result = backend.read(spec.text, bind(spec, backend, params))
+        bound = bind(spec, backend, params)
+        result = backend.read_typed(spec.text, bound, spec.types) if spec.types else backend.read(spec.text, bound)
     if tuple(result.columns) != spec.columns:
         raise PbgraphError(f"{spec.name} returned columns {result.columns}, its header promises {list(spec.columns)}")
     return result

@@ -541,3 +541,21 @@ def test_scoped_query_touches_only_its_subtree(presets, name):
     # the whole graph's committees come cheap from the kind index; a street still walks all its seats
     factor = 3 if name == "committees/composition" else 4
     assert scoped * factor < whole, f"{name}: {scoped} records for one street of 10, {whole} for the whole graph"
+
+
+def test_typed_questions_answer_as_their_tagged_reads(presets):
+    """Every question declaring ``// types:`` gives, through the untagged reply, exactly the tagged reply's rows."""
+    from pbgraph.queries.runner import bind, list_queries
+
+    backend, _, truths = presets
+    typed = [spec for spec in list_queries() if spec.types]
+    assert {"matching/open-demands", "agreements/units-without-agreement"} <= {spec.name for spec in typed}
+    on = truths["cuiping"]["as_of"]
+    answered = set()
+    for spec in typed:
+        params = {"on": on} if spec.param("on") else {}
+        bound = bind(spec, backend, params)
+        tagged = backend.read(spec.text, bound)
+        assert backend.read_typed(spec.text, bound, spec.types).rows == tagged.rows, spec.name
+        answered |= {spec.name} if tagged.rows else set()
+    assert len(answered) >= len(typed) - 2, f"too many empty answers to compare: only {sorted(answered)}"

@@ -3,6 +3,7 @@
 // param: area area = null | an area id or unambiguous name: units located inside it
 // param: on date = today | the date the agreement must be in force on (signed ≤ on ≤ expires)
 // columns: unit_id, unit, sector, community
+// types: str, str, str, str
 // two parts and only one answers. With an area, walk down its PART_OF subtree from the area's index entry;
 // without, scan the label (a single "$area IS NULL OR in-scope" test would scan the whole label either way)
 WITH $area AS area

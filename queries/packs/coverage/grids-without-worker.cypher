@@ -2,6 +2,7 @@
 // description: 没有网格员的网格 | Grids with no grid worker assigned
 // param: area area = null | an area id or unambiguous name: only grids inside it
 // columns: grid_id, grid, community
+// types: str, str, str
 // two parts and only one answers. With an area, walk down its PART_OF subtree from the area's index entry;
 // without, scan the label (a single "$area IS NULL OR in-scope" test would scan the whole label either way)
 WITH $area AS area

@@ -2,6 +2,7 @@
 // description: 没有网格党支部覆盖的网格 | Grids that no grid party branch covers
 // param: area area = null | an area id or unambiguous name: only grids inside it
 // columns: grid_id, grid, community, households
+// types: str, str, str, int
 // two parts and only one answers. With an area, walk down its PART_OF subtree from the area's index entry;
 // without, scan the label (a single "$area IS NULL OR in-scope" test would scan the whole label either way)
 WITH $area AS area

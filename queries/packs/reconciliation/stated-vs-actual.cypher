@@ -2,6 +2,7 @@
 // description: 文件所述数字与图中实际数量对照 | Each number a document states next to the count of matching nodes in the area it is about
 // param: area area = null | an area id or unambiguous name: statements about areas inside it
 // columns: area, category, stated, actual, source
+// types: str, str, int, int, str
 // One row per area, category and stated value. A number stated twice (a headline and its body, or two
 // documents) is one row whose source lists each document once, joined by "; ". Actual counts what rosters
 // put in the graph, never the areas, orgs and units a document made (ids doc-area-, doc-org-, doc-unit-).
