@@ -14,6 +14,8 @@ import pytest
 
 from pbgraph.graph import Backend, open_backend
 
+from helpers_lint import lint_catalogue, start_lint_catalogue
+
 # neo4j_uri / neo4j_db: a real Neo4j 5 for the Neo4j tests (see helpers_neo4j)
 pytest_plugins = ["helpers_neo4j"]
 
@@ -22,6 +24,18 @@ REPO = Path(__file__).resolve().parent.parent
 # The engine stops with its last user, as tests expect; the warm-engine tests set their own.
 os.environ["PBGRAPH_KEEP_WARM"] = "0"
 SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def front_end() -> dict[str, list[dict]]:
+    """Neo4j's front end's diagnostics of every shipped query, by name (``__probe__``: a query it must warn about)."""
+    return lint_catalogue()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The front end takes ~20 s of CPU for the catalogue: start it beside the tests that come first."""
+    if any("front_end" in getattr(item, "fixturenames", ()) for item in session.items):
+        start_lint_catalogue()
 
 
 @pytest.fixture(scope="session")
