@@ -32,6 +32,16 @@ def front_end() -> dict[str, list[dict]]:
     return lint_catalogue()
 
 
+NEO4J_FIXTURES = {"neo4j_uri", "neo4j_session_backend", "neo4j_db"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on a live Neo4j is marked ``neo4j``: ``pytest -m "not neo4j"`` runs the embedded part only."""
+    for item in items:
+        if NEO4J_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.neo4j)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """The front end takes ~20 s of CPU for the catalogue: start it beside the tests that come first."""
     if any("front_end" in getattr(item, "fixturenames", ()) for item in session.items):
