@@ -23,6 +23,17 @@ REPO = Path(__file__).resolve().parent.parent
 
 # The engine stops with its last user, as tests expect; the warm-engine tests set their own.
 os.environ["PBGRAPH_KEEP_WARM"] = "0"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Byte-compile pbgraph's sources once (only what changed), so that the processes the tests start
+    (commands, engines' reapers) do not each compile them again when PYTHONDONTWRITEBYTECODE is set."""
+    import compileall
+
+    for folder in ("pbgraph", "graph", "loaders", "queries", "maps", "charts"):
+        compileall.compile_dir(REPO / folder, quiet=2)
+
+
 SHARED = REPO.parent / "shared"
 
 
