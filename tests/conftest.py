@@ -14,7 +14,7 @@ import pytest
 
 from pbgraph.graph import Backend, open_backend
 
-from helpers_lint import lint_catalogue, start_lint_catalogue
+from helpers_lint import lint_catalogue, start_lint_catalogue, stop_linting
 
 # neo4j_uri / neo4j_db: a real Neo4j 5 for the Neo4j tests (see helpers_neo4j)
 pytest_plugins = ["helpers_neo4j"]
@@ -55,8 +55,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """The front end takes ~20 s of CPU for the catalogue: start it beside the tests that come first."""
+    if session.config.option.collectonly:
+        return
     if any("front_end" in getattr(item, "fixturenames", ()) for item in session.items):
         start_lint_catalogue()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stop_linting()
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,11 @@ SAMPLE = {
 }
 
 
-def lint(queries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+#: Front-end processes still running (stopped at the end of the test session).
+RUNNING: set[subprocess.Popen[str]] = set()
+
+
+def lint(queries: list[dict[str, Any]], timeout: float = 120) -> dict[str, list[dict[str, Any]]]:
     """Diagnostics per query id. Each query: ``{"id", "query", "parameters"}``."""
     node = shutil.which("node")
     if node is None or not (LINT_DIR / "node_modules" / "@neo4j-cypher" / "language-support").is_dir():
@@ -39,15 +43,29 @@ def lint(queries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
         "labels": [label.value for label in Label],
         "relationshipTypes": [rel.value for rel in Rel],
     }
-    out = subprocess.run(
+    with subprocess.Popen(
         [node, str(LINT_DIR / "lint.js")],
-        input=json.dumps(request),
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=True,
-        timeout=120,
-    )
-    return {item["id"]: item["diagnostics"] for item in json.loads(out.stdout)}
+    ) as proc:
+        RUNNING.add(proc)
+        try:
+            out, err = proc.communicate(json.dumps(request), timeout=timeout)
+        finally:
+            RUNNING.discard(proc)
+            if proc.poll() is None:
+                proc.kill()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args, out, err)
+    return {item["id"]: item["diagnostics"] for item in json.loads(out)}
+
+
+def stop_linting() -> None:
+    """Stop the front-end processes still running (a session that ends before it needs their answer)."""
+    for proc in list(RUNNING):
+        proc.kill()
 
 
 def errors(diagnostics: list[dict[str, Any]]) -> list[str]:
@@ -96,4 +114,4 @@ def _lint_catalogue() -> dict[str, list[dict[str, Any]]]:
         for q in catalog().values()
     ]
     ddl = [{"id": f"ddl:{i}", "query": q} for i, q in enumerate(schema_statements())]
-    return lint([*requests, *ddl, PROBE])
+    return lint([*requests, *ddl, PROBE], timeout=900)  # ~20 s of CPU: minutes on a busy machine
