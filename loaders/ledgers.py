@@ -13,6 +13,7 @@ drops them); names of grid workers and members become stable pseudonyms.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -115,6 +116,30 @@ class _Origin:
     sheet: str
     row: int
     headers: dict[str, str]
+
+
+class _Origins:
+    """Where each translated row of a table came from: runs of one sheet's rows, by sequence number."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.runs: list[tuple[str, list[int], dict[str, str]]] = []
+
+    def add(self, start: int, sheet: str, numbers: list[int], headers: dict[str, str]) -> None:
+        if numbers:
+            self.starts.append(start)
+            self.runs.append((sheet, numbers, headers))
+
+    def get(self, seq: int) -> _Origin | None:
+        i = bisect_right(self.starts, seq) - 1
+        if i < 0:
+            return None
+        sheet, numbers, headers = self.runs[i]
+        k = seq - self.starts[i]
+        return _Origin(sheet, numbers[k], headers) if k < len(numbers) else None
+
+    def sheets(self) -> set[str]:
+        return {sheet for sheet, _, _ in self.runs}
 
 
 @dataclass
@@ -527,7 +552,7 @@ class _Translator:
 
     def _tables(self) -> RawRoster:
         out = RawRoster(self.raw.path, dict(self.raw.tables), list(self.raw.ignored))
-        merged: dict[str, list[tuple[_Origin, dict[str, str | None]]]] = defaultdict(list)
+        merged: dict[str, list[tuple[str, list[int], dict[str, str], list[dict[str, str | None]]]]] = defaultdict(list)
         extras_of: dict[str, list[str]] = defaultdict(list)
         for si, sheet in enumerate(self.raw.ledger):
             headers = {f.canonical: sheet.headers.get(f.field, f.headers[0]) for f in LEDGER_TABLES[sheet.table].fields}
@@ -539,26 +564,24 @@ class _Translator:
             person = next((f for f in LEDGER_TABLES[sheet.table].fields if f.kind == "person"), None)
             if person is not None and person.field in sheet.headers:
                 self.report.pseudonymized.append(f"{sheet.sheet}: {sheet.headers[person.field]}")
-            for (number, _), cells in zip(sheet.rows, self._rows(si, sheet), strict=True):
-                merged[sheet.table].append((_Origin(sheet.sheet, number, headers), cells))
-        self.origins: dict[str, dict[int, _Origin]] = {}
+            if sheet.rows:  # an empty sheet adds no table
+                numbers = [number for number, _ in sheet.rows]
+                merged[sheet.table].append((sheet.sheet, numbers, headers, self._rows(si, sheet)))
+        self.origins: dict[str, _Origins] = {}
         for table, items in merged.items():
             columns = [c.name for c in TABLES[table].columns]
             header = columns + [x for x in extras_of[table] if x not in columns]
             rows: list[tuple[int, dict[str, str | None]]] = []
-            origins: dict[int, _Origin] = {}
+            origins = _Origins()
             existing = out.tables.get(table)
             if existing is not None:  # a today's-form sheet of the same table: its rows come first
-                for number, cells in existing.rows:
-                    seq = len(rows) + 2
-                    rows.append((seq, cells))
-                    origins[seq] = _Origin(table, number, {})
+                origins.add(len(rows) + 2, table, [number for number, _ in existing.rows], {})
+                rows += enumerate((c for _, c in existing.rows), start=len(rows) + 2)
                 header += [h for h in existing.header if h and h not in header]
-            for origin, cells in items:
-                seq = len(rows) + 2
-                rows.append((seq, cells))
-                origins[seq] = origin
-            source = ", ".join(sorted({o.sheet for o in origins.values()}))
+            for sheet_name, numbers, headers, cells in items:
+                origins.add(len(rows) + 2, sheet_name, numbers, headers)
+                rows += enumerate(cells, start=len(rows) + 2)
+            source = ", ".join(sorted(origins.sheets()))
             out.tables[table] = RawTable(table, source, header, rows, "ledger")
             self.origins[table] = origins
         return out
