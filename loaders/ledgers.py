@@ -16,7 +16,8 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
+from operator import itemgetter
 from typing import Any
 
 from pbgraph.graph import Backend, gc_paused
@@ -370,19 +371,23 @@ class _Translator:
         levels: dict[Any, str | None] = {None: None}  # each distinct level word looked up once
         parent_field = _PARENT_FIELD[table]
         index, own, mine = self.index[table], self.own, self.own_by_table[table]
-        for number, values in sheet.rows:
-            name = _text(values.get("name"))
+        values = [v for _, v in sheet.rows]
+        names, parents = _column_of(values, "name"), _column_of(values, parent_field)
+        raw_levels = _column_of(values, level_field) if level_field else [None] * len(values)
+        for (number, _), raw, raw_parent, raw_level in zip(sheet.rows, names, parents, raw_levels, strict=True):
+            name = raw.strip() if raw.__class__ is str else _text(raw)
             if not name:
                 continue  # reported when the row is translated
-            raw_level = values.get(level_field) if level_field else None
             level = levels.get(raw_level, _EMPTY)
             if level is _EMPTY:
                 text = _text(raw_level)
                 level = levels[raw_level] = word(vocab, text) if text else None
-            e = Entity(table, fold(name), level=level, pending=_text(values.get(parent_field)) or None)
+            pending = raw_parent.strip() if raw_parent.__class__ is str else _text(raw_parent)
+            e = Entity(table, fold(name), level=level, pending=pending or None)
             index[e.name].append(e)
-            own[(si, number)] = e
-            mine.append(((si, number), e))
+            key = (si, number)
+            own[key] = e
+            mine.append((key, e))
 
     def _fetch_graph(self) -> None:
         """Graph nodes for every referenced name the workbook does not hold, with their parent chains."""
@@ -601,7 +606,7 @@ class _Translator:
         keys: list[str] = []
         columns: list[list[Any]] = []
         for order, (f, field_name, canonical, kind) in enumerate(_PLANS[table]):
-            raws = [v.get(field_name) for v in values]
+            raws = _column_of(values, field_name)
             if kind == "name":
                 keys.append("name")
                 if every:
@@ -632,7 +637,7 @@ class _Translator:
         if every:
             keys.append("id")
             columns.append([e.id for e in entities])  # type: ignore[union-attr]
-        out = [dict(zip(keys, cells, strict=True)) for cells in zip(*columns, strict=True)]
+        out = list(map(dict, map(partial(zip, keys), zip(*columns, strict=True))))
         if entities is not None and not every:
             for cells, e in zip(out, entities, strict=True):
                 if e is not None:
@@ -795,6 +800,14 @@ _PLANS = {
 }
 _AGREEMENT_KEY = (("unit_id", "unit"), ("area_id", "area"), ("kind", "kind"), ("signed", "signed"))
 _WHAT = {"areas": "area", "orgs": "party organization", "units": "unit", "resources": "resource", "demands": "demand"}
+
+
+def _column_of(values: list[dict[str, Any]], f: str) -> list[Any]:
+    """The values of ``f`` in every row (None where a row lacks it)."""
+    try:
+        return list(map(itemgetter(f), values))  # the sheet's own columns are in every row
+    except KeyError:
+        return [v.get(f) for v in values]
 
 
 def _text(value: Any) -> str:
