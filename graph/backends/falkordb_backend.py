@@ -285,6 +285,8 @@ class FalkorDBBackend(Backend):
                 try:
                     replies = tx.execute(raise_on_error=False)
                 except redis.exceptions.WatchError as e:
+                    if "ConnectionError" in str(e):  # the engine went away mid-write: not a lost lease
+                        raise redis.exceptions.ConnectionError(str(e)) from e
                     raise LeaseLost(self._lease_lost_message()) from e
             response = replies[-1]
             if isinstance(response, list) and response and isinstance(response[-1], Exception):
