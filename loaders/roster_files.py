@@ -78,7 +78,8 @@ def _cell(value: object) -> str | None:
     return text or None
 
 
-def _table(name: str, source: str, records: list[list[object]], encoding: str = "") -> RawTable:
+def _table(name: str, source: str, records: list[list[object]], encoding: str = "", text: bool = False) -> RawTable:
+    """The table of ``records`` (the header first); ``text``: every value is a string (CSV)."""
     if not records:
         return RawTable(name, source, [], [], encoding)
     header = [(_cell(h) or "") for h in records[0]]
@@ -86,8 +87,8 @@ def _table(name: str, source: str, records: list[list[object]], encoding: str = 
     padding = [None] * width
     rows: list[tuple[int, dict[str, str | None]]] = []
     for number, record in enumerate(records[1:], start=2):
-        if all(type(v) is str for v in record):  # CSV: text only, the fast path
-            cells = [v.strip() or None for v in record]
+        if text or all(type(v) is str for v in record):  # text only, the fast path
+            cells = [v.strip() or None for v in record]  # type: ignore[union-attr]
         else:
             cells = [_cell(v) for v in record]
         if not any(cells):
@@ -139,7 +140,7 @@ def _check_width(source: object, row: int, width: int) -> None:
 
 def read_csv(path: Path) -> RawTable:
     records, encoding = _csv_records(path)
-    return _table(path.stem, str(path), records, encoding)
+    return _table(path.stem, str(path), records, encoding, text=True)
 
 
 def read_xlsx(path: Path) -> RawRoster:
