@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
-import hashlib
 import itertools
 import json
 from collections import defaultdict
@@ -36,10 +35,13 @@ from pbgraph.graph.schema import Label, Level, Rel
 
 from .roster_bulk import new_graph
 from .roster_diff import Change, Diff, changed_keys, fetch_edges, fetch_nodes, present
-from .roster_files import RawRoster, RawTable, fingerprints, read_roster
+from .roster_files import KnownRows, RawRoster, RawTable, fingerprints, header_digest, read_roster, row_digest
 from .roster_tables import ORDER, REF_LEVELS, TABLE_LABEL, TABLES, Column, Table
 
 MAX_PROBLEMS = 200
+#: A difference of at most this many nodes and relationships (and a tenth of the graph's nodes) is
+#: written in one statement, in place (see :meth:`pbgraph.graph.Backend.write_all`).
+IN_PLACE_MAX = 10_000
 TRUE = {"true", "1", "是", "yes", "y"}
 FALSE = {"false", "0", "否", "no", "n"}
 
@@ -93,6 +95,8 @@ class LoadReport(Report):
     changes: Sequence[Change] = field(default_factory=list)
     #: tables whose files are the ones the graph's last load read, with no write since: not read again
     unchanged: list[str] = field(default_factory=list)
+    #: per changed file, its rows the graph's last load held exactly (no write since): not checked again
+    settled: dict[str, int] = field(default_factory=dict)
     #: how: "nothing" (no difference), "bulk" (a new graph in one step) or "statements"
     written: str = "nothing"
     #: ledger-form sheets (台账): sheet → table, personal columns dropped, rows set aside, names pseudonymized
@@ -218,6 +222,7 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
     agreements = table.name == "agreements"
     rows: list[Row] = []
     first_seen: dict[tuple[Any, ...], int] = {}
+    settled = raw.settled  # rows not read again: their keys count for duplicates (key columns are text)
     for number, cells in raw.rows:
         if cells.pop("\0overflow", None):
             problems.add(table.name, number, None, "more cells than the header has columns")
@@ -242,12 +247,18 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
         extras = {k: v for k, v in cells.items() if k not in by_name and k}
         key = tuple([values[k] for k in keys])
         if None not in key:
+            shown = key[0] if len(key) == 1 else key
             if key in first_seen:
-                shown = key[0] if len(key) == 1 else key
                 problems.add(
                     table.name, number, keys[0], f"duplicate {what} {shown!r} (first on row {first_seen[key]})"
                 )
                 ok = False
+            elif (key[0] if len(key) == 1 else key) in settled:
+                other = settled[key[0] if len(key) == 1 else key]
+                first, later = min(number, other), max(number, other)
+                problems.add(table.name, later, keys[0], f"duplicate {what} {shown!r} (first on row {first})")
+                ok = later != number
+                first_seen[key] = number
             else:
                 first_seen[key] = number
         if agreements:
@@ -287,8 +298,9 @@ def _valid_rows(raw: RawTable, table: Table, specs: list[tuple[str, bool, Conver
     if any(None in by_column[name] for name, required, _ in specs if required):
         return None
     keys = [by_column[k] for k in table.key]
-    if len(set(keys[0] if len(keys) == 1 else zip(*keys, strict=True))) != len(cells):
-        return None  # a duplicate id or pair
+    distinct = set(keys[0] if len(keys) == 1 else zip(*keys, strict=True))
+    if len(distinct) != len(cells) or not distinct.isdisjoint(raw.settled):
+        return None  # a duplicate id or pair (perhaps of a row not read again)
     dates = zip(by_column.get("expires", ()), by_column.get("signed", ()), strict=True)
     if table.name == "agreements" and any(e and s and e < s for e, s in dates):
         return None
@@ -370,7 +382,7 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
 
     roster_ids = {name: {r.values["id"] for r in rows} for name, rows in tables.items() if TABLES[name].label}
     roster_levels = {r.values["id"]: r.values["level"] for r in tables.get("areas", [])}
-    row_counts = {name: len(rows) for name, rows in tables.items()}
+    row_counts = {name: len(rows) + len(raw.tables[name].settled) for name, rows in tables.items()}
     if settled:
         tables = {name: [r for r in rows if r.number not in settled.get(name, ())] for name, rows in tables.items()}
 
@@ -859,9 +871,16 @@ def load_plan(
     report.written = "statements"
     steps = [_Step(st, item, "diff") for st, item in diff.statements(batch_size)] + adopt
     total = len(steps)
+    # a few rows (a monthly resubmission's changes): applied to the graph itself, not to a copy of it
+    # (a copy costs what the graph is big: for a difference much smaller than the graph)
+    in_place = len(diff.changes) <= min(IN_PLACE_MAX, sum(plan.label_totals.values()) // 10) and not adopt
     summary = backend.write_all(
-        [s.statement for s in steps], progress=(lambda done: progress(done, total)) if progress else None
+        [s.statement for s in steps],
+        progress=(lambda done: progress(done, total)) if progress else None,
+        in_place=in_place,
     )
+    if in_place:
+        return report  # only diff steps: the report's counts are the difference's
     for step, stats in zip(steps, summary.per_statement, strict=True):
         if step.kind in ("node", "node-remove"):
             entry = report.nodes.setdefault(step.item, {"created": 0, "updated": 0, "removed": 0})
@@ -874,25 +893,32 @@ def load_plan(
     return report
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-
-
 def _row_digests(table: RawTable) -> dict[int, str]:
-    """A digest of each row's cells (16 hex digits), by spreadsheet row number."""
-    return {number: _digest("\x1f".join([v or "" for v in cells.values()])) for number, cells in table.rows}
+    """A digest of each row (16 hex digits), by spreadsheet row number: of its text in a CSV file
+    (the reader's), of its cells in a workbook."""
+    if table.digests:
+        return table.digests
+    return {number: row_digest("\x1f".join([v or "" for v in cells.values()])) for number, cells in table.rows}
 
 
-def _settled(raw: RawRoster, rows_read: dict[str, dict[int, str]], last: dict[str, Any]) -> dict[str, set[int]]:
+def _known(last: dict[str, Any]) -> dict[str, KnownRows]:
+    """Per table, the header and row digests the graph's last load left (see :class:`KnownRows`)."""
+    known = {}
+    for name, old in last.items():
+        blob = old.get("digests")
+        if blob and old.get("header"):
+            known[name] = KnownRows(old["header"], frozenset(blob[i : i + 16] for i in range(0, len(blob), 16)))
+    return known
+
+
+def _settled(raw: RawRoster, rows_read: dict[str, dict[int, str]], known: dict[str, KnownRows]) -> dict[str, set[int]]:
     """Rows the last load read, unchanged, under the same header: the graph holds exactly what they say."""
     settled: dict[str, set[int]] = {}
     for name, digests in rows_read.items():
-        old = last.get(name, {})
-        if old.get("header") != _digest("\x1f".join(raw.tables[name].header)) or not old.get("digests"):
+        old = known.get(name)
+        if old is None or old.header != header_digest(raw.tables[name].header):
             continue
-        blob = old["digests"]
-        known = {blob[i : i + 16] for i in range(0, len(blob), 16)}
-        settled[name] = {number for number, d in digests.items() if d in known}
+        settled[name] = {number for number, d in digests.items() if d in old.digests}
     return settled
 
 
@@ -960,12 +986,14 @@ def _load_roster(
         last = json.loads(backend.recall(_MEMO) or "{}") if not replace else {}
         sources = last.get("sources", {})
         unchanged = {key for key, digest in digests.items() if sources.get(key) == digest}
+        known = _known({k: v for k, v in last.get("tables", {}).items() if k not in unchanged})
         if "*" in unchanged:  # the same workbook
             skipped = set(last.get("tables", {}))
             raw = RawRoster(str(path))
         else:
             skipped = unchanged
-            raw = read_roster(path, skip=skipped)
+            # of a changed file, only the rows the graph does not hold already are parsed and checked
+            raw = read_roster(path, skip=skipped, known=known)
         say("checking")
         ledger = None
         rows_read = {name: _row_digests(table) for name, table in raw.tables.items()}
@@ -974,13 +1002,13 @@ def _load_roster(
 
             plan, ledger = validate_ledger(raw, backend)
         else:
-            plan = validate(raw, backend, _settled(raw, rows_read, last.get("tables", {})))
+            plan = validate(raw, backend, _settled(raw, rows_read, known))
         tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
         for name, rows in plan.tables.items():
             read = raw.tables.get(name)
             tables[name] = {"rows": plan.row_counts.get(name, len(rows)), "encoding": read.encoding if read else ""}
             if read is not None and not raw.ledger:
-                tables[name].update(header=_digest("\x1f".join(read.header)), digests="".join(rows_read[name].values()))
+                tables[name].update(header=header_digest(read.header), digests="".join(rows_read[name].values()))
         memo = json.dumps({"sources": digests, "tables": tables})
 
         def before_write(writing: bool) -> None:
@@ -999,6 +1027,7 @@ def _load_roster(
     report.encodings = {name: t["encoding"] for name, t in tables.items() if t["encoding"]}
     report.ignored = raw.ignored
     report.rows = {name: t["rows"] for name, t in tables.items()}
+    report.settled = {name: len(t.settled) for name, t in raw.tables.items() if t.settled}
     if ledger is not None:
         report.ledger = ledger.as_dict()
         report.encodings = {**ledger.encodings, **report.encodings}

@@ -767,6 +767,9 @@ def roster_lines(report: LoadReport) -> list[str]:
             lines.append(f"{what}: {shown}")
     if report.unchanged:
         lines.append(f"unchanged since the last load, not read again: {', '.join(report.unchanged)}")
+    if report.settled:
+        held = ", ".join(f"{n} {k:,} of {report.rows.get(n, 0):,}" for n, k in report.settled.items())
+        lines.append(f"rows unchanged since the last load, not checked again: {held}")
     lines.append(WRITTEN[report.written].format(n=len(report.changes)))
     read = ", ".join(f"{n} {report.rows.get(n, 0)} rows ({report.encodings[n]})" for n in report.encodings)
     return [*lines, f"loaded {report.path}: {read}"]

@@ -172,11 +172,17 @@ class Backend(ABC):
         """Run one statement that may write, atomically."""
 
     @abstractmethod
-    def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
+    def write_all(
+        self, statements: Iterable[Statement], progress: Progress | None = None, *, in_place: bool = False
+    ) -> WriteSummary:
         """Apply statements as one all-or-nothing unit.
 
         Either every statement takes effect or none does, including when the
         process is killed part-way. Readers never see a partial state.
+
+        ``in_place``: a small write (a few thousand rows) that the engine may apply as one
+        statement to the graph itself rather than to a copy; just as atomic. The summary's
+        counters may then be those of the whole write, as one entry of ``per_statement``.
         """
 
     def create_graph(
