@@ -148,6 +148,8 @@ def new_graph(plan: Plan) -> NewGraph:
                     split.setdefault(plan.owner_table.get(r.values["id"], refs[0]), []).append(r)
                 ids = others = []
             for owner, part in split.items():
+                if not part:
+                    continue  # the column is empty in every row
                 target = TABLE_LABEL[owner].value
                 if part is not linked:
                     ids, others = [r.values["id"] for r in part], [r.values[link.column] for r in part]
