@@ -36,6 +36,18 @@ def test_uncovered_grids(district):
     assert run_query("coverage/uncovered-grids", district, area="G1") == []
 
 
+def test_a_grid_is_covered_by_its_branch_whatever_else_covers_it(district):
+    """Other covers (a building group, an org with no kind) neither cover a grid nor hide its branch."""
+    district.write(
+        "MATCH (b:PartyOrg {id: 'bpg3'}), (g1:Area {id: 'G1'}), (g4:Area {id: 'G4'}) "
+        "CREATE (b)-[:COVERS]->(g1), (:PartyOrg {id: 'nokind', name: 'x'})-[:COVERS]->(g4), "
+        "(:PartyOrg {id: 'nokind2', name: 'y'})-[:COVERS]->(g1)"
+    )
+    for area in (None, "D1"):
+        rows = run_query("coverage/uncovered-grids", district, area=area)
+        assert ids(rows, "grid_id") == (["G3", "G4"] if area else ["G3", "G4", "G6"])
+
+
 def test_communities_and_streets_without_joint_committee(district):
     assert run_query("coverage/communities-without-joint-committee", district) == [
         {"community_id": "K2", "community": "双塔西街三社区", "street": "柳巷街道"},

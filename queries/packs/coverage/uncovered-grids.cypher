@@ -8,7 +8,12 @@
 WITH $area AS area
 WHERE area IS NOT NULL
 MATCH (scope:Area {id: area})<-[:PART_OF*0..12]-(g:Grid)
-// collect-then-test: a WHERE on the OPTIONAL MATCH is several times slower on FalkorDB
+// first keep the grids with no cover or a cover that is not a branch (few), without grouping every grid;
+// then collect-then-test those (a WHERE on the OPTIONAL MATCH is several times slower on FalkorDB)
+OPTIONAL MATCH (o)-[:COVERS]->(g)
+WITH g, o
+WHERE NOT coalesce(o.kind = 'grid_party_branch', false)
+WITH DISTINCT g
 OPTIONAL MATCH (o)-[:COVERS]->(g)
 WITH g, collect(o.kind) AS kinds
 WHERE NOT 'grid_party_branch' IN kinds
@@ -20,6 +25,10 @@ UNION ALL
 WITH $area AS area
 WHERE area IS NULL
 MATCH (g:Grid)
+OPTIONAL MATCH (o)-[:COVERS]->(g)
+WITH g, o
+WHERE NOT coalesce(o.kind = 'grid_party_branch', false)
+WITH DISTINCT g
 OPTIONAL MATCH (o)-[:COVERS]->(g)
 WITH g, collect(o.kind) AS kinds
 WHERE NOT 'grid_party_branch' IN kinds

@@ -8,8 +8,10 @@
 // put in the graph, never the areas, orgs and units a document made (ids doc-area-, doc-org-, doc-unit-).
 // Only areas a roster made can hold roster nodes, so only those are searched, upward from each kind of
 // counterpart the statements need, for all stated areas at once; the statements are then read again
-// (grouping many rows by long lists is slow on FalkorDB).
-OPTIONAL MATCH (scope:Area {id: $area})
+// (grouping many rows by long lists is slow on FalkorDB). The scope is looked up through a WITH, since
+// FalkorDB scans every area for an id written as a parameter in the pattern.
+WITH $area AS area
+OPTIONAL MATCH (scope:Area {id: area})
 WITH scope
 OPTIONAL MATCH (s:Statement)-[:ABOUT]->(a:Area)
 WHERE s.category IN ['street', 'town', 'community', 'village', 'grid',
@@ -43,10 +45,12 @@ WITH worker_areas, found, collect({key: key, n: n}) AS more
 WITH worker_areas, found + more AS found
 OPTIONAL MATCH (w:GridWorker)-[:ASSIGNED_TO]->()-[:PART_OF*0..12]->(up)
 WHERE size(worker_areas) > 0 AND up.id IN worker_areas
-WITH found, up.id + '|grid_worker' AS key, count(DISTINCT w) AS n
+WITH found, up, count(DISTINCT w) AS n
+WITH found, up.id + '|grid_worker' AS key, n
 WITH found, collect({key: key, n: n}) AS more
 WITH found + more AS found
-OPTIONAL MATCH (scope:Area {id: $area})
+WITH found, $area AS area
+OPTIONAL MATCH (scope:Area {id: area})
 WITH found, scope
 MATCH (s:Statement)-[:ABOUT]->(a:Area)
 WHERE s.category IN ['street', 'town', 'community', 'village', 'grid',
