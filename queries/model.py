@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -180,7 +179,7 @@ def _parse_param(value: str, path: str, lineno: int) -> ParamSpec:
 
 def packs_root() -> Path:
     """The folder of query packs inside the installed package (or the source tree)."""
-    return Path(str(resources.files("pbgraph.queries") / "packs"))
+    return Path(__file__).parent / "packs"  # the wheel carries them beside this module
 
 
 def load_queries(root: Path | None = None) -> dict[str, QuerySpec]:
@@ -188,9 +187,25 @@ def load_queries(root: Path | None = None) -> dict[str, QuerySpec]:
     root = root or packs_root()
     out: dict[str, QuerySpec] = {}
     for file in sorted(root.glob("*/*.cypher")):
-        spec = parse_query(file.read_text(encoding="utf-8"), str(file))
-        expected = f"{file.parent.name}/{file.stem}"
-        if spec.name != expected:
-            raise QueryFormatError(f"{file}: header name {spec.name!r} should be {expected!r}")
+        spec = _load_file(file)
         out[spec.name] = spec
     return out
+
+
+_NAME = re.compile(r"[a-z0-9_-]+/[a-z0-9_-]+")
+
+
+def load_query(name: str, root: Path | None = None) -> QuerySpec | None:
+    """The one query ``name`` (``pack/query``), read alone; None when there is no such file."""
+    if not _NAME.fullmatch(name):
+        return None
+    file = (root or packs_root()) / f"{name}.cypher"
+    return _load_file(file) if file.is_file() else None
+
+
+def _load_file(file: Path) -> QuerySpec:
+    spec = parse_query(file.read_text(encoding="utf-8"), str(file))
+    expected = f"{file.parent.name}/{file.stem}"
+    if spec.name != expected:
+        raise QueryFormatError(f"{file}: header name {spec.name!r} should be {expected!r}")
+    return spec
