@@ -42,7 +42,7 @@ from .roster_tables import ORDER, REF_LEVELS, TABLE_LABEL, TABLES, Column, Table
 MAX_PROBLEMS = 200
 #: A difference of at most this many nodes and relationships (and a tenth of the graph's nodes) is
 #: written in one statement, in place (see :meth:`pbgraph.graph.Backend.write_all`).
-IN_PLACE_MAX = 10_000
+IN_PLACE_MAX = 25_000
 TRUE = {"true", "1", "是", "yes", "y"}
 FALSE = {"false", "0", "否", "no", "n"}
 
