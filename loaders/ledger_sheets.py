@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
+from pbgraph.graph import gc_paused
+
 from .ledger_vocab import (
     CLOSING_WORDS,
     LEDGER_TABLES,
@@ -167,6 +169,15 @@ def read_sheet(
             sheet.extras.append(key)
             columns.append((i, key))
     serial = next((i for i, h in enumerate(header_cells) if header_key(h) in SERIAL_HEADERS), None)
+    with gc_paused():  # a row dict per row, none in a cycle: no collector passes over them
+        _read_rows(sheet, records, hi, columns, serial)
+    return sheet
+
+
+def _read_rows(
+    sheet: LedgerSheet, records: list[list[Any]], hi: int, columns: list[tuple[int, str]], serial: int | None
+) -> None:
+    """The data rows below the header: blank, closing and total rows set aside."""
     fields = [col for _, col in columns]
     width = max((i for i, _ in columns), default=-1) + 1
     pick = itemgetter(*(i for i, _ in columns)) if len(columns) > 1 else None
@@ -194,7 +205,6 @@ def read_sheet(
         if not any(cells[i] for i, _ in columns if i < n):
             continue  # only a serial number or a dropped column
         sheet.rows.append((r, values))
-    return sheet
 
 
 _REF = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')

@@ -13,9 +13,11 @@ drops them); names of grid workers and members become stable pseudonyms.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
+from operator import itemgetter
 from typing import Any
 
 from pbgraph.graph import Backend, gc_paused
@@ -115,6 +117,30 @@ class _Origin:
     sheet: str
     row: int
     headers: dict[str, str]
+
+
+class _Origins:
+    """Where each translated row of a table came from: runs of one sheet's rows, by sequence number."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.runs: list[tuple[str, list[int], dict[str, str]]] = []
+
+    def add(self, start: int, sheet: str, numbers: list[int], headers: dict[str, str]) -> None:
+        if numbers:
+            self.starts.append(start)
+            self.runs.append((sheet, numbers, headers))
+
+    def get(self, seq: int) -> _Origin | None:
+        i = bisect_right(self.starts, seq) - 1
+        if i < 0:
+            return None
+        sheet, numbers, headers = self.runs[i]
+        k = seq - self.starts[i]
+        return _Origin(sheet, numbers[k], headers) if k < len(numbers) else None
+
+    def sheets(self) -> set[str]:
+        return {sheet for sheet, _, _ in self.runs}
 
 
 @dataclass
@@ -345,19 +371,23 @@ class _Translator:
         levels: dict[Any, str | None] = {None: None}  # each distinct level word looked up once
         parent_field = _PARENT_FIELD[table]
         index, own, mine = self.index[table], self.own, self.own_by_table[table]
-        for number, values in sheet.rows:
-            name = _text(values.get("name"))
+        values = [v for _, v in sheet.rows]
+        names, parents = _column_of(values, "name"), _column_of(values, parent_field)
+        raw_levels = _column_of(values, level_field) if level_field else [None] * len(values)
+        for (number, _), raw, raw_parent, raw_level in zip(sheet.rows, names, parents, raw_levels, strict=True):
+            name = raw.strip() if raw.__class__ is str else _text(raw)
             if not name:
                 continue  # reported when the row is translated
-            raw_level = values.get(level_field) if level_field else None
             level = levels.get(raw_level, _EMPTY)
             if level is _EMPTY:
                 text = _text(raw_level)
                 level = levels[raw_level] = word(vocab, text) if text else None
-            e = Entity(table, fold(name), level=level, pending=_text(values.get(parent_field)) or None)
+            pending = raw_parent.strip() if raw_parent.__class__ is str else _text(raw_parent)
+            e = Entity(table, fold(name), level=level, pending=pending or None)
             index[e.name].append(e)
-            own[(si, number)] = e
-            mine.append(((si, number), e))
+            key = (si, number)
+            own[key] = e
+            mine.append((key, e))
 
     def _fetch_graph(self) -> None:
         """Graph nodes for every referenced name the workbook does not hold, with their parent chains."""
@@ -455,13 +485,19 @@ class _Translator:
         decided: dict[str, tuple[Entity | None, str | None]] = {}
         while pending:
             waiting = []
+            waited: set[str] = set()  # a sibling of a row that waits this round waits too
             for key, e in pending:
                 assert e.pending is not None
                 hit = decided.get(e.pending)
                 if hit is None:
+                    if e.pending in waited:
+                        waiting.append((key, e))
+                        continue
                     hit = self.resolve(e.pending, ("areas",), levels, wait=True)
                     if hit[0] is not None or hit[1] is not None:
                         decided[e.pending] = hit
+                    else:
+                        waited.add(e.pending)
                 target, reason = hit
                 if target is None and reason is None:
                     waiting.append((key, e))
@@ -527,7 +563,7 @@ class _Translator:
 
     def _tables(self) -> RawRoster:
         out = RawRoster(self.raw.path, dict(self.raw.tables), list(self.raw.ignored))
-        merged: dict[str, list[tuple[_Origin, dict[str, str | None]]]] = defaultdict(list)
+        merged: dict[str, list[tuple[str, list[int], dict[str, str], list[dict[str, str | None]]]]] = defaultdict(list)
         extras_of: dict[str, list[str]] = defaultdict(list)
         for si, sheet in enumerate(self.raw.ledger):
             headers = {f.canonical: sheet.headers.get(f.field, f.headers[0]) for f in LEDGER_TABLES[sheet.table].fields}
@@ -539,26 +575,24 @@ class _Translator:
             person = next((f for f in LEDGER_TABLES[sheet.table].fields if f.kind == "person"), None)
             if person is not None and person.field in sheet.headers:
                 self.report.pseudonymized.append(f"{sheet.sheet}: {sheet.headers[person.field]}")
-            for (number, _), cells in zip(sheet.rows, self._rows(si, sheet), strict=True):
-                merged[sheet.table].append((_Origin(sheet.sheet, number, headers), cells))
-        self.origins: dict[str, dict[int, _Origin]] = {}
+            if sheet.rows:  # an empty sheet adds no table
+                numbers = [number for number, _ in sheet.rows]
+                merged[sheet.table].append((sheet.sheet, numbers, headers, self._rows(si, sheet)))
+        self.origins: dict[str, _Origins] = {}
         for table, items in merged.items():
             columns = [c.name for c in TABLES[table].columns]
             header = columns + [x for x in extras_of[table] if x not in columns]
             rows: list[tuple[int, dict[str, str | None]]] = []
-            origins: dict[int, _Origin] = {}
+            origins = _Origins()
             existing = out.tables.get(table)
             if existing is not None:  # a today's-form sheet of the same table: its rows come first
-                for number, cells in existing.rows:
-                    seq = len(rows) + 2
-                    rows.append((seq, cells))
-                    origins[seq] = _Origin(table, number, {})
+                origins.add(len(rows) + 2, table, [number for number, _ in existing.rows], {})
+                rows += enumerate((c for _, c in existing.rows), start=len(rows) + 2)
                 header += [h for h in existing.header if h and h not in header]
-            for origin, cells in items:
-                seq = len(rows) + 2
-                rows.append((seq, cells))
-                origins[seq] = origin
-            source = ", ".join(sorted({o.sheet for o in origins.values()}))
+            for sheet_name, numbers, headers, cells in items:
+                origins.add(len(rows) + 2, sheet_name, numbers, headers)
+                rows += enumerate(cells, start=len(rows) + 2)
+            source = ", ".join(sorted(origins.sheets()))
             out.tables[table] = RawTable(table, source, header, rows, "ledger")
             self.origins[table] = origins
         return out
@@ -578,7 +612,7 @@ class _Translator:
         keys: list[str] = []
         columns: list[list[Any]] = []
         for order, (f, field_name, canonical, kind) in enumerate(_PLANS[table]):
-            raws = [v.get(field_name) for v in values]
+            raws = _column_of(values, field_name)
             if kind == "name":
                 keys.append("name")
                 if every:
@@ -609,7 +643,7 @@ class _Translator:
         if every:
             keys.append("id")
             columns.append([e.id for e in entities])  # type: ignore[union-attr]
-        out = [dict(zip(keys, cells, strict=True)) for cells in zip(*columns, strict=True)]
+        out = list(map(dict, map(partial(zip, keys), zip(*columns, strict=True))))
         if entities is not None and not every:
             for cells, e in zip(out, entities, strict=True):
                 if e is not None:
@@ -772,6 +806,14 @@ _PLANS = {
 }
 _AGREEMENT_KEY = (("unit_id", "unit"), ("area_id", "area"), ("kind", "kind"), ("signed", "signed"))
 _WHAT = {"areas": "area", "orgs": "party organization", "units": "unit", "resources": "resource", "demands": "demand"}
+
+
+def _column_of(values: list[dict[str, Any]], f: str) -> list[Any]:
+    """The values of ``f`` in every row (None where a row lacks it)."""
+    try:
+        return list(map(itemgetter(f), values))  # the sheet's own columns are in every row
+    except KeyError:
+        return [v.get(f) for v in values]
 
 
 def _text(value: Any) -> str:

@@ -141,13 +141,18 @@ def new_graph(plan: Plan) -> NewGraph:
             linked = [r for r in rows if r.values[link.column] is not None]
             ids, others = [r.values["id"] for r in linked], [r.values[link.column] for r in linked]
             out.changes.add(rel, "relationship", *((others, ids) if link.incoming else (ids, others)))
-            split: dict[str, list[Row]] = {}
-            for r in linked:
-                owner = plan.owner_table.get(r.values["id"], refs[0]) if len(refs) > 1 else refs[0]
-                split.setdefault(TABLE_LABEL[owner].value, []).append(r)
-            for target, part in split.items():
-                ids = [r.values["id"] for r in part]
-                others = [r.values[link.column] for r in part]
+            split: dict[str, list[Row]] = {refs[0]: linked}
+            if len(refs) > 1:  # owners: units or areas
+                split = {}
+                for r in linked:
+                    split.setdefault(plan.owner_table.get(r.values["id"], refs[0]), []).append(r)
+                ids = others = []
+            for owner, part in split.items():
+                if not part:
+                    continue  # the column is empty in every row
+                target = TABLE_LABEL[owner].value
+                if part is not linked:
+                    ids, others = [r.values["id"] for r in part], [r.values[link.column] for r in part]
                 props = {p: [r.values[c] for r in part] for p, c in link.props}
                 if link.incoming:
                     add((rel, target, label), others, ids, props)

@@ -108,21 +108,24 @@ def _cell(value: object) -> str | None:
     return text or None
 
 
-def _table(name: str, source: str, records: list[list[object]], encoding: str = "") -> RawTable:
+def _table(name: str, source: str, records: list[list[object]], encoding: str = "", text: bool = False) -> RawTable:
+    """The table of ``records`` (the header first); ``text``: every value is a string (CSV)."""
     if not records:
         return RawTable(name, source, [], [], encoding)
     header = [(_cell(h) or "") for h in records[0]]
-    return RawTable(name, source, header, _rows(header, enumerate(records[1:], start=2)), encoding)
+    return RawTable(name, source, header, _rows(header, enumerate(records[1:], start=2), text), encoding)
 
 
-def _rows(header: list[str], records: Iterable[tuple[int, list[object]]]) -> list[tuple[int, dict[str, str | None]]]:
-    """(row number, cells by header name) of the numbered records that are not blank."""
+def _rows(
+    header: list[str], records: Iterable[tuple[int, list[object]]], text: bool = False
+) -> list[tuple[int, dict[str, str | None]]]:
+    """(row number, cells by header name) of the numbered records that are not blank; ``text``: CSV cells."""
     width = len(header)
     padding = [None] * width
     rows: list[tuple[int, dict[str, str | None]]] = []
     for number, record in records:
-        if all(type(v) is str for v in record):  # CSV: text only, the fast path
-            cells = [v.strip() or None for v in record]
+        if text or all(type(v) is str for v in record):  # text only, the fast path
+            cells = [v.strip() or None for v in record]  # type: ignore[union-attr]
         else:
             cells = [_cell(v) for v in record]
         if not any(cells):
@@ -194,7 +197,7 @@ def read_csv(path: Path, known: KnownRows | None = None) -> RawTable:
             table.encoding = encoding
             return table
     records, _ = _csv_records(path, text)
-    table = _table(path.stem, str(path), records, encoding)
+    table = _table(path.stem, str(path), records, encoding, text=True)
     table.digests = {number: digests[number - 1] for number, _ in table.rows}
     return table
 
@@ -258,16 +261,21 @@ def _read_changed(path: Path, text: str, lines: list[str], digests: list[str], k
     table = RawTable(path.stem, str(path), header, [])
     unread = {0, *changed}
     numbers = [i for i in range(len(lines)) if i not in unread]
-    if '"' in text:
-        split = [next(csv.reader(io.StringIO(lines[i], newline="")), []) for i in numbers]
-    else:
-        split = [lines[i].split(",", max(position) + 1) for i in numbers]
+    keys: list[Any]
     try:
-        if len(position) == 1:
-            p = position[0]
-            keys: list[Any] = [row[p].strip() for row in split]
+        if '"' not in text and position == [0]:  # the usual layout: the id first
+            keys = [lines[i].partition(",")[0].strip() for i in numbers]
         else:
-            keys = [tuple([row[p].strip() for p in position]) for row in split]
+            if '"' in text:
+                split = [next(csv.reader(io.StringIO(lines[i], newline="")), []) for i in numbers]
+            else:
+                last = max(position) + 1
+                split = [lines[i].split(",", last) for i in numbers]
+            if len(position) == 1:
+                p = position[0]
+                keys = [row[p].strip() for row in split]
+            else:
+                keys = [tuple([row[p].strip() for p in position]) for row in split]
     except IndexError:
         return None  # a short row (the last load would have refused it): the full check says what is wrong
     table.settled = dict(zip(keys, [i + 1 for i in numbers], strict=True))
@@ -280,7 +288,7 @@ def _read_changed(path: Path, text: str, lines: list[str], digests: list[str], k
             raise _unreadable(path, i + 1, e) from e
         _check_width(path, i + 1, len(record))
         records.append((i + 1, record))
-    table.rows = _rows(header, records)
+    table.rows = _rows(header, records, text=True)
     for number, _ in table.rows:
         table.digests[number] = digests[number - 1]
     return table

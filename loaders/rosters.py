@@ -19,7 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import itertools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ from .roster_tables import ORDER, REF_LEVELS, TABLE_LABEL, TABLES, Column, Table
 MAX_PROBLEMS = 200
 #: A difference of at most this many nodes and relationships (and a tenth of the graph's nodes) is
 #: written in one statement, in place (see :meth:`pbgraph.graph.Backend.write_all`).
-IN_PLACE_MAX = 10_000
+IN_PLACE_MAX = 25_000
 TRUE = {"true", "1", "是", "yes", "y"}
 FALSE = {"false", "0", "否", "no", "n"}
 
@@ -71,7 +73,7 @@ class RosterInvalid(PbgraphError):
         super().__init__(f"roster not loaded: {n} problem{'s' if n != 1 else ''}{more}; nothing was written\n{lines}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A validated row: typed values by column, plus the spreadsheet row number."""
 
@@ -193,6 +195,7 @@ def _converter(col: Column) -> Converter | None:
 
 
 def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
+    header_problems = len(problems.items)
     seen_headers: set[str] = set()
     for i, h in enumerate(raw.header, start=1):
         if not h:
@@ -210,6 +213,10 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
     if missing:
         return []
     specs = [(c.name, c.required, _converter(c)) for c in table.columns]
+    if len(problems.items) == header_problems and not problems.truncated:
+        valid = _valid_rows(raw, table, specs)
+        if valid is not None:
+            return valid
     by_name = table.by_name
     keys = table.key
     what = "id" if keys == ("id",) else "pair"
@@ -262,6 +269,50 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
         if ok:
             rows.append(Row(number, values, extras))
     return rows
+
+
+def _valid_rows(raw: RawTable, table: Table, specs: list[tuple[str, bool, Converter | None]]) -> list[Row] | None:
+    """Every row of ``raw``, typed, when all of them are valid; None when any is not.
+
+    Checks column by column and converts each distinct text once (a province has millions of
+    cells and a few thousand distinct counts, dates and vocabulary words). On None the caller
+    checks row by row, which names every problem in the order of the rows.
+    """
+    cells = [c for _, c in raw.rows]
+    if any("\0overflow" in c for c in cells):
+        return None
+    names = [name for name, _, _ in specs]
+    columns: list[list[Any]] = []
+    for name, _, convert in specs:
+        texts = [c.get(name) for c in cells]
+        if convert is not None:
+            typed: dict[str | None, Any] = {None: None}
+            for text in set(texts):
+                if text is not None:
+                    value, problem = convert(text)
+                    if problem:
+                        return None
+                    typed[text] = value
+            texts = [typed[t] for t in texts]
+        columns.append(texts)
+    by_column = dict(zip(names, columns, strict=True))
+    if any(None in by_column[name] for name, required, _ in specs if required):
+        return None
+    keys = [by_column[k] for k in table.key]
+    distinct = set(keys[0] if len(keys) == 1 else zip(*keys, strict=True))
+    if len(distinct) != len(cells) or not distinct.isdisjoint(raw.settled):
+        return None  # a duplicate id or pair (perhaps of a row not read again)
+    dates = zip(by_column.get("expires", ()), by_column.get("signed", ()), strict=True)
+    if table.name == "agreements" and any(e and s and e < s for e, s in dates):
+        return None
+    known = table.by_name.keys() | {""}
+    if all(c.keys() <= known for c in cells):
+        none: dict[str, Any] = {}  # shared, never changed
+        extras: Iterable[dict[str, Any]] = itertools.repeat(none)
+    else:
+        extras = [{k: v for k, v in c.items() if k not in table.by_name and k} for c in cells]
+    values = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    return [Row(number, v, x) for (number, _), v, x in zip(raw.rows, values, extras)]  # noqa: B905
 
 
 def _own_fields(table: Table) -> list[str]:
@@ -336,15 +387,18 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     if settled:
         tables = {name: [r for r in rows if r.number not in settled.get(name, ())] for name, rows in tables.items()}
 
-    # every id a roster row names, looked up in the graph once
-    wanted: dict[str, set[str]] = defaultdict(set)
+    # every id a roster row names, looked up in the graph once (where the graph has such nodes)
+    named = {name for name in tables if TABLES[name].label}
+    named |= {target for name in tables for col in TABLES[name].columns for target in col.ref}
+    totals = {name: _label_count(backend, TABLE_LABEL[name].value) for name in sorted(named)}
+    wanted: dict[str, set[str]] = {name: set() for name in totals}
     for name, rows in tables.items():
-        if TABLES[name].label:
+        if TABLES[name].label and totals[name]:
             wanted[name] |= {r.values["id"] for r in rows}  # not the settled rows: nothing to compare
         for col in TABLES[name].columns:
             for target in col.ref:
-                wanted[target] |= {r.values[col.name] for r in rows if r.values.get(col.name)}
-    totals = {name: _label_count(backend, TABLE_LABEL[name].value) for name in wanted}
+                if totals[target]:
+                    wanted[target] |= {r.values[col.name] for r in rows if r.values.get(col.name)}
     in_graph: dict[str, dict[str, dict[str, Any]]] = {}
     for name, ids in wanted.items():
         own = name in tables
@@ -366,7 +420,7 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     owner_table: dict[str, str] = {}
     for name, rows in tables.items():
         for col in TABLES[name].columns:
-            if not col.ref:
+            if not col.ref or _references_resolve(name, col, rows, roster_ids, in_graph, levels):
                 continue
             for r in rows:
                 ref = r.values.get(col.name)
@@ -414,6 +468,27 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     )
 
 
+def _references_resolve(
+    name: str,
+    col: Column,
+    rows: list[Row],
+    roster_ids: dict[str, set[str]],
+    in_graph: dict[str, dict[str, dict[str, Any]]],
+    levels: dict[str, Any],
+) -> bool:
+    """True when every id a single-table reference column names exists, at a level it may have:
+    the usual case, checked per distinct id (else each row is checked, for the messages)."""
+    if len(col.ref) != 1:
+        return False
+    refs = {r.values[col.name] for r in rows}
+    refs.discard(None)
+    graph = in_graph.get(col.ref[0], {})
+    if not all(ref in graph for ref in refs - roster_ids.get(col.ref[0], set())):
+        return False
+    allowed = REF_LEVELS.get((name, col.name))
+    return not allowed or all(levels.get(ref) in allowed for ref in refs)
+
+
 def _label_count(backend: Backend, label: str) -> int:
     return int(backend.read(f"MATCH (n:{label}) RETURN count(n) AS n").rows[0][0])
 
@@ -431,15 +506,19 @@ def _check_cycles(rows: list[Row], backend: Backend, problems: _Problems) -> Non
             parent[node] = fetched.get(node)
         frontier = {p for p in fetched.values() if p and p not in parent}
     reported: set[str] = set()
+    rooted: set[str] = set()  # areas whose ancestors end at a top: no cycle through them
     for start in roster_parent:
         path: list[str] = []
         on_path: set[str] = set()
         node: str | None = start
-        while node is not None and node not in on_path:
+        while node is not None and node not in on_path and node not in rooted:
             path.append(node)
             on_path.add(node)
             node = parent.get(node)
-        if node is None or node != start:
+        if node is None or node in rooted:
+            rooted.update(path)
+            continue
+        if node != start:
             continue
         cycle = [*path, start]
         if not reported.intersection(cycle):
@@ -829,7 +908,7 @@ def _known(last: dict[str, Any]) -> dict[str, KnownRows]:
     for name, old in last.items():
         blob = old.get("digests")
         if blob and old.get("header"):
-            known[name] = KnownRows(old["header"], frozenset(blob[i : i + 16] for i in range(0, len(blob), 16)))
+            known[name] = KnownRows(old["header"], frozenset(re.findall(".{16}", blob)))
     return known
 
 
@@ -840,7 +919,8 @@ def _settled(raw: RawRoster, rows_read: dict[str, dict[int, str]], known: dict[s
         old = known.get(name)
         if old is None or old.header != header_digest(raw.tables[name].header):
             continue
-        settled[name] = {number for number, d in digests.items() if d in old.digests}
+        # (the rows a CSV reader left unread are not in the table: nothing to look up for them)
+        settled[name] = {number for number, _ in raw.tables[name].rows if digests[number] in old.digests}
     return settled
 
 

@@ -617,3 +617,12 @@ def test_a_reload_of_a_file_with_multi_line_cells_numbers_rows_as_a_full_check(d
         "updated Unit u7 (name)",
     ]
     assert db.read("MATCH (u:Unit {id: 'u8'}) RETURN u.`备注`").rows == [["第一行\n第二行8"]]
+
+
+def test_a_first_load_with_a_reference_column_empty_in_every_row(db, tmp_path):
+    """No unit names a party org (and no org is loaded): the bulk write makes no relationship of that type."""
+    write_csv(tmp_path / "r", "areas", AREAS, [["s1", "光明街道", "street", None, None, None]])
+    write_csv(tmp_path / "r", "units", UNITS, [["u1", "市第一医院", "hospital", "s1", "true", 3, None]])
+    report = load_roster(tmp_path / "r", db)
+    assert report.written == "bulk" and report.relationships["HAS_PARTY_ORG"]["created"] == 0
+    assert db.read("MATCH (:Unit {id: 'u1'})-[:LOCATED_IN]->(a:Area) RETURN a.id").rows == [["s1"]]
