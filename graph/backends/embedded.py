@@ -49,6 +49,8 @@ START_TIMEOUT_S = float(os.environ.get("PBGRAPH_START_TIMEOUT", "300"))
 #: An engine that neither answers nor uses any CPU on its main thread for this long is hung
 #: (FalkorDB 4.x can deadlock while loading its snapshot at start); it is killed and restarted.
 HUNG_AFTER_S = float(os.environ.get("PBGRAPH_HUNG_AFTER", "15"))
+#: A database that loads longer than this is announced ("loading database …"); a quick load is not.
+LOADING_QUIET_S = 1.0
 #: How many times an open restarts an engine that hung while starting.
 START_ATTEMPTS = 3
 #: How often the reaper checks whether anyone still uses the server.
@@ -337,13 +339,14 @@ def _wait_for_engine(pid: int, layout: Layout, deadline: float) -> str:
     """
     sock = socket_path(layout)
     last_cpu, idle_since, announced = None, time.monotonic(), False
+    quiet_until = time.monotonic() + LOADING_QUIET_S
     while time.monotonic() < deadline:
         if not _pid_alive(pid):
             return "exited"
         state = _ping(sock) if layout.socket.exists() else "down"
         if state == "ok":
             return "ok"
-        if state == "loading" and not announced:
+        if state == "loading" and not announced and time.monotonic() >= quiet_until:
             notify("loading", f"loading database {layout.root} …")
             announced = True
         cpu = _main_thread_cpu(pid)
