@@ -583,14 +583,24 @@ _READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
 _ENGINE_NO_SPACE = ("No space left on device", "Short write while writing to the AOF", "AOF write error")
 
 
-def _free_space(path: Path) -> str:
+#: Below this much free space, an engine that exits at start without a word in its log had no room to write one.
+NEARLY_FULL = 64 * 1024
+
+
+def _free_bytes(path: Path) -> int | None:
     while not path.exists() and path != path.parent:
         path = path.parent
     try:
         st = os.statvfs(path)
     except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def _free_space(path: Path) -> str:
+    free = _free_bytes(path)
+    if free is None:
         return "unknown"
-    free = st.f_bavail * st.f_frsize
     return f"{free / 1024:.0f} KB" if free < 10 * 1024 * 1024 else f"{free / 1024 / 1024:.0f} MB"
 
 
@@ -599,7 +609,9 @@ def storage_problem(root: Path, error: BaseException | None = None) -> str | Non
     root = root.expanduser().absolute()
     code = error.errno if isinstance(error, OSError) else None
     logged = "\n".join(_log_text(Layout(root)).splitlines()[-8:])  # the engine's last words, not old history
-    if code in _NO_SPACE or any(marker in logged for marker in _ENGINE_NO_SPACE):
+    free = _free_bytes(root) if error is None and not logged.strip() else None
+    silent_on_full_disk = free is not None and free < NEARLY_FULL  # the engine exited with no room for a word
+    if code in _NO_SPACE or any(marker in logged for marker in _ENGINE_NO_SPACE) or silent_on_full_disk:
         return (
             f"no space left on the disk holding {root} ({_free_space(root)} free): free some space, "
             "then run the command again"
