@@ -192,25 +192,38 @@ def greedy(candidates: Iterable[Candidate], capacity: dict[str, int]) -> list[Ca
     return _by_list("greedy", candidates, capacity)
 
 
-def _check_inputs(backend: Backend) -> None:
-    problems = []
-    for query, what in (
+def _check_inputs(backend: Backend, area: str | None = None) -> None:
+    """Refuse values the optimizer cannot use: negative capacities, urgencies outside 1–5 (of the demands
+    inside ``area``, when given) and, for the whole graph, demands no area raises (a scoped allocation
+    reads only demands some area inside it raises). Scoped, this costs the area, not the graph: district
+    by district at province scale the whole-graph scans took most of the time."""
+    bad_urgency = "WHERE d.urgency IS NOT NULL AND (d.urgency < 1 OR d.urgency > 5) RETURN d.id AS id, d.urgency AS v"
+    checks = [
         (
             "MATCH (r:Resource) WHERE r.capacity < 0 RETURN r.id AS id, r.capacity AS v ORDER BY id LIMIT 10",
             "resource {id} has negative capacity {v}",
-        ),
-        (
-            "MATCH (d:Demand) WHERE d.urgency IS NOT NULL AND (d.urgency < 1 OR d.urgency > 5) "
-            "RETURN d.id AS id, d.urgency AS v ORDER BY id LIMIT 10",
-            "demand {id} has urgency {v} (must be 1–5)",
-        ),
-        (
-            "MATCH (d:Demand) OPTIONAL MATCH (a)-[:RAISES]->(d) WITH d, count(a) AS n WHERE n = 0 "
-            "RETURN d.id AS id, null AS v ORDER BY id LIMIT 10",
-            "demand {id} has no area (no area RAISES it)",
-        ),
-    ):
-        problems += [what.format(id=r[0], v=r[1]) for r in backend.read(query).rows]
+        )
+    ]
+    if area is None:
+        checks += [
+            (f"MATCH (d:Demand) {bad_urgency} ORDER BY id LIMIT 10", "demand {id} has urgency {v} (must be 1–5)"),
+            (
+                "MATCH (d:Demand) OPTIONAL MATCH (a)-[:RAISES]->(d) WITH d, count(a) AS n WHERE n = 0 "
+                "RETURN d.id AS id, null AS v ORDER BY id LIMIT 10",
+                "demand {id} has no area (no area RAISES it)",
+            ),
+        ]
+    else:  # the WITH keeps FalkorDB walking down from the area instead of scanning every demand
+        checks.append(
+            (
+                "MATCH (:Area {id: $area})<-[:PART_OF*0..12]-()-[:RAISES]->(d:Demand) "
+                f"WITH DISTINCT d {bad_urgency} ORDER BY id LIMIT 10",
+                "demand {id} has urgency {v} (must be 1–5)",
+            )
+        )
+    problems = []
+    for query, what in checks:
+        problems += [what.format(id=r[0], v=r[1]) for r in backend.read(query, {"area": area}).rows]
     if problems:
         raise MatchInputError("cannot match, fix these first (nothing was computed): " + "; ".join(problems))
 
@@ -239,7 +252,8 @@ def allocate(
     the last). A scoped allocation fetches once, reading only the offers within reach of the area.
     """
     with using(db) as backend:
-        _check_inputs(backend)
+        area = None if area is None else str(resolve_area(backend, area))
+        _check_inputs(backend, area)
         demands = {r["demand_id"]: r for r in run_query("matching/open-demands", backend, area=area)}
         offered = run_query("matching/available-resources", backend, area=_reach(backend, area, max_tier))
         dcode, rcode = _codes(demands), _codes(r["resource_id"] for r in offered)

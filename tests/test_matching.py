@@ -127,6 +127,16 @@ def test_bad_input_is_refused_and_nothing_written(district):
     assert out.returncode == 1 and "negative capacity" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_scoped_allocation_checks_the_demands_inside_its_area(district):
+    """District by district, each call checks its own demands (the whole graph's took most of a province run)."""
+    district.write("MATCH (d:Demand {id: 'd2'}) SET d.urgency = 9")
+    with pytest.raises(MatchInputError, match=r"demand d2 has urgency 9"):
+        allocate(district, area="K2")
+    assert allocate(district, area="S3").open_demands == 1  # d5 only: d2 lies outside
+    with pytest.raises(MatchInputError, match=r"demand d2 has urgency 9"):
+        allocate(district)
+
+
 def test_generated_preset_optimal_against_an_independent_lp(db, tmp_path):
     """The whole preset as one LP (another algorithm, no split by category): b-matching is totally unimodular."""
     import numpy as np
