@@ -20,9 +20,14 @@ def main() -> None:
     parser.add_argument("--scale", default="taiyuan", choices=["guangming", "cuiping", "taiyuan", "province"])
     parser.add_argument("--quick", action="store_true", help="one run each, short baselines")
     parser.add_argument("--neo4j", action="store_true", help="add the Neo4j rows (bench/neo4j.py)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        help="runs of each load and matching step (default 3, 1 with --quick; province: 1 saves ~20 min)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-    runs = 1 if args.quick else 3
+    runs = args.runs or (1 if args.quick else 3)
     rows = roster_load.run(args.scale, runs=runs, naive_budget_s=5 if args.quick else 20)
     rows += ledger_load.run(args.scale, runs=runs)
     rows += query_latency.run(args.scale, runs=5 if args.quick else 20)

@@ -10,15 +10,12 @@ recoveries and waits.
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
 NoticeKind = Literal["started", "loading", "recovered", "waiting", "cleaned", "warning"]
-
-log = logging.getLogger("pbgraph")
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,11 @@ def notify(kind: NoticeKind, message: str) -> None:
     listener = _listener.get()
     if listener is not None:
         listener(notice)
-    elif kind == "started":
+        return
+    import logging  # only when nobody listens (a script without a session): it is slow to load
+
+    log = logging.getLogger("pbgraph")
+    if kind == "started":
         log.info(message)
     else:
         log.warning(message)

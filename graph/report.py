@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from .backends.base import plain
@@ -21,6 +22,6 @@ def _records(value: Any) -> Any:
     """Named tuples as dicts (``plain`` would make them lists), inside lists too."""
     if isinstance(value, tuple) and hasattr(value, "_asdict"):
         return {k: _records(v) for k, v in value._asdict().items()}
-    if isinstance(value, list):
+    if isinstance(value, list | Sequence) and not isinstance(value, str | bytes | tuple):
         return [_records(v) for v in value]
     return value

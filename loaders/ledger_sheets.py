@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
+
+from pbgraph.graph import gc_paused
 
 from .ledger_vocab import (
     CLOSING_WORDS,
@@ -110,7 +113,7 @@ def apply_merges(records: list[list[Any]], merges: list[tuple[int, int, int, int
 def _closing(cells: list[str]) -> bool:
     """A signature row (填表人：… 填表日期：…) or a lone note (注：…)."""
     joined = "".join(cells)
-    if "填表" not in joined and not any(w in joined for w in CLOSING_WORDS[2:]) and not _NOTE.match(joined):
+    if not _CLOSING_HINT.search(joined) and not _NOTE.match(joined):
         return False
     filled = [c for c in cells if c]
     first = filled[0]
@@ -120,6 +123,8 @@ def _closing(cells: list[str]) -> bool:
 
 
 _NOTE = re.compile(r"^(注|说明|备注)[:：]")
+#: Any word a closing row has (one search per row instead of one per word).
+_CLOSING_HINT = re.compile("|".join(re.escape(w) for w in ("填表", *CLOSING_WORDS[2:])))
 
 
 def read_sheet(
@@ -164,8 +169,23 @@ def read_sheet(
             sheet.extras.append(key)
             columns.append((i, key))
     serial = next((i for i, h in enumerate(header_cells) if header_key(h) in SERIAL_HEADERS), None)
+    with gc_paused():  # a row dict per row, none in a cycle: no collector passes over them
+        _read_rows(sheet, records, hi, columns, serial)
+    return sheet
+
+
+def _read_rows(
+    sheet: LedgerSheet, records: list[list[Any]], hi: int, columns: list[tuple[int, str]], serial: int | None
+) -> None:
+    """The data rows below the header: blank, closing and total rows set aside."""
+    fields = [col for _, col in columns]
+    width = max((i for i, _ in columns), default=-1) + 1
+    pick = itemgetter(*(i for i, _ in columns)) if len(columns) > 1 else None
     for r, record in enumerate(records[hi + 1 :], start=hi + 2):
-        cells = [_text(v) for v in record]
+        try:
+            cells = [v.strip() for v in record]  # a CSV row: text only
+        except AttributeError:
+            cells = [_text(v) for v in record]
         if not any(cells):
             continue
         if _closing(cells):
@@ -176,11 +196,15 @@ def read_sheet(
             sheet.skipped.append(f"row {r} ({first.replace(' ', '')})")
             continue
         n = len(record)
+        if pick is not None and n >= width:  # the usual full row: picked in one call
+            if not any(pick(cells)):
+                continue  # only a serial number or a dropped column
+            sheet.rows.append((r, dict(zip(fields, pick(record), strict=True))))
+            continue
         values = {col: record[i] if i < n else None for i, col in columns}
         if not any(cells[i] for i, _ in columns if i < n):
             continue  # only a serial number or a dropped column
         sheet.rows.append((r, values))
-    return sheet
 
 
 _REF = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')

@@ -13,12 +13,14 @@ drops them); names of grid workers and members become stable pseudonyms.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
+from operator import itemgetter
 from typing import Any
 
-from pbgraph.graph import Backend
+from pbgraph.graph import Backend, gc_paused
 from pbgraph.graph.backends.base import batched
 
 from .ledger_ids import derive_id, pseudonym
@@ -49,6 +51,7 @@ _PARENT_COLUMN = {
     "demands": "area_id",
 }
 _SEPARATORS = re.compile(r"\s*[/／]\s*")
+_SPACE = re.compile(r"\s")
 #: Above this many same-named candidates, qualified names are looked up through a per-name index.
 _WIDE = 16
 _DERIVED = re.compile(r"'((?:area|org|unit|res|dem|prj|agr|wkr|mem)-[0-9a-f]{12})'")
@@ -63,7 +66,6 @@ class Entity:
     id: str | None = None
     parent: Entity | None = None
     level: str | None = None
-    where: str = ""
     #: parent reference still to resolve (areas), or None
     pending: str | None = None
     cached: tuple[str, ...] | None = field(default=None, repr=False)
@@ -117,6 +119,30 @@ class _Origin:
     headers: dict[str, str]
 
 
+class _Origins:
+    """Where each translated row of a table came from: runs of one sheet's rows, by sequence number."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.runs: list[tuple[str, list[int], dict[str, str]]] = []
+
+    def add(self, start: int, sheet: str, numbers: list[int], headers: dict[str, str]) -> None:
+        if numbers:
+            self.starts.append(start)
+            self.runs.append((sheet, numbers, headers))
+
+    def get(self, seq: int) -> _Origin | None:
+        i = bisect_right(self.starts, seq) - 1
+        if i < 0:
+            return None
+        sheet, numbers, headers = self.runs[i]
+        k = seq - self.starts[i]
+        return _Origin(sheet, numbers[k], headers) if k < len(numbers) else None
+
+    def sheets(self) -> set[str]:
+        return {sheet for sheet, _, _ in self.runs}
+
+
 @dataclass
 class LedgerReport:
     """What the ledger front end did besides translating: said in the load report."""
@@ -151,8 +177,10 @@ class _Translator:
         self.wide: dict[tuple[str, str, bool], dict[str, list[Entity]]] = {}
         #: (sheet index, row) → the row's entity
         self.own: dict[tuple[int, int], Entity] = {}
+        #: table → its rows' (key, entity), in sheet and row order
+        self.own_by_table: dict[str, list[tuple[tuple[int, int], Entity]]] = defaultdict(list)
         self.report = LedgerReport()
-        self.suffixes: dict[tuple[str, int, bool], dict[tuple[str, ...], list[Entity]]] = {}
+        self.suffixes: dict[tuple[str, str, int, bool], dict[tuple[str, ...], list[Entity]]] = {}
         self.converted: dict[tuple[str, str, Any], tuple[Any, str | None]] = {}
         self.ticked: dict[tuple[int, str], bool] = {}
         self.memo: dict[tuple[str, tuple[str, ...], frozenset[str] | None], tuple[Entity | None, str | None]] = {}
@@ -178,31 +206,37 @@ class _Translator:
         return []
 
     def _tight(self, tables: tuple[str, ...], parts: tuple[str, ...]) -> list[Entity]:
-        """Settled entities whose path ends with exactly ``parts`` (workbook first, else graph)."""
-        k = len(parts)
+        """Settled entities whose path ends with exactly ``parts`` (workbook first, else graph).
+
+        Only entities with the name itself can match: a few are compared directly, a common name
+        (1号楼党小组) gets a suffix index of its own, built once.
+        """
+        k, name = len(parts), parts[-1]
         for graph in (False, True):
+            index = self.graph_index if graph else self.index
             found: list[Entity] | None = None
             for t in tables:
-                index = self.suffixes.get((t, k, graph))
-                if index is None:
-                    index = self._suffix_index(t, k, graph)
-                hit = index.get(parts)
+                same = index[t].get(name)
+                if not same:
+                    continue
+                if len(same) <= _WIDE:
+                    hit = [e for e in same if e.cached is not None and e.cached[-k:] == parts]
+                else:
+                    key = (t, name, k, graph)
+                    by_suffix = self.suffixes.get(key)
+                    if by_suffix is None:
+                        by_suffix = self.suffixes[key] = defaultdict(list)
+                        for e in same:
+                            if e.cached is not None:
+                                by_suffix[e.cached[-k:]].append(e)
+                    hit = by_suffix.get(parts)
                 if hit:
                     found = hit if found is None else found + hit
             if found:
                 return found
-            if not graph and any(parts[-1] in self.index[t] for t in tables):
+            if not graph and any(name in self.index[t] for t in tables):
                 return []
         return []
-
-    def _suffix_index(self, table: str, k: int, graph: bool) -> dict[tuple[str, ...], list[Entity]]:
-        by_suffix: dict[tuple[str, ...], list[Entity]] = defaultdict(list)
-        for same in (self.graph_index if graph else self.index)[table].values():
-            for e in same:
-                if e.cached is not None:
-                    by_suffix[e.cached[-k:]].append(e)
-        self.suffixes[(table, k, graph)] = by_suffix
-        return by_suffix
 
     def _narrow(self, tables: tuple[str, ...], name: str, quals: tuple[str, ...], cands: list[Entity]) -> list[Entity]:
         """Candidates with the rarest of ``quals`` among their ancestors, through a per-name index when many."""
@@ -317,11 +351,11 @@ class _Translator:
             if raw is None:
                 continue
             by_id[table] = {}
-            for number, cells in raw.rows:
+            for _, cells in raw.rows:
                 if not cells.get("id") or not cells.get("name"):
                     continue
                 level = cells.get("level") or cells.get("kind") or cells.get("sector")
-                e = Entity(table, fold(cells["name"]), cells["id"], level=level, where=f"{table} row {number}")
+                e = Entity(table, fold(cells["name"]), cells["id"], level=level)
                 by_id[table][cells["id"]] = e
                 self.index[table][e.name].append(e)
                 ref = cells.get(_PARENT_COLUMN[table])
@@ -331,19 +365,29 @@ class _Translator:
             e.parent = next((by_id[t][ref] for t in targets if ref in by_id.get(t, {})), None)
 
     def _index_own(self, si: int, sheet: LedgerSheet) -> None:
-        level_field = {"areas": "level", "orgs": "kind", "units": "sector"}.get(sheet.table)
-        for number, values in sheet.rows:
-            name = _text(values.get("name"))
+        table = sheet.table
+        level_field = {"areas": "level", "orgs": "kind", "units": "sector"}.get(table)
+        vocab = LEDGER_TABLES[table].fields[1].vocab or ""
+        levels: dict[Any, str | None] = {None: None}  # each distinct level word looked up once
+        parent_field = _PARENT_FIELD[table]
+        index, own, mine = self.index[table], self.own, self.own_by_table[table]
+        values = [v for _, v in sheet.rows]
+        names, parents = _column_of(values, "name"), _column_of(values, parent_field)
+        raw_levels = _column_of(values, level_field) if level_field else [None] * len(values)
+        for (number, _), raw, raw_parent, raw_level in zip(sheet.rows, names, parents, raw_levels, strict=True):
+            name = raw.strip() if raw.__class__ is str else _text(raw)
             if not name:
                 continue  # reported when the row is translated
-            level = None
-            if level_field and _text(values.get(level_field)):
-                level = word(LEDGER_TABLES[sheet.table].fields[1].vocab or "", _text(values[level_field]))
-            e = Entity(sheet.table, fold(name), level=level, where=f"{sheet.sheet} row {number}")
-            parent_text = _text(values.get(_PARENT_FIELD[sheet.table]))
-            e.pending = parent_text or None
-            self.index[sheet.table][e.name].append(e)
-            self.own[(si, number)] = e
+            level = levels.get(raw_level, _EMPTY)
+            if level is _EMPTY:
+                text = _text(raw_level)
+                level = levels[raw_level] = word(vocab, text) if text else None
+            pending = raw_parent.strip() if raw_parent.__class__ is str else _text(raw_parent)
+            e = Entity(table, fold(name), level=level, pending=pending or None)
+            index[e.name].append(e)
+            key = (si, number)
+            own[key] = e
+            mine.append((key, e))
 
     def _fetch_graph(self) -> None:
         """Graph nodes for every referenced name the workbook does not hold, with their parent chains."""
@@ -367,7 +411,7 @@ class _Translator:
         def fetch_areas(q: str, params: dict[str, Any]) -> None:
             for aid, name, level, parent in self.backend.read(q, params).rows:
                 if aid not in areas:
-                    areas[aid] = Entity("areas", name or "", aid, level=level, where="graph")
+                    areas[aid] = Entity("areas", name or "", aid, level=level)
                     area_parent[aid] = parent
 
         ret = "RETURN a.id AS id, a.name AS name, a.level AS level, p.id AS parent"
@@ -391,7 +435,7 @@ class _Translator:
                     {"names": chunk},
                 ).rows
                 for oid, name, lvl, seat in rows:
-                    others[table].append((Entity(table, name or "", oid, level=lvl, where="graph"), seat))
+                    others[table].append((Entity(table, name or "", oid, level=lvl), seat))
         # resource owners may be units: fetch those units (and their areas) by id
         unit_by_id = {e.id: (e, seat) for e, seat in others["units"]}
         owner_ids = sorted({s for _, s in others["resources"] if s and s not in unit_by_id})
@@ -402,7 +446,7 @@ class _Translator:
                 {"ids": chunk},
             ).rows
             for oid, name, lvl, seat in rows:
-                unit_by_id[oid] = (Entity("units", name or "", oid, level=lvl, where="graph"), seat)
+                unit_by_id[oid] = (Entity("units", name or "", oid, level=lvl), seat)
         # the areas every fetched node sits in, then their ancestors, one level per round
         seats_wanted = {s for items in others.values() for _, s in items if s}
         seats_wanted |= {s for _, s in unit_by_id.values() if s}
@@ -434,13 +478,21 @@ class _Translator:
 
     def _resolve_areas(self) -> None:
         """Parents of ledger areas, in rounds: a qualified name waits until its candidates' paths are known."""
-        pending = [(k, e) for k, e in self.own.items() if e.table == "areas" and e.pending]
+        pending = [(k, e) for k, e in self.own_by_table["areas"] if e.pending]
         levels = None
+        # a decision, once made, stands: it waited until every candidate's path was known, and
+        # known paths do not change (siblings write the same parent: decided once)
+        decided: dict[str, tuple[Entity | None, str | None]] = {}
         while pending:
             waiting = []
             for key, e in pending:
                 assert e.pending is not None
-                target, reason = self.resolve(e.pending, ("areas",), levels, wait=True)
+                hit = decided.get(e.pending)
+                if hit is None:
+                    hit = self.resolve(e.pending, ("areas",), levels, wait=True)
+                    if hit[0] is not None or hit[1] is not None:
+                        decided[e.pending] = hit
+                target, reason = hit
                 if target is None and reason is None:
                     waiting.append((key, e))
                     continue
@@ -467,8 +519,8 @@ class _Translator:
     def _resolve_parents(self, table: str) -> None:
         f = _PARENT_FIELD[table]
         spec = next(x for x in LEDGER_TABLES[table].fields if x.field == f)
-        for key, e in self.own.items():
-            if e.table != table or not e.pending:
+        for key, e in self.own_by_table[table]:
+            if not e.pending:
                 continue
             target, reason = self.resolve(e.pending, spec.targets)
             self._settle(key, e, target, reason)
@@ -477,11 +529,16 @@ class _Translator:
     def _ids(self, table: str) -> None:
         prefix = LEDGER_TABLES[table].prefix
         first: dict[str, tuple[int, int]] = {}
-        for key, e in self.own.items():
-            if e.table != table:
-                continue
-            e.freeze()
-            e.id = derive_id(prefix, e.path())
+        for key, e in self.own_by_table[table]:
+            if e.cached is None:
+                p = e.parent
+                if p is None:
+                    e.cached = (e.name,)
+                elif p.cached is not None:  # rows usually follow their parents: no walk up
+                    e.cached = (*p.cached, e.name)
+                else:
+                    e.freeze()
+            e.id = derive_id(prefix, e.cached)  # type: ignore[arg-type]
             if e.id in first:
                 sheet = self.raw.ledger[key[0]]
                 other = self.raw.ledger[first[e.id][0]]
@@ -500,7 +557,7 @@ class _Translator:
 
     def _tables(self) -> RawRoster:
         out = RawRoster(self.raw.path, dict(self.raw.tables), list(self.raw.ignored))
-        merged: dict[str, list[tuple[_Origin, dict[str, str | None]]]] = defaultdict(list)
+        merged: dict[str, list[tuple[str, list[int], dict[str, str], list[dict[str, str | None]]]]] = defaultdict(list)
         extras_of: dict[str, list[str]] = defaultdict(list)
         for si, sheet in enumerate(self.raw.ledger):
             headers = {f.canonical: sheet.headers.get(f.field, f.headers[0]) for f in LEDGER_TABLES[sheet.table].fields}
@@ -512,64 +569,129 @@ class _Translator:
             person = next((f for f in LEDGER_TABLES[sheet.table].fields if f.kind == "person"), None)
             if person is not None and person.field in sheet.headers:
                 self.report.pseudonymized.append(f"{sheet.sheet}: {sheet.headers[person.field]}")
-            for number, values in sheet.rows:
-                cells = self._row(si, sheet, number, values)
-                merged[sheet.table].append((_Origin(sheet.sheet, number, headers), cells))
-        self.origins: dict[str, dict[int, _Origin]] = {}
+            if sheet.rows:  # an empty sheet adds no table
+                numbers = [number for number, _ in sheet.rows]
+                merged[sheet.table].append((sheet.sheet, numbers, headers, self._rows(si, sheet)))
+        self.origins: dict[str, _Origins] = {}
         for table, items in merged.items():
             columns = [c.name for c in TABLES[table].columns]
             header = columns + [x for x in extras_of[table] if x not in columns]
             rows: list[tuple[int, dict[str, str | None]]] = []
-            origins: dict[int, _Origin] = {}
+            origins = _Origins()
             existing = out.tables.get(table)
             if existing is not None:  # a today's-form sheet of the same table: its rows come first
-                for number, cells in existing.rows:
-                    seq = len(rows) + 2
-                    rows.append((seq, cells))
-                    origins[seq] = _Origin(table, number, {})
+                origins.add(len(rows) + 2, table, [number for number, _ in existing.rows], {})
+                rows += enumerate((c for _, c in existing.rows), start=len(rows) + 2)
                 header += [h for h in existing.header if h and h not in header]
-            for origin, cells in items:
-                seq = len(rows) + 2
-                rows.append((seq, cells))
-                origins[seq] = origin
-            source = ", ".join(sorted({o.sheet for o in origins.values()}))
+            for sheet_name, numbers, headers, cells in items:
+                origins.add(len(rows) + 2, sheet_name, numbers, headers)
+                rows += enumerate(cells, start=len(rows) + 2)
+            source = ", ".join(sorted(origins.sheets()))
             out.tables[table] = RawTable(table, source, header, rows, "ledger")
             self.origins[table] = origins
         return out
 
-    def _row(self, si: int, sheet: LedgerSheet, number: int, values: dict[str, Any]) -> dict[str, str | None]:
+    def _rows(self, si: int, sheet: LedgerSheet) -> list[dict[str, str | None]]:
+        """The sheet's rows as today's-form cells, column by column: each distinct value converted once.
+
+        Problems are said in the order a row-by-row pass would find them (row, then column).
+        """
         table = sheet.table
-        cells: dict[str, str | None] = {}
-        entity = self.own.get((si, number))
-        parent_field = _PARENT_FIELD.get(table) if entity is not None else None
-        cache = self.converted
-        for f, field_name, canonical, kind in _PLANS[table]:
-            raw = values.get(field_name)
+        numbers = [number for number, _ in sheet.rows]
+        values = [v for _, v in sheet.rows]
+        entities = [self.own.get((si, number)) for number in numbers] if table in NAMED else None
+        every = entities is not None and None not in entities
+        parent_field = _PARENT_FIELD.get(table) if entities is not None else None
+        found: list[tuple[int, int, str, str]] = []  # (row index, column order, field, reason)
+        keys: list[str] = []
+        columns: list[list[Any]] = []
+        for order, (f, field_name, canonical, kind) in enumerate(_PLANS[table]):
+            raws = _column_of(values, field_name)
             if kind == "name":
+                keys.append("name")
+                if every:
+                    columns.append([e.name for e in entities])  # type: ignore[union-attr]
+                    continue
+                names = {raw: fold(_text(raw)) or None for raw in dict.fromkeys(raws)}
+                column = [names[raw] for raw in raws]
+                for i, e in enumerate(entities or ()):
+                    if e is not None:
+                        column[i] = e.name
+                for i, raw in enumerate(raws):
+                    if not _text(raw):
+                        found.append((i, order, field_name, "missing required value"))
+                columns.append(column)
+                continue
+            keys.append(canonical)
+            if field_name == parent_field and every:  # resolved with the row's own name
+                columns.append([None if e.parent is None else e.parent.id for e in entities])  # type: ignore[union-attr]
+                continue
+            converted = self._column(si, sheet, f, raws, order, found)
+            if field_name == parent_field:
+                assert entities is not None
+                converted = [
+                    converted[i] if e is None else e.parent.id if e.parent is not None else None
+                    for i, e in enumerate(entities)
+                ]
+            columns.append(converted)
+        if every:
+            keys.append("id")
+            columns.append([e.id for e in entities])  # type: ignore[union-attr]
+        out = list(map(dict, map(partial(zip, keys), zip(*columns, strict=True))))
+        if entities is not None and not every:
+            for cells, e in zip(out, entities, strict=True):
+                if e is not None:
+                    cells["id"] = e.id
+        if table not in NAMED or "id" in sheet.headers:  # named rows without 编号 have their ids already
+            after = len(_PLANS[table])
+            for i, (cells, v) in enumerate(zip(out, values, strict=True)):
+                said = self._identity(sheet, v, cells)
+                if said is not None:
+                    found.append((i, after, *said))
+        for x in sheet.extras:
+            texts = {raw: _cell(raw) for raw in dict.fromkeys(v.get(x) for v in values)}
+            for cells, v in zip(out, values, strict=True):
+                cells[x] = texts[v.get(x)]
+        found.sort(key=lambda p: (p[0], p[1]))
+        for i, _, field_name, reason in found:
+            self.problem(sheet, numbers[i], field_name, reason)
+        return out
+
+    def _column(
+        self, si: int, sheet: LedgerSheet, f: LedgerField, raws: list[Any], order: int, found: list[Any]
+    ) -> list[Any]:
+        """One non-name column converted, each distinct value once; its problems added to ``found``."""
+        final: dict[Any, Any] = {}
+        bad: dict[Any, str] = {}
+        if f.kind == "ref":  # straight to the resolver's memo: most cells are names
+            memo, targets, levels = self.memo, f.targets, REF_LEVELS.get((sheet.table, f.canonical))
+            for raw in dict.fromkeys(raws):
                 text = _text(raw)
                 if not text:
-                    self.problem(sheet, number, field_name, "missing required value")
-                cells["name"] = (entity.name if entity is not None else fold(text)) or None
-                continue
-            if field_name == parent_field:
-                cells[canonical] = entity.parent.id if entity.parent is not None else None  # type: ignore[union-attr]
-                continue
-            key = (table, field_name, raw)
+                    final[raw] = None
+                    continue
+                hit = memo.get((text, targets, levels))
+                if hit is None:
+                    hit = memo[(text, targets, levels)] = self._resolve(text, targets, levels)
+                target, reason = hit
+                final[raw] = None if target is None else target.id
+                if target is None:
+                    bad[raw] = reason or "unresolved"
+        cache = self.converted
+        for raw in () if f.kind == "ref" else dict.fromkeys(raws):
+            key = (sheet.table, f.field, raw)
             hit = cache.get(key)
             if hit is None:
-                hit = cache[key] = self._convert(table, f, raw)
+                hit = cache[key] = self._convert(sheet.table, f, raw)
             value, reason = hit
             if value is _EMPTY:
-                value = "false" if kind == "bool" and self._ticks(si, sheet, field_name) else None  # √ / blank
+                value = "false" if f.kind == "bool" and self._ticks(si, sheet, f.field) else None  # √ / blank
             elif reason is not None:
-                self.problem(sheet, number, field_name, reason)
-            cells[canonical] = value
-        if entity is not None:
-            cells["id"] = entity.id
-        self._identity(sheet, number, values, cells)
-        for x in sheet.extras:
-            cells[x] = _cell(values.get(x))
-        return cells
+                bad[raw] = reason
+            final[raw] = value
+        if bad:
+            found += [(i, order, f.field, bad[raw]) for i, raw in enumerate(raws) if raw in bad]
+        return [final[raw] for raw in raws]
 
     def _ticks(self, si: int, sheet: LedgerSheet, f: str) -> bool:
         key = (si, f)
@@ -612,11 +734,16 @@ class _Translator:
             return CATEGORY_WORDS.get(fold(text), fold(text)), None
         return (fold(text) if isinstance(raw, str) else _cell(raw)), None
 
-    def _identity(self, sheet: LedgerSheet, number: int, values: dict[str, Any], cells: dict[str, str | None]) -> None:
-        """Ids of rows that are not named (agreements, workers, members, projects) and pseudonyms."""
+    def _identity(
+        self, sheet: LedgerSheet, values: dict[str, Any], cells: dict[str, str | None]
+    ) -> tuple[str, str] | None:
+        """Ids of rows that are not named (agreements, workers, members, projects) and pseudonyms.
+
+        Returns the problem (field, reason) of a row that cannot be told apart.
+        """
         table = sheet.table
         if table in ("coverage", "memberships"):
-            return
+            return None
         person = _text(values.get("name")) if table in ("workers", "members") else ""
         if table in ("workers", "members"):
             context = cells.get("grid_id") or cells.get("reported_to") or cells.get("unit_id") or ""
@@ -627,7 +754,7 @@ class _Translator:
             cells["id"] = given
             if table in ("workers", "members") and not person:
                 cells["name"] = None
-            return
+            return None
         prefix = LEDGER_TABLES[table].prefix
         if table == "agreements":
             parts = [cells.get(c) or _text(values.get(f)) for c, f in _AGREEMENT_KEY]
@@ -640,7 +767,8 @@ class _Translator:
             if person:
                 cells["id"] = derive_id(prefix, [context, cells["name"] or ""])
             else:
-                self.problem(sheet, number, "id", "needs 编号 or 姓名 to tell this person apart")
+                return "id", "needs 编号 or 姓名 to tell this person apart"
+        return None
 
     # -- problems of the validator, said in the department's terms ---------------------------------
 
@@ -674,6 +802,14 @@ _AGREEMENT_KEY = (("unit_id", "unit"), ("area_id", "area"), ("kind", "kind"), ("
 _WHAT = {"areas": "area", "orgs": "party organization", "units": "unit", "resources": "resource", "demands": "demand"}
 
 
+def _column_of(values: list[dict[str, Any]], f: str) -> list[Any]:
+    """The values of ``f`` in every row (None where a row lacks it)."""
+    try:
+        return list(map(itemgetter(f), values))  # the sheet's own columns are in every row
+    except KeyError:
+        return [v.get(f) for v in values]
+
+
 def _text(value: Any) -> str:
     if value.__class__ is str:
         return value.strip()
@@ -686,6 +822,9 @@ def name_parts(text: str) -> tuple[str, ...]:
     text = fold(text)
     if "/" not in text and "／" not in text:
         return (text,) if text else ()
+    parts = tuple(text.replace("／", "/").split("/"))
+    if "" not in parts and not _SPACE.search(text):  # nothing to trim: the common spelling
+        return parts
     return tuple(p for p in (x.strip() for x in _SEPARATORS.split(text)) if p)
 
 
@@ -711,7 +850,8 @@ def _ambiguous(text: str, depth: int, cands: list[Entity]) -> str:
 def translate(raw: RawRoster, backend: Backend) -> tuple[RawRoster, _Translator]:
     """Today's-form tables for every ledger sheet in ``raw`` (names resolved, ids derived)."""
     t = _Translator(raw, backend)
-    return t.run(), t
+    with gc_paused():  # some 10⁵ entities and row dicts, none in a cycle: no collector passes over them
+        return t.run(), t
 
 
 def validate_ledger(raw: RawRoster, backend: Backend) -> tuple[Plan, LedgerReport]:

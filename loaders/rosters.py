@@ -19,25 +19,29 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
-import hashlib
+import itertools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pbgraph.graph import Backend, Statement
-from pbgraph.graph.backends.base import DEFAULT_BATCH_SIZE, NodeGroup, RelGroup, batched
+from pbgraph.graph.backends.base import DEFAULT_BATCH_SIZE, batched, gc_paused
 from pbgraph.graph.errors import PbgraphError
 from pbgraph.graph.report import Report
 from pbgraph.graph.schema import Label, Level, Rel
 
+from .roster_bulk import new_graph
 from .roster_diff import Change, Diff, changed_keys, fetch_edges, fetch_nodes, present
-from .roster_files import RawRoster, RawTable, fingerprints, read_roster
+from .roster_files import KnownRows, RawRoster, RawTable, fingerprints, header_digest, read_roster, row_digest
 from .roster_tables import ORDER, REF_LEVELS, TABLE_LABEL, TABLES, Column, Table
 
 MAX_PROBLEMS = 200
+#: A difference of at most this many nodes and relationships (and a tenth of the graph's nodes) is
+#: written in one statement, in place (see :meth:`pbgraph.graph.Backend.write_all`).
+IN_PLACE_MAX = 10_000
 TRUE = {"true", "1", "是", "yes", "y"}
 FALSE = {"false", "0", "否", "no", "n"}
 
@@ -68,7 +72,7 @@ class RosterInvalid(PbgraphError):
         super().__init__(f"roster not loaded: {n} problem{'s' if n != 1 else ''}{more}; nothing was written\n{lines}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A validated row: typed values by column, plus the spreadsheet row number."""
 
@@ -88,9 +92,11 @@ class LoadReport(Report):
     nodes: dict[str, dict[str, int]] = field(default_factory=dict)
     relationships: dict[str, dict[str, int]] = field(default_factory=dict)
     #: every node and relationship the load created, updated or removed
-    changes: list[Change] = field(default_factory=list)
+    changes: Sequence[Change] = field(default_factory=list)
     #: tables whose files are the ones the graph's last load read, with no write since: not read again
     unchanged: list[str] = field(default_factory=list)
+    #: per changed file, its rows the graph's last load held exactly (no write since): not checked again
+    settled: dict[str, int] = field(default_factory=dict)
     #: how: "nothing" (no difference), "bulk" (a new graph in one step) or "statements"
     written: str = "nothing"
     #: ledger-form sheets (台账): sheet → table, personal columns dropped, rows set aside, names pseudonymized
@@ -188,6 +194,7 @@ def _converter(col: Column) -> Converter | None:
 
 
 def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
+    header_problems = len(problems.items)
     seen_headers: set[str] = set()
     for i, h in enumerate(raw.header, start=1):
         if not h:
@@ -205,12 +212,17 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
     if missing:
         return []
     specs = [(c.name, c.required, _converter(c)) for c in table.columns]
+    if len(problems.items) == header_problems and not problems.truncated:
+        valid = _valid_rows(raw, table, specs)
+        if valid is not None:
+            return valid
     by_name = table.by_name
     keys = table.key
     what = "id" if keys == ("id",) else "pair"
     agreements = table.name == "agreements"
     rows: list[Row] = []
     first_seen: dict[tuple[Any, ...], int] = {}
+    settled = raw.settled  # rows not read again: their keys count for duplicates (key columns are text)
     for number, cells in raw.rows:
         if cells.pop("\0overflow", None):
             problems.add(table.name, number, None, "more cells than the header has columns")
@@ -235,12 +247,18 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
         extras = {k: v for k, v in cells.items() if k not in by_name and k}
         key = tuple([values[k] for k in keys])
         if None not in key:
+            shown = key[0] if len(key) == 1 else key
             if key in first_seen:
-                shown = key[0] if len(key) == 1 else key
                 problems.add(
                     table.name, number, keys[0], f"duplicate {what} {shown!r} (first on row {first_seen[key]})"
                 )
                 ok = False
+            elif (key[0] if len(key) == 1 else key) in settled:
+                other = settled[key[0] if len(key) == 1 else key]
+                first, later = min(number, other), max(number, other)
+                problems.add(table.name, later, keys[0], f"duplicate {what} {shown!r} (first on row {first})")
+                ok = later != number
+                first_seen[key] = number
             else:
                 first_seen[key] = number
         if agreements:
@@ -250,6 +268,50 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
         if ok:
             rows.append(Row(number, values, extras))
     return rows
+
+
+def _valid_rows(raw: RawTable, table: Table, specs: list[tuple[str, bool, Converter | None]]) -> list[Row] | None:
+    """Every row of ``raw``, typed, when all of them are valid; None when any is not.
+
+    Checks column by column and converts each distinct text once (a province has millions of
+    cells and a few thousand distinct counts, dates and vocabulary words). On None the caller
+    checks row by row, which names every problem in the order of the rows.
+    """
+    cells = [c for _, c in raw.rows]
+    if any("\0overflow" in c for c in cells):
+        return None
+    names = [name for name, _, _ in specs]
+    columns: list[list[Any]] = []
+    for name, _, convert in specs:
+        texts = [c.get(name) for c in cells]
+        if convert is not None:
+            typed: dict[str | None, Any] = {None: None}
+            for text in set(texts):
+                if text is not None:
+                    value, problem = convert(text)
+                    if problem:
+                        return None
+                    typed[text] = value
+            texts = [typed[t] for t in texts]
+        columns.append(texts)
+    by_column = dict(zip(names, columns, strict=True))
+    if any(None in by_column[name] for name, required, _ in specs if required):
+        return None
+    keys = [by_column[k] for k in table.key]
+    distinct = set(keys[0] if len(keys) == 1 else zip(*keys, strict=True))
+    if len(distinct) != len(cells) or not distinct.isdisjoint(raw.settled):
+        return None  # a duplicate id or pair (perhaps of a row not read again)
+    dates = zip(by_column.get("expires", ()), by_column.get("signed", ()), strict=True)
+    if table.name == "agreements" and any(e and s and e < s for e, s in dates):
+        return None
+    known = table.by_name.keys() | {""}
+    if all(c.keys() <= known for c in cells):
+        none: dict[str, Any] = {}  # shared, never changed
+        extras: Iterable[dict[str, Any]] = itertools.repeat(none)
+    else:
+        extras = [{k: v for k, v in c.items() if k not in table.by_name and k} for c in cells]
+    values = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    return [Row(number, v, x) for (number, _), v, x in zip(raw.rows, values, extras)]  # noqa: B905
 
 
 def _own_fields(table: Table) -> list[str]:
@@ -320,19 +382,22 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
 
     roster_ids = {name: {r.values["id"] for r in rows} for name, rows in tables.items() if TABLES[name].label}
     roster_levels = {r.values["id"]: r.values["level"] for r in tables.get("areas", [])}
-    row_counts = {name: len(rows) for name, rows in tables.items()}
+    row_counts = {name: len(rows) + len(raw.tables[name].settled) for name, rows in tables.items()}
     if settled:
         tables = {name: [r for r in rows if r.number not in settled.get(name, ())] for name, rows in tables.items()}
 
-    # every id a roster row names, looked up in the graph once
-    wanted: dict[str, set[str]] = defaultdict(set)
+    # every id a roster row names, looked up in the graph once (where the graph has such nodes)
+    named = {name for name in tables if TABLES[name].label}
+    named |= {target for name in tables for col in TABLES[name].columns for target in col.ref}
+    totals = {name: _label_count(backend, TABLE_LABEL[name].value) for name in sorted(named)}
+    wanted: dict[str, set[str]] = {name: set() for name in totals}
     for name, rows in tables.items():
-        if TABLES[name].label:
+        if TABLES[name].label and totals[name]:
             wanted[name] |= {r.values["id"] for r in rows}  # not the settled rows: nothing to compare
         for col in TABLES[name].columns:
             for target in col.ref:
-                wanted[target] |= {r.values[col.name] for r in rows if r.values.get(col.name)}
-    totals = {name: _label_count(backend, TABLE_LABEL[name].value) for name in wanted}
+                if totals[target]:
+                    wanted[target] |= {r.values[col.name] for r in rows if r.values.get(col.name)}
     in_graph: dict[str, dict[str, dict[str, Any]]] = {}
     for name, ids in wanted.items():
         own = name in tables
@@ -354,7 +419,7 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     owner_table: dict[str, str] = {}
     for name, rows in tables.items():
         for col in TABLES[name].columns:
-            if not col.ref:
+            if not col.ref or _references_resolve(name, col, rows, roster_ids, in_graph, levels):
                 continue
             for r in rows:
                 ref = r.values.get(col.name)
@@ -402,6 +467,27 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     )
 
 
+def _references_resolve(
+    name: str,
+    col: Column,
+    rows: list[Row],
+    roster_ids: dict[str, set[str]],
+    in_graph: dict[str, dict[str, dict[str, Any]]],
+    levels: dict[str, Any],
+) -> bool:
+    """True when every id a single-table reference column names exists, at a level it may have:
+    the usual case, checked per distinct id (else each row is checked, for the messages)."""
+    if len(col.ref) != 1:
+        return False
+    refs = {r.values[col.name] for r in rows}
+    refs.discard(None)
+    graph = in_graph.get(col.ref[0], {})
+    if not all(ref in graph for ref in refs - roster_ids.get(col.ref[0], set())):
+        return False
+    allowed = REF_LEVELS.get((name, col.name))
+    return not allowed or all(levels.get(ref) in allowed for ref in refs)
+
+
 def _label_count(backend: Backend, label: str) -> int:
     return int(backend.read(f"MATCH (n:{label}) RETURN count(n) AS n").rows[0][0])
 
@@ -419,15 +505,19 @@ def _check_cycles(rows: list[Row], backend: Backend, problems: _Problems) -> Non
             parent[node] = fetched.get(node)
         frontier = {p for p in fetched.values() if p and p not in parent}
     reported: set[str] = set()
+    rooted: set[str] = set()  # areas whose ancestors end at a top: no cycle through them
     for start in roster_parent:
         path: list[str] = []
         on_path: set[str] = set()
         node: str | None = start
-        while node is not None and node not in on_path:
+        while node is not None and node not in on_path and node not in rooted:
             path.append(node)
             on_path.add(node)
             node = parent.get(node)
-        if node is None or node != start:
+        if node is None or node in rooted:
+            rooted.update(path)
+            continue
+        if node != start:
             continue
         cycle = [*path, start]
         if not reported.intersection(cycle):
@@ -755,8 +845,22 @@ def load_plan(
     the whole graph is built in one step (:meth:`Backend.create_graph`). Otherwise the
     difference goes through :meth:`Backend.write_all`, all or nothing.
     """
-    diff = diff_plan(plan, backend, replace=replace)
     adopt = _adopt_steps(plan)
+    if plan.graph_empty and not adopt and backend.bulk_create:  # everything is new: nothing to compare
+        built = new_graph(plan)
+        report = LoadReport(path="", changes=built.changes)
+        counts = built.changes.counts()
+        report.nodes, report.relationships = counts["node"], counts["relationship"]
+        _zero_counts(report, plan.tables)
+        if before_write:
+            before_write(bool(built.changes))
+        if not built.changes:
+            return report
+        if backend.create_graph(built.nodes, built.relationships, progress=progress):
+            report.written = "bulk"
+            return report
+        del built  # not empty after all, or values the bulk format cannot carry: compare and write statements
+    diff = diff_plan(plan, backend, replace=replace)
     report = LoadReport(path="", changes=diff.changes)
     report.nodes, report.relationships = diff.counts()
     _zero_counts(report, plan.tables)
@@ -764,17 +868,19 @@ def load_plan(
         before_write(not (diff.empty and not adopt))
     if diff.empty and not adopt:
         return report
-    if plan.graph_empty and diff.only_creates and not adopt:
-        nodes, relationships = _bulk_groups(diff)
-        if backend.create_graph(nodes, relationships, progress=progress):
-            report.written = "bulk"
-            return report
     report.written = "statements"
     steps = [_Step(st, item, "diff") for st, item in diff.statements(batch_size)] + adopt
     total = len(steps)
+    # a few rows (a monthly resubmission's changes): applied to the graph itself, not to a copy of it
+    # (a copy costs what the graph is big: for a difference much smaller than the graph)
+    in_place = len(diff.changes) <= min(IN_PLACE_MAX, sum(plan.label_totals.values()) // 10) and not adopt
     summary = backend.write_all(
-        [s.statement for s in steps], progress=(lambda done: progress(done, total)) if progress else None
+        [s.statement for s in steps],
+        progress=(lambda done: progress(done, total)) if progress else None,
+        in_place=in_place,
     )
+    if in_place:
+        return report  # only diff steps: the report's counts are the difference's
     for step, stats in zip(steps, summary.per_statement, strict=True):
         if step.kind in ("node", "node-remove"):
             entry = report.nodes.setdefault(step.item, {"created": 0, "updated": 0, "removed": 0})
@@ -787,25 +893,32 @@ def load_plan(
     return report
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-
-
 def _row_digests(table: RawTable) -> dict[int, str]:
-    """A digest of each row's cells (16 hex digits), by spreadsheet row number."""
-    return {number: _digest("\x1f".join([v or "" for v in cells.values()])) for number, cells in table.rows}
+    """A digest of each row (16 hex digits), by spreadsheet row number: of its text in a CSV file
+    (the reader's), of its cells in a workbook."""
+    if table.digests:
+        return table.digests
+    return {number: row_digest("\x1f".join([v or "" for v in cells.values()])) for number, cells in table.rows}
 
 
-def _settled(raw: RawRoster, rows_read: dict[str, dict[int, str]], last: dict[str, Any]) -> dict[str, set[int]]:
+def _known(last: dict[str, Any]) -> dict[str, KnownRows]:
+    """Per table, the header and row digests the graph's last load left (see :class:`KnownRows`)."""
+    known = {}
+    for name, old in last.items():
+        blob = old.get("digests")
+        if blob and old.get("header"):
+            known[name] = KnownRows(old["header"], frozenset(blob[i : i + 16] for i in range(0, len(blob), 16)))
+    return known
+
+
+def _settled(raw: RawRoster, rows_read: dict[str, dict[int, str]], known: dict[str, KnownRows]) -> dict[str, set[int]]:
     """Rows the last load read, unchanged, under the same header: the graph holds exactly what they say."""
     settled: dict[str, set[int]] = {}
     for name, digests in rows_read.items():
-        old = last.get(name, {})
-        if old.get("header") != _digest("\x1f".join(raw.tables[name].header)) or not old.get("digests"):
+        old = known.get(name)
+        if old is None or old.header != header_digest(raw.tables[name].header):
             continue
-        blob = old["digests"]
-        known = {blob[i : i + 16] for i in range(0, len(blob), 16)}
-        settled[name] = {number for number, d in digests.items() if d in known}
+        settled[name] = {number for number, d in digests.items() if d in old.digests}
     return settled
 
 
@@ -818,22 +931,6 @@ def _zero_counts(report: LoadReport, tables: Iterable[str]) -> None:
         types = [lk.rel for lk in LINKS if lk.table == name] + ([PAIRS[name][1]] if name in PAIRS else [])
         for rel in types:
             report.relationships.setdefault(rel.value, {"created": 0, "updated": 0, "removed": 0})
-
-
-def _bulk_groups(diff: Diff) -> tuple[list[NodeGroup], list[RelGroup]]:
-    """The new nodes and relationships of a first load, as a bulk write numbers them."""
-    index: dict[tuple[str, str], int] = {}
-    nodes: list[NodeGroup] = []
-    for labels, rows in diff.node_creates.items():
-        root = labels[0]
-        for node_id, _ in rows:
-            index[(root, node_id)] = len(index)
-        nodes.append(NodeGroup(labels, rows))
-    rels = [
-        RelGroup(rel, [(index[(a, x)], index[(b, y)], props) for x, y, props in rows])
-        for (rel, a, b), rows in diff.edge_creates.items()
-    ]
-    return nodes, rels
 
 
 #: The key under which a load leaves, for the next one, which files the graph now reflects.
@@ -865,6 +962,21 @@ def load_roster(
     compared with the graph. Any other write, ``--replace``, or another engine: every row is
     compared with the graph.
     """
+    # millions of rows become millions of small acyclic objects: the cyclic collector would
+    # rescan the growing heap over and over (a third of a first load's time)
+    with gc_paused():
+        return _load_roster(path, backend, replace=replace, progress=progress, batch_size=batch_size, stage=stage)
+
+
+def _load_roster(
+    path: str | Path,
+    backend: Backend,
+    *,
+    replace: bool,
+    progress: Callable[[int, int], None] | None,
+    batch_size: int,
+    stage: Callable[[str], None] | None,
+) -> LoadReport:
     say = stage or (lambda name: None)
     say("reading")
     digests = fingerprints(path)
@@ -874,12 +986,14 @@ def load_roster(
         last = json.loads(backend.recall(_MEMO) or "{}") if not replace else {}
         sources = last.get("sources", {})
         unchanged = {key for key, digest in digests.items() if sources.get(key) == digest}
+        known = _known({k: v for k, v in last.get("tables", {}).items() if k not in unchanged})
         if "*" in unchanged:  # the same workbook
             skipped = set(last.get("tables", {}))
             raw = RawRoster(str(path))
         else:
             skipped = unchanged
-            raw = read_roster(path, skip=skipped)
+            # of a changed file, only the rows the graph does not hold already are parsed and checked
+            raw = read_roster(path, skip=skipped, known=known)
         say("checking")
         ledger = None
         rows_read = {name: _row_digests(table) for name, table in raw.tables.items()}
@@ -888,13 +1002,13 @@ def load_roster(
 
             plan, ledger = validate_ledger(raw, backend)
         else:
-            plan = validate(raw, backend, _settled(raw, rows_read, last.get("tables", {})))
+            plan = validate(raw, backend, _settled(raw, rows_read, known))
         tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
         for name, rows in plan.tables.items():
             read = raw.tables.get(name)
             tables[name] = {"rows": plan.row_counts.get(name, len(rows)), "encoding": read.encoding if read else ""}
             if read is not None and not raw.ledger:
-                tables[name].update(header=_digest("\x1f".join(read.header)), digests="".join(rows_read[name].values()))
+                tables[name].update(header=header_digest(read.header), digests="".join(rows_read[name].values()))
         memo = json.dumps({"sources": digests, "tables": tables})
 
         def before_write(writing: bool) -> None:
@@ -913,6 +1027,7 @@ def load_roster(
     report.encodings = {name: t["encoding"] for name, t in tables.items() if t["encoding"]}
     report.ignored = raw.ignored
     report.rows = {name: t["rows"] for name, t in tables.items()}
+    report.settled = {name: len(t.settled) for name, t in raw.tables.items() if t.settled}
     if ledger is not None:
         report.ledger = ledger.as_dict()
         report.encodings = {**ledger.encodings, **report.encodings}

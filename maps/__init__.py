@@ -12,12 +12,44 @@ writes one self-contained, offline HTML page (:mod:`.page`)::
     maps.write_map(m, "map.html")
 """
 
-from .build import GAP_QUERIES, ID_COLUMNS, build_map
-from .layout import layout
-from .model import DEFAULT_BUDGET, DEFAULT_LAYERS, LAYERS, MapEdge, MapError, MapNode, NetworkMap
-from .page import write_map
-from .reduce import reduce_to_budget
-from .style import style, to_pyvis, tooltip
+from importlib import import_module
+from typing import Any
+
+#: Where each name lives: loaded on first use, so that ``pbgraph.maps.model`` (the CLI's option
+#: defaults) does not pull in the page writer and the layout.
+_WHERE = {
+    "GAP_QUERIES": "build",
+    "ID_COLUMNS": "build",
+    "build_map": "build",
+    "layout": "layout",
+    "DEFAULT_BUDGET": "model",
+    "DEFAULT_LAYERS": "model",
+    "LAYERS": "model",
+    "MapEdge": "model",
+    "MapError": "model",
+    "MapNode": "model",
+    "NetworkMap": "model",
+    "write_map": "page",
+    "reduce_to_budget": "reduce",
+    "style": "style",
+    "to_pyvis": "style",
+    "tooltip": "style",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The package's names, loaded on first use (all at once, as an eager import would bind them)."""
+    if name not in _WHERE:
+        try:
+            return import_module(f"{__name__}.{name}")  # a module of the package (``maps.gaps``)
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module 'pbgraph.maps' has no attribute {name!r}") from None
+    for key, module in _WHERE.items():
+        globals()[key] = getattr(import_module(f"{__name__}.{module}"), key)
+    return globals()[name]
+
 
 __all__ = [
     "DEFAULT_BUDGET",

@@ -303,6 +303,10 @@ class Graph(Backend):
         with self._listening():
             return self.backend.read(query, params)
 
+    def read_typed(self, query: str, params: Mapping[str, Any] | None, types: tuple[str, ...]) -> Result:
+        with self._listening():
+            return self.backend.read_typed(query, params, types)
+
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         with self._listening():
             return self.backend.write(query, params)
@@ -763,6 +767,9 @@ def roster_lines(report: LoadReport) -> list[str]:
             lines.append(f"{what}: {shown}")
     if report.unchanged:
         lines.append(f"unchanged since the last load, not read again: {', '.join(report.unchanged)}")
+    if report.settled:
+        held = ", ".join(f"{n} {k:,} of {report.rows.get(n, 0):,}" for n, k in report.settled.items())
+        lines.append(f"rows unchanged since the last load, not checked again: {held}")
     lines.append(WRITTEN[report.written].format(n=len(report.changes)))
     read = ", ".join(f"{n} {report.rows.get(n, 0)} rows ({report.encodings[n]})" for n in report.encodings)
     return [*lines, f"loaded {report.path}: {read}"]
@@ -786,11 +793,18 @@ def changes_lines(report: LoadReport) -> list[str]:
     return lines + ([f"  … and {more} more (--format json lists them all)"] if more > 0 else [])
 
 
-def status_line(stream: Any) -> tuple[Callable[[str], None], Progress]:
-    """Callbacks drawing a long load's status on a terminal: the step, a bar while writing, the time so far."""
+def status_line(stream: Any) -> tuple[Callable[[str | None], None], Progress]:
+    """Callbacks drawing a long load's status on a terminal: the step, a bar while writing, the time so far.
+
+    From the first step on, the line is redrawn every second, so the time moves during a long
+    step; ``stage(None)`` stops that and clears the line (call it before printing anything else).
+    """
+    import threading
     import time
 
     state: dict[str, Any] = {"step": "starting", "done": 0, "total": 0, "started": time.monotonic()}
+    lock = threading.Lock()
+    stop = threading.Event()
 
     def draw() -> None:
         line = f"pbgraph: {state['step']}"
@@ -800,13 +814,33 @@ def status_line(stream: Any) -> tuple[Callable[[str], None], Progress]:
         stream.write(f"\r\033[K{line} … {time.monotonic() - state['started']:.0f} s")
         stream.flush()
 
-    def stage(name: str) -> None:
-        state["step"] = name
-        draw()
+    def tick() -> None:
+        while not stop.wait(1.0):
+            with lock:
+                if not stop.is_set():
+                    draw()
+
+    def stage(name: str | None) -> None:
+        with lock:
+            if stop.is_set():
+                return
+            if name is None:
+                stop.set()
+                stream.write("\r\033[K")
+                stream.flush()
+                return
+            if "ticker" not in state:
+                state["ticker"] = threading.Thread(target=tick, name="pbgraph-status", daemon=True)
+                state["ticker"].start()
+            state["step"] = name
+            draw()
 
     def progress(done: int, total: int) -> None:
-        state.update(step="writing", done=done, total=total)
-        draw()
+        with lock:
+            if stop.is_set():
+                return
+            state.update(step="writing", done=done, total=total)
+            draw()
 
     return stage, progress
 

@@ -43,12 +43,14 @@ class Session:  # what the global options chose, and the session once a command 
         if notice.kind != "started" or self.debug:
             say(notice.message)
 
-    def progress(self, quiet: bool) -> tuple[Callable[[str], None] | None, Callable[[int, int], None] | None]:
-        """A status line on stderr for long loads (none when quiet or not on a terminal)."""
+    def progress(self, quiet: bool) -> tuple[Callable[[str | None], None] | None, Callable[[int, int], None] | None]:
+        """A status line on stderr for long loads (none when quiet or not on a terminal); ``stage(None)``
+        ends it (done at the latest when the command ends)."""
         if quiet or not sys.stderr.isatty():
             return None, None
-        click.get_current_context().call_on_close(lambda: click.echo("\r\033[K", err=True, nl=False))
-        return api.status_line(sys.stderr)
+        stage, progress = api.status_line(sys.stderr)
+        click.get_current_context().call_on_close(lambda: stage(None))
+        return stage, progress
 
 
 class PbgraphGroup(click.Group):
@@ -353,6 +355,8 @@ def load_roster(s: Session, path: Path, replace: bool, fmt: str, quiet: bool) ->
     """
     stage, bar = s.progress(quiet)
     report = s.graph().load_roster(path, replace=replace, progress=bar, stage=stage)
+    if stage:
+        stage(None)  # the status line ends before the report is printed
     for line in api.roster_lines(report):
         say(line)
     click.echo(api.output(report, fmt))

@@ -12,7 +12,9 @@ A ``param`` line is ``NAME TYPE [= DEFAULT] [[MIN..MAX]] | description``; DEFAUL
 a JSON literal, ``today`` or ``today+DAYS``; the optional range bounds a number
 (either end may be left open). A parameter without a default is required.
 ``// internal: true`` marks a query that pbgraph itself runs (maps, exports):
-it is not listed among the analysts' questions.
+it is not listed among the analysts' questions. ``// types: str, int, …`` (optional)
+promises that each column holds only strings or only integers (or nulls): the
+embedded engine then returns big answers without a type tag on every value.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -86,10 +87,14 @@ class QuerySpec:
     path: str
     #: run by pbgraph itself (maps, exports), not one of the analysts' questions
     internal: bool = False
+    #: each column's type, ``str`` or ``int`` (nulls allowed), from ``// types:``; None: any values
+    types: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
             raise ValueError(f"query name {self.name!r} must be pack/name (lower case letters, digits, dashes)")
+        if self.types is not None and (len(self.types) != len(self.columns) or not set(self.types) <= {"str", "int"}):
+            raise ValueError(f"types must give str or int for each of the {len(self.columns)} columns")
 
     @property
     def pack(self) -> str:
@@ -121,6 +126,8 @@ def parse_query(source: str, path: str = "<string>") -> QuerySpec:
                 header["internal"] = value == "true"
             elif key == "columns":
                 header["columns"] = tuple(c.strip() for c in value.split(",") if c.strip())
+            elif key == "types":
+                header["types"] = tuple(c.strip() for c in value.split(",") if c.strip())
             else:
                 raise QueryFormatError(f"{path}:{lineno}: unknown header field {key!r}")
             continue
@@ -172,7 +179,7 @@ def _parse_param(value: str, path: str, lineno: int) -> ParamSpec:
 
 def packs_root() -> Path:
     """The folder of query packs inside the installed package (or the source tree)."""
-    return Path(str(resources.files("pbgraph.queries") / "packs"))
+    return Path(__file__).parent / "packs"  # the wheel carries them beside this module
 
 
 def load_queries(root: Path | None = None) -> dict[str, QuerySpec]:
@@ -180,9 +187,25 @@ def load_queries(root: Path | None = None) -> dict[str, QuerySpec]:
     root = root or packs_root()
     out: dict[str, QuerySpec] = {}
     for file in sorted(root.glob("*/*.cypher")):
-        spec = parse_query(file.read_text(encoding="utf-8"), str(file))
-        expected = f"{file.parent.name}/{file.stem}"
-        if spec.name != expected:
-            raise QueryFormatError(f"{file}: header name {spec.name!r} should be {expected!r}")
+        spec = _load_file(file)
         out[spec.name] = spec
     return out
+
+
+_NAME = re.compile(r"[a-z0-9_-]+/[a-z0-9_-]+")
+
+
+def load_query(name: str, root: Path | None = None) -> QuerySpec | None:
+    """The one query ``name`` (``pack/query``), read alone; None when there is no such file."""
+    if not _NAME.fullmatch(name):
+        return None
+    file = (root or packs_root()) / f"{name}.cypher"
+    return _load_file(file) if file.is_file() else None
+
+
+def _load_file(file: Path) -> QuerySpec:
+    spec = parse_query(file.read_text(encoding="utf-8"), str(file))
+    expected = f"{file.parent.name}/{file.stem}"
+    if spec.name != expected:
+        raise QueryFormatError(f"{file}: header name {spec.name!r} should be {expected!r}")
+    return spec

@@ -45,6 +45,8 @@ def readable(value: Any) -> str:
 
 def width(text: str) -> int:
     """Terminal columns ``text`` takes (wide and full-width characters count two)."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

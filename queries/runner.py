@@ -7,16 +7,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pbgraph.graph import Backend, Result, gc_paused, using
 from pbgraph.graph.errors import PbgraphError
 from pbgraph.graph.schema import Sector
 
-from .model import ParamSpec, QuerySpec, load_queries
+from .model import ParamSpec, QuerySpec, load_queries, load_query
 
 TRUE = {"true", "1", "yes", "是", "y"}
 FALSE = {"false", "0", "no", "否", "n"}
@@ -53,11 +52,23 @@ def list_queries(*, internal: bool = True) -> list[QuerySpec]:
     return [catalog()[name] for name in sorted(catalog()) if internal or not catalog()[name].internal]
 
 
+@cache
+def _one_query(name: str) -> QuerySpec | None:
+    return load_query(name)
+
+
 def get_query(name: str) -> QuerySpec:
-    """The query called ``name``; an unknown name suggests the closest ones."""
+    """The query called ``name`` (read alone, unless the catalogue is loaded); an unknown name
+    suggests the closest ones."""
+    if not catalog.cache_info().currsize:
+        spec = _one_query(name)
+        if spec is not None:
+            return spec
     queries = catalog()
     if name in queries:
         return queries[name]
+    import difflib
+
     close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(close)}?" if close else "; see 'pbgraph query list'"
     raise UnknownQuery(f"no canned query named {name!r}{hint}")
@@ -187,7 +198,8 @@ def query_result(name: str, db: Backend | str | None = None, **params: Any) -> R
     """Run a canned query read-only and return its rows as lists (the fast path for big answers)."""
     spec = get_query(name)
     with using(db) as backend:
-        result = backend.read(spec.text, bind(spec, backend, params))
+        bound = bind(spec, backend, params)
+        result = backend.read_typed(spec.text, bound, spec.types) if spec.types else backend.read(spec.text, bound)
     if tuple(result.columns) != spec.columns:
         raise PbgraphError(f"{spec.name} returned columns {result.columns}, its header promises {list(spec.columns)}")
     return result

@@ -208,3 +208,24 @@ def test_figures_the_help_states_are_what_the_generator_makes():
     assert f"{grids} grids" in api.PRESETS_HELP
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"{taiyuan.truth['counts']['workers']:,} grid workers" in readme
+
+
+def test_the_status_line_keeps_time_during_a_long_step_and_stops_when_told():
+    """A long step (comparing a province with the graph) is not silence: the line is redrawn every second;
+    ``stage(None)`` clears it and nothing is drawn after."""
+    import io
+    import time
+
+    stream = io.StringIO()
+    stage, progress = api.status_line(stream)
+    stage("comparing with the graph")
+    time.sleep(1.3)
+    assert "pbgraph: comparing with the graph … 1 s" in stream.getvalue()
+    progress(1, 4)
+    assert stream.getvalue().endswith("pbgraph: writing [#####---------------] 1/4 … 1 s")
+    stage(None)
+    shown = stream.getvalue()
+    assert shown.endswith("\r\033[K")
+    time.sleep(1.1)
+    progress(2, 4)
+    assert stream.getvalue() == shown  # stopped: nothing drawn over what is printed next

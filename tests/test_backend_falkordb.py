@@ -8,7 +8,7 @@ import pytest
 
 from pbgraph.graph import Statement
 from pbgraph.graph.backends.falkordb_backend import FalkorDBBackend
-from pbgraph.graph.errors import QueryError, ReadOnlyViolation, WriteFailed
+from pbgraph.graph.errors import LeaseLost, QueryError, ReadOnlyViolation, WriteFailed
 
 HOSTILE = ["x'}) DETACH DELETE n //", "<script>alert(1)</script>", 'a"b\\c', "换行\n制表\t", "🙂", ""]
 
@@ -211,3 +211,83 @@ def test_parameters_round_trip_exactly(session_backend):
         assert same(got, v), (got, v)
 
     check()
+
+
+def _copies(backend) -> int:
+    """How many GRAPH.COPY commands the engine has run (a copy-and-swap write makes one)."""
+    stats = backend._redis.info("commandstats")
+    return int(stats.get("cmdstat_graph.COPY", {}).get("calls", 0))
+
+
+def test_a_small_write_in_place_is_one_atomic_statement_without_a_copy(db):
+    """in_place: creates, then relationships between the new nodes, updates and removals in one
+    statement on the graph itself (no copy of the graph), counted as a whole and acknowledged."""
+    db.write("CREATE (:Area {id: 'keep', name: 'before'})-[:PART_OF]->(:Area {id: 'old', name: 'old'})")
+    record = f"pbgraph:commit:{db.graph_name}"
+    seq = int(db._redis.hget(record, "seq"))
+    copies = _copies(db)
+    statements = [
+        Statement("UNWIND $ids AS id MATCH (n:Area {id: id}) DETACH DELETE n", {"ids": ["old"]}),
+        Statement("UNWIND $rows AS r CREATE (n:Area {id: r.id}) SET n += r.props", {"rows": [
+            {"id": "n1", "props": {"name": "新1"}}, {"id": "n2", "props": {"name": "新2"}}]}),
+        Statement("UNWIND $rows AS r MATCH (n:Area {id: r.id}) SET n += r.props", {"rows": [
+            {"id": "keep", "props": {"name": "after"}}]}),
+        Statement("UNWIND $rows AS r MATCH (a:Area {id: r.a}) MATCH (b:Area {id: r.b}) CREATE (a)-[e:PART_OF]->(b)",
+                  {"rows": [{"a": "n2", "b": "n1"}, {"a": "keep", "b": "n1"}]}),
+    ]  # fmt: skip
+    summary = db.write_all(statements, in_place=True)
+    assert _copies(db) == copies  # written where it is, not to a copy swapped in
+    assert (summary.nodes_created, summary.nodes_deleted, summary.relationships_created) == (2, 1, 2)
+    assert summary.statements == 4
+    nodes = db.read("MATCH (a:Area) RETURN a.id, a.name ORDER BY a.id").rows
+    assert nodes == [["keep", "after"], ["n1", "新1"], ["n2", "新2"]]
+    edges = db.read("MATCH (a)-[:PART_OF]->(b) RETURN a.id, b.id ORDER BY a.id").rows
+    assert edges == [["keep", "n1"], ["n2", "n1"]]
+    # acknowledged: the commit record counts it and holds the graph's counts, nothing left pending
+    assert int(db._redis.hget(record, "seq")) == seq + 1 and not db._redis.hget(record, "pending")
+    assert db._redis.hmget(record, ["nodes", "relationships"]) == ["3", "2"]
+
+
+def test_a_failing_write_in_place_keeps_nothing(db):
+    db.write("CREATE (:Area {id: 'keep', name: 'before'})")
+    statements = [
+        Statement("CREATE (:Area {id: 'new1'})"),
+        Statement("MATCH (a:Area {id: 'keep'}) SET a.name = 'changed'"),
+        Statement("CREATE (:Area {id: 'keep'})"),  # violates the unique constraint at run time
+    ]
+    with pytest.raises(WriteFailed, match="nothing was written"):
+        db.write_all(statements, in_place=True)
+    assert db.read("MATCH (a:Area) RETURN a.id AS id, a.name AS name").rows == [["keep", "before"]]
+
+
+def test_a_write_in_place_by_a_writer_that_lost_its_lease_writes_nothing(db):
+    """Paused past its lease (the lock expired) while another writer wrote: the fenced write in place
+    runs nothing, says so, and the other writer's write is kept."""
+    other = FalkorDBBackend(location="other", unix_socket=db._lease.socket)
+    try:
+        with db.writer():
+            db._redis.delete(f"pbgraph:lock:{db.graph_name}")  # what a pause past the lease does to the lock
+            other.write("CREATE (:Area {id: 'theirs'})")
+            with pytest.raises(LeaseLost, match="paused"):
+                db.write_all([Statement("CREATE (:Area {id: 'mine'})")], in_place=True)
+    finally:
+        other.close()
+    assert db.read("MATCH (a:Area) RETURN a.id").rows == [["theirs"]]
+
+
+def test_typed_reads_give_what_tagged_reads_give_or_fall_back(db):
+    """``read_typed`` skips the per-value type tags only while every value has its column's declared type."""
+    db.write("CREATE (:Area:Grid {id: 'g1', name: '第1网格', households: 620}), (:Area:Grid {id: 'g2', name: '2'})")
+    query = "MATCH (g:Grid) RETURN g.id AS id, g.name AS name, g.households AS households ORDER BY id"
+    typed = db.read_typed(query, None, ("str", "str", "int"))
+    assert typed.rows == db.read(query).rows == [["g1", "第1网格", 620], ["g2", "2", None]]
+    assert typed.columns == ["id", "name", "households"]
+    # a value of another type than declared: the tagged reply decides, nothing is coerced
+    assert db.read_typed("RETURN 1.5 AS x, true AS b", None, ("int", "int")).rows == [[1.5, True]]
+    assert db.read_typed("RETURN 7 AS x", None, ("str",)).rows == [[7]]
+    assert db.read_typed("MATCH (g:Grid {id: 'none'}) RETURN g.id AS id", None, ("str",)).rows == []
+
+
+def test_lists_decode_like_the_client_parser(db):
+    row = db.read("RETURN [1, 'a', null, [2.5, true, ['x']], date('2024-01-02')] AS l, [] AS e").rows[0]
+    assert row == [[1, "a", None, [2.5, True, ["x"]], "2024-01-02"], []]

@@ -432,6 +432,12 @@ def test_personal_values_reach_nothing(db, tmp_path):
     assert all(w[1].startswith("网格员-") for w in workers)
 
 
+def test_derived_ids_are_pinned():
+    """Ids already in graphs must not move when the translation is rewritten (a changed id is a new node)."""
+    assert derive_id("area", ("山西省", "太原市", "小店区", "坞城街道", "和平社区")) == "area-9bca39c5c87b"
+    assert derive_id("org", ["坞城街道", "和平社区", "和平社区党委"]) == "org-75c0a96002ab"
+
+
 def test_pseudonyms_are_stable_and_keyed(monkeypatch):
     a = pseudonym("workers", "张三", "area-1")
     assert a == pseudonym("workers", "张三", "area-1") != pseudonym("workers", "张三", "area-2")

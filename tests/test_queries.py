@@ -36,6 +36,18 @@ def test_uncovered_grids(district):
     assert run_query("coverage/uncovered-grids", district, area="G1") == []
 
 
+def test_a_grid_is_covered_by_its_branch_whatever_else_covers_it(district):
+    """Other covers (a building group, an org with no kind) neither cover a grid nor hide its branch."""
+    district.write(
+        "MATCH (b:PartyOrg {id: 'bpg3'}), (g1:Area {id: 'G1'}), (g4:Area {id: 'G4'}) "
+        "CREATE (b)-[:COVERS]->(g1), (:PartyOrg {id: 'nokind', name: 'x'})-[:COVERS]->(g4), "
+        "(:PartyOrg {id: 'nokind2', name: 'y'})-[:COVERS]->(g1)"
+    )
+    for area in (None, "D1"):
+        rows = run_query("coverage/uncovered-grids", district, area=area)
+        assert ids(rows, "grid_id") == (["G3", "G4"] if area else ["G3", "G4", "G6"])
+
+
 def test_communities_and_streets_without_joint_committee(district):
     assert run_query("coverage/communities-without-joint-committee", district) == [
         {"community_id": "K2", "community": "双塔西街三社区", "street": "柳巷街道"},
@@ -556,3 +568,21 @@ def test_scoped_query_touches_only_its_subtree(presets, name):
     # the whole graph's committees come cheap from the kind index; a street still walks all its seats
     factor = 3 if name == "committees/composition" else 4
     assert scoped * factor < whole, f"{name}: {scoped} records for one street of 10, {whole} for the whole graph"
+
+
+def test_typed_questions_answer_as_their_tagged_reads(presets):
+    """Every question declaring ``// types:`` gives, through the untagged reply, exactly the tagged reply's rows."""
+    from pbgraph.queries.runner import bind, list_queries
+
+    backend, _, truths = presets
+    typed = [spec for spec in list_queries() if spec.types]
+    assert {"matching/open-demands", "agreements/units-without-agreement"} <= {spec.name for spec in typed}
+    on = truths["cuiping"]["as_of"]
+    answered = set()
+    for spec in typed:
+        params = {"on": on} if spec.param("on") else {}
+        bound = bind(spec, backend, params)
+        tagged = backend.read(spec.text, bound)
+        assert backend.read_typed(spec.text, bound, spec.types).rows == tagged.rows, spec.name
+        answered |= {spec.name} if tagged.rows else set()
+    assert len(answered) >= len(typed) - 2, f"too many empty answers to compare: only {sorted(answered)}"

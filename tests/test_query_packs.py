@@ -60,3 +60,7 @@ def test_header_errors_are_named():
         parse_query("// name: a/b\n// description: x\nRETURN 1")
     with pytest.raises(QueryFormatError, match="param line"):
         parse_query("// name: a/b\n// description: x\n// param: ???\n// columns: a\nRETURN 1 AS a")
+    with pytest.raises(QueryFormatError, match="types must give str or int for each of the 2 columns"):
+        parse_query("// name: a/b\n// description: x\n// columns: a, b\n// types: str\nRETURN 1 AS a, 2 AS b")
+    with pytest.raises(QueryFormatError, match="types must give str or int"):
+        parse_query("// name: a/b\n// description: x\n// columns: a\n// types: float\nRETURN 1.5 AS a")

@@ -334,7 +334,8 @@ def test_bulk_and_statement_writes_build_the_same_graph(db, tmp_path):
     bulk = graph_dump(db)
     db.reset()
     db.write("CREATE (:Document {id: 'placeholder'})")  # not empty: the statements write the roster
-    assert load_roster(tmp_path / "r", db).written == "statements"
+    by_statements = load_roster(tmp_path / "r", db)
+    assert by_statements.written == "statements"
     db.write("MATCH (d:Document {id: 'placeholder'}) DELETE d")
     assert graph_dump(db) == bulk
     assert db.read("CALL db.constraints() YIELD status RETURN collect(DISTINCT status)").rows == [[["OPERATIONAL"]]]
@@ -453,13 +454,20 @@ def test_a_bulk_write_split_into_many_calls_builds_the_same_graph(db, tmp_path, 
 
     write_roster(generate("guangming", seed=8, as_of=None), tmp_path / "r")
     db.write("CREATE (:Document {id: 'placeholder'})")
-    assert load_roster(tmp_path / "r", db).written == "statements"
+    by_statements = load_roster(tmp_path / "r", db)
+    assert by_statements.written == "statements"
     db.write("MATCH (d:Document {id: 'placeholder'}) DELETE d")
     expected = graph_dump(db)
     db.reset()
     monkeypatch.setattr(falkordb_bulk, "MAX_CALL_BYTES", 4096)
-    assert load_roster(tmp_path / "r", db).written == "bulk"
+    by_bulk = load_roster(tmp_path / "r", db)
+    assert by_bulk.written == "bulk"
     assert graph_dump(db) == expected
+    # the same report, though the bulk write compared nothing (its changes are listed on demand)
+    assert (by_bulk.nodes, by_bulk.relationships) == (by_statements.nodes, by_statements.relationships)
+    assert list(by_bulk.changes) == list(by_statements.changes) and by_bulk.changes == by_statements.changes
+    assert by_bulk.changes[3:7] == by_statements.changes[3:7] and by_bulk.changes[-1] == by_statements.changes[-1]
+    assert by_bulk.to_dict()["changes"] == by_statements.to_dict()["changes"]
 
 
 def test_reload_after_a_reset_loads_everything_again(db, tmp_path):
@@ -491,3 +499,130 @@ def test_a_failed_load_leaves_no_memory_another_commit_could_validate(db, tmp_pa
     report = load_roster(tmp_path / "r2", db)
     assert report.unchanged == [] and report.changes  # compared with the graph: the renames are written
     assert {c.action for c in report.changes} == {"updated"}
+
+
+def _edit(folder, table, edit):
+    """Rewrite ``table``.csv as a spreadsheet would, after ``edit(rows)`` (lists of cells, the header first)."""
+    import csv
+
+    path = folder / f"{table}.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    edit(rows)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _refusal(db, folder):
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(folder, db)
+    return [str(p) for p in e.value.problems]
+
+
+@pytest.fixture
+def reloaded(db, tmp_path):
+    """A guangming roster loaded (the graph's last load: its rows are known) and a copy to edit."""
+    import shutil
+
+    write_roster(generate("guangming", seed=4, as_of=None), tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    shutil.copytree(tmp_path / "r", tmp_path / "r2")
+    return tmp_path / "r2"
+
+
+def test_a_reload_checks_only_the_rows_the_last_load_did_not_hold(db, reloaded):
+    """Of a changed file, the unchanged rows are neither checked nor compared again: the report says how
+    many, names exactly the changed rows, and the graph is what a fresh load of the new roster gives."""
+    renamed = []
+
+    def rename(rows):
+        for row in rows[5:8]:
+            row[1] += "（更名）"
+            renamed.append(row[0])
+
+    _edit(reloaded, "units", rename)
+    total = len((reloaded / "units.csv").read_text(encoding="utf-8").splitlines()) - 1
+    before = graph_dump(db)
+    report = load_roster(reloaded, db)
+    assert sorted(str(c) for c in report.changes) == sorted(f"updated Unit {i} (name)" for i in renamed)
+    assert report.settled == {"units": total - 3} and report.rows["units"] == total
+    assert report.unchanged == sorted(set(report.rows) - {"units"})
+    after = graph_dump(db)
+    assert after != before and after == _load_fresh(db, reloaded)
+
+
+def test_a_reload_whose_changed_row_breaks_a_reference_is_refused(db, reloaded):
+    """A changed row naming an unknown id, or an area of the wrong level that is an unchanged row of the same
+    file, is refused with its sheet, row and column as a full check names them; nothing is written."""
+    communities = [r[0] for r in db.read("MATCH (a:Community) RETURN a.id ORDER BY a.id").rows]
+
+    def break_refs(rows):
+        rows[3][rows[0].index("area_id")] = "nowhere"
+
+    def wrong_level(rows):
+        rows[2][rows[0].index("grid_id")] = communities[0]
+
+    _edit(reloaded, "units", break_refs)
+    _edit(reloaded, "workers", wrong_level)
+    before = graph_dump(db)
+    problems = _refusal(db, reloaded)
+    assert problems == [
+        "units row 4, column area_id: reference to unknown areas id 'nowhere' (not in the roster nor in the graph)",
+        f"workers row 3, column grid_id: area {communities[0]!r} is a community, expected grid",
+    ]
+    assert graph_dump(db) == before
+    db.reset()
+    assert _refusal(db, reloaded)[:1] == problems[:1]  # a full check of the same roster says the same
+
+
+def test_a_reload_whose_changed_row_repeats_an_unchanged_rows_id_is_refused(db, reloaded):
+    """A changed row that takes the id of an unchanged row (before or after it), and a row copied whole
+    (both copies unchanged rows), are duplicates, named as a full check names them."""
+
+    def duplicate(rows):
+        rows[4][0] = rows[9][0]  # row 5 takes row 10's id: row 10 is the duplicate
+        rows[20][0] = rows[2][0]  # row 21 takes row 3's id
+        rows.append(list(rows[30]))  # row 31 copied to the end
+
+    _edit(reloaded, "demands", duplicate)
+    problems = _refusal(db, reloaded)
+    db.reset()
+    assert problems == _refusal(db, reloaded)  # exactly what a full check of the same roster says
+    assert [p.split(":")[0] for p in problems] == [
+        "demands row 10, column id",
+        "demands row 21, column id",
+        f"demands row {len((reloaded / 'demands.csv').read_text().splitlines())}, column id",
+    ]
+
+
+def test_a_reload_of_a_file_with_multi_line_cells_numbers_rows_as_a_full_check(db, tmp_path):
+    """Quoted cells holding line breaks: rows are records, not lines, on a reload too."""
+    rows = [[f"u{i}", f"单位{i}", "hospital", "g2", None, None, None, f"第一行\n第二行{i}"] for i in range(1, 9)]
+    small_roster(tmp_path / "r")
+    write_csv(tmp_path / "r", "units", [*UNITS, "备注"], rows)
+    load_roster(tmp_path / "r", db)
+    rows[5][3] = "nowhere"  # row 7
+    rows[6][1] = "单位七（更名）"
+    write_csv(tmp_path / "r", "units", [*UNITS, "备注"], rows)
+    assert _refusal(db, tmp_path / "r") == [
+        "units row 7, column area_id: reference to unknown areas id 'nowhere' (not in the roster nor in the graph)"
+    ]
+    rows[5][3] = "g1"
+    write_csv(tmp_path / "r", "units", [*UNITS, "备注"], rows)
+    report = load_roster(tmp_path / "r", db)
+    assert report.settled == {"units": 6}
+    assert sorted(str(c) for c in report.changes) == [
+        "created LOCATED_IN u6 → g1",
+        "removed LOCATED_IN u6 → g2",
+        "updated Unit u7 (name)",
+    ]
+    assert db.read("MATCH (u:Unit {id: 'u8'}) RETURN u.`备注`").rows == [["第一行\n第二行8"]]
+
+
+def test_a_first_load_with_a_reference_column_empty_in_every_row(db, tmp_path):
+    """No unit names a party org (and no org is loaded): the bulk write makes no relationship of that type."""
+    write_csv(tmp_path / "r", "areas", AREAS, [["s1", "光明街道", "street", None, None, None]])
+    write_csv(tmp_path / "r", "units", UNITS, [["u1", "市第一医院", "hospital", "s1", "true", 3, None]])
+    report = load_roster(tmp_path / "r", db)
+    assert report.written == "bulk" and report.relationships["HAS_PARTY_ORG"]["created"] == 0
+    assert db.read("MATCH (:Unit {id: 'u1'})-[:LOCATED_IN]->(a:Area) RETURN a.id").rows == [["s1"]]

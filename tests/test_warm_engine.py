@@ -85,3 +85,32 @@ def test_a_warm_engine_stops_when_its_folder_is_deleted(folder):
     assert server_running(folder)
     shutil.rmtree(folder)
     assert _wait(lambda: not _engines_serving_deleted(folder)), "the engine outlived its deleted folder"
+
+
+def test_a_new_engine_gets_its_own_reaper_and_keep_warm_time(tmp_path):
+    """The reaper of a stopped engine, still alive when the next command starts a new one, leaves it
+    to that command's reaper; it used to adopt it and stop it with its own keep-warm time (here 0)."""
+    import fcntl
+    import os
+    import signal
+
+    from pbgraph.graph.backends.embedded import Layout, _flock, _pid_alive
+
+    folder = tmp_path / "w.db"
+    layout = Layout(folder)
+    with pbgraph.connect(str(folder)):
+        old_reaper = int(layout.reaper_pidfile.read_text())
+        with _flock(layout.server_lock, fcntl.LOCK_EX):  # so that it is not stopped holding the lock
+            os.kill(old_reaper, signal.SIGSTOP)  # slow to notice, as on a busy machine
+    try:
+        assert not server_running(folder)  # keep-warm 0 (this process): stopped with its last user
+        out = run_process("status", db=folder, env={"PBGRAPH_KEEP_WARM": "30"})
+        assert out.returncode == 0, out.stderr
+    finally:
+        os.kill(old_reaper, signal.SIGCONT)
+    try:
+        assert _wait(lambda: not _pid_alive(old_reaper), 10), "the old reaper should leave"
+        assert server_running(folder), "the old reaper stopped the new engine"
+        assert int(layout.reaper_pidfile.read_text()) != old_reaper
+    finally:
+        run_process("stop", db=folder)

@@ -121,18 +121,30 @@ Progress = Callable[[int], None]
 
 @dataclass
 class NodeGroup:
-    """New nodes with the same labels, for :meth:`Backend.create_graph`: (id, other properties, no nulls)."""
+    """New nodes with the same labels, for :meth:`Backend.create_graph`, column by column.
+
+    ``columns`` maps each property (``id`` first) to one value per node; None: not set.
+    """
 
     labels: tuple[str, ...]
-    rows: list[tuple[str, dict[str, Any]]]
+    columns: dict[str, list[Any]]
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
 
 
 @dataclass
 class RelGroup:
-    """New relationships of one type: (start, end, properties), ends numbered in the order of the node groups."""
+    """New relationships of one type: start and end nodes numbered in the order of the node groups,
+    and one value per relationship for each property in ``columns`` (None: not set)."""
 
     type: str
-    rows: list[tuple[int, int, dict[str, Any]]]
+    starts: list[int]
+    ends: list[int]
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.starts)
 
 
 class Backend(ABC):
@@ -140,6 +152,8 @@ class Backend(ABC):
 
     #: ``falkordb-embedded``, ``falkordb`` or ``neo4j``.
     kind: str
+    #: True when :meth:`create_graph` can build a new graph in one step.
+    bulk_create = False
     #: Where the data lives: a folder, ``falkordb://host:port`` or a Neo4j URI.
     location: str
 
@@ -147,16 +161,28 @@ class Backend(ABC):
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         """Run a statement through the engine's read-only path; a write is refused."""
 
+    def read_typed(self, query: str, params: Mapping[str, Any] | None, types: tuple[str, ...]) -> Result:
+        """:meth:`read` for a statement whose columns hold only ``int`` or ``str`` values (``types``, in
+        column order; nulls allowed): an engine may then fetch the rows without per-value type tags.
+        The rows are :meth:`read`'s."""
+        return self.read(query, params)
+
     @abstractmethod
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> Result:
         """Run one statement that may write, atomically."""
 
     @abstractmethod
-    def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
+    def write_all(
+        self, statements: Iterable[Statement], progress: Progress | None = None, *, in_place: bool = False
+    ) -> WriteSummary:
         """Apply statements as one all-or-nothing unit.
 
         Either every statement takes effect or none does, including when the
         process is killed part-way. Readers never see a partial state.
+
+        ``in_place``: a small write (a few thousand rows) that the engine may apply as one
+        statement to the graph itself rather than to a copy; just as atomic. The summary's
+        counters may then be those of the whole write, as one entry of ``per_statement``.
         """
 
     def create_graph(

@@ -23,7 +23,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -199,6 +198,8 @@ def check_before_start(layout: Layout) -> TornTail | None:
     if complete == newest.stat().st_size:
         return None
     saved = newest.with_name(newest.name + ".before-open")
+    import shutil  # rarely needed (a torn log): not loaded by every command
+
     shutil.copy2(newest, saved)
     return TornTail(newest, saved)
 
@@ -343,6 +344,8 @@ class RepairReport:
 
 def keep_copy(layout: Layout) -> Path:
     """Copy the engine's files and the record aside, inside the database folder."""
+    import shutil
+
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     copy = layout.root / f"damaged-{stamp}"
     shutil.copytree(layout.data, copy / "data")

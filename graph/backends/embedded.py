@@ -25,19 +25,20 @@ import errno
 import fcntl
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from signal import SIGKILL, SIGTERM
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DatabaseDamaged, DatabaseUnavailable, NotADatabase
 from ..notices import notify
 from . import durability
+
+if TYPE_CHECKING:
+    import subprocess
 
 MARKER = "pbgraph-db.json"
 FORMAT = "pbgraph-embedded"
@@ -183,6 +184,8 @@ _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 def _spawn(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
     """Start a detached helper process (own session, no terminal) and remember it."""
+    import subprocess  # only to start an engine: a warm command never does
+
     proc = subprocess.Popen(
         args,
         stdin=subprocess.DEVNULL,
@@ -258,15 +261,18 @@ def socket_path(layout: Layout) -> str:
 
 def _ping(sock: str) -> str:
     """``ok``, ``loading`` or ``down``."""
-    import redis
+    from .resp import Connection, ReplyError
 
-    client = redis.Redis(unix_socket_path=sock, socket_timeout=5, socket_connect_timeout=2, retry=None)
     try:
-        client.ping()
+        client = Connection(unix_socket=sock, connect_timeout=2, timeout=5)
+    except OSError:
+        return "down"
+    try:
+        client.execute("PING")
         return "ok"
-    except redis.exceptions.BusyLoadingError:
-        return "loading"
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
+    except ReplyError as e:
+        return "loading" if str(e).startswith("LOADING") else "down"
+    except OSError:
         return "down"
     finally:
         client.close()
@@ -352,7 +358,7 @@ def _wait_for_engine(pid: int, layout: Layout, deadline: float) -> str:
 
 def _kill(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, SIGKILL)
     while _pid_alive(pid):
         time.sleep(0.01)
 
@@ -405,7 +411,7 @@ def _start_engine(layout: Layout, messages: list[str]) -> None:
         outcome = _wait_for_engine(proc.pid, layout, time.monotonic() + START_TIMEOUT_S)
         if outcome == "ok":
             try:
-                _start_reaper(layout)
+                _start_reaper(layout, new_engine=True)
             except OSError:  # no reaper, no safety net: do not leave this engine behind
                 _kill(proc.pid)
                 raise
@@ -447,9 +453,11 @@ def _log_tail(layout: Layout, lines: int = 3) -> str:
     return " | ".join(line.split(" * ", 1)[-1].split(" # ", 1)[-1] for line in tail)
 
 
-def _start_reaper(layout: Layout) -> None:
+def _start_reaper(layout: Layout, *, new_engine: bool = False) -> None:
+    """Start the reaper of the folder's engine, unless one runs (``new_engine``: the one that runs
+    served the engine before, and leaves when it sees this one)."""
     pid = _read_pid(layout.reaper_pidfile)
-    if pid and _pid_alive(pid):
+    if pid and _pid_alive(pid) and not new_engine:
         return
     # the server's pid and an open users lock go along, so the reaper can still stop the engine
     # should the folder be deleted before it has read them
@@ -496,7 +504,7 @@ def _stop_server(layout: Layout) -> None:
         while _pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.01)
         if _pid_alive(pid):
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, SIGKILL)
     for path in (layout.socket, layout.pidfile):
         path.unlink(missing_ok=True)
 
@@ -605,6 +613,8 @@ def storage_problem(root: Path, error: BaseException | None = None) -> str | Non
 def discard_new_folder(root: Path) -> bool:
     """Delete a database folder a failed command created, if it holds no acknowledged write and
     no other process uses it; True when it was deleted."""
+    import shutil
+
     layout = Layout(root.expanduser().absolute())
     ours = {MARKER, MARKER.replace(".json", ".tmp"), "data", "run", "server.log", durability.RECORD_FILE}
     names = {p.name for p in layout.root.iterdir()} if layout.root.is_dir() else {"(none)"}
@@ -655,15 +665,17 @@ def reap(root: Path, server: int, users_fd: int) -> None:
     """
     layout = Layout(root)
     data = layout.data.resolve()
-    with contextlib.suppress(OSError):  # the folder may already be gone
-        layout.reaper_pidfile.write_text(f"{os.getpid()}\n")
+    # (its starter wrote reaper.pid: written here too, it could replace a newer reaper's, should
+    # this one start so late that its engine has been replaced already)
     keep_warm = keep_warm_s()
     try:
         while True:
             time.sleep(REAP_INTERVAL_S)
             pid = _read_pid(layout.pidfile)
             if pid and _is_our_server(pid, layout):
-                server = pid  # a restarted engine has a new pid
+                if server and pid != server:
+                    return  # a newer engine serves the folder, with its own reaper (and its keep-warm time)
+                server = pid
             else:
                 if server and not layout.root.exists() and _serves_deleted(server, data):
                     # the folder was deleted while its engine stayed warm: nothing can open it again,
@@ -672,7 +684,7 @@ def reap(root: Path, server: int, users_fd: int) -> None:
                         fcntl.flock(users_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     except BlockingIOError:
                         continue
-                    os.kill(server, signal.SIGTERM)
+                    os.kill(server, SIGTERM)
                 return
             fd = os.open(layout.server_lock, os.O_RDWR | os.O_CREAT, 0o600)
             try:

@@ -13,6 +13,8 @@ UTF-8 string, 4 int64.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,6 +56,30 @@ def _value(v: Any) -> bytes:
     raise Unencodable(f"values of type {t.__name__}")
 
 
+def _column(values: list[Any]) -> list[bytes]:
+    """Each value of one property, encoded; a column of one type (and nulls) in one pass."""
+    types = set(map(type, values))
+    types.discard(type(None))
+    if types == {str}:
+        if "\x00" in "".join([v for v in values if v is not None]):
+            raise Unencodable("a string holds a NUL character")
+        return [_NULL if v is None else b"\x03" + v.encode() + b"\x00" for v in values]
+    if types == {int}:
+        known: dict[int, bytes] = {}  # counts repeat: pack each once
+        out = []
+        for v in values:
+            if v is None:
+                out.append(_NULL)
+            elif (b := known.get(v)) is not None:
+                out.append(b)
+            else:
+                out.append(known.setdefault(v, _value(v)))
+        return out
+    if types == {bool}:
+        return [_NULL if v is None else _TRUE if v else _FALSE for v in values]
+    return [_value(v) for v in values]
+
+
 def _header(name: str, props: list[str]) -> bytes:
     if "\x00" in name or any("\x00" in p for p in props):
         raise Unencodable("a name holds a NUL character")
@@ -76,41 +102,43 @@ class Call:
 
 
 def calls(nodes: list[NodeGroup], relationships: list[RelGroup], limit: int = MAX_CALL_BYTES) -> Iterator[Call]:
-    """The calls that create ``nodes`` (numbered in order) then ``relationships``; raises :class:`Unencodable`."""
+    """The calls that create ``nodes`` (numbered in order) then ``relationships``; raises :class:`Unencodable`.
+
+    A call holds at most ``limit`` bytes of blobs (or one entity, when a single one is bigger).
+    """
     call = Call()
-    for group in nodes:
-        props = list(dict.fromkeys(k for _, row in group.rows for k in row))
-        header = _header(":".join(group.labels), ["id", *props])
-        parts: list[bytes] = [header]
-        size = len(header)
-        for node_id, row in group.rows:
-            get = row.get
-            entity = _value(node_id) + b"".join([_value(get(p)) for p in props])
-            parts.append(entity)
-            size += len(entity)
-            call.nodes += 1
-            if call.size + size >= limit:
-                call.labels.append(b"".join(parts))
+    for header, columns, is_node in _blocks(nodes, relationships):
+        entities = columns[0] if len(columns) == 1 else list(map(b"".join, zip(*columns, strict=True)))
+        start = 0
+        ends_at = list(itertools.accumulate(map(len, entities)))  # bytes up to and including each entity
+        while start < len(entities):
+            before = ends_at[start - 1] if start else 0
+            room = limit - call.size - len(header)
+            stop = bisect.bisect_right(ends_at, before + room, lo=start)
+            if stop == start and (call.nodes or call.edges):  # not even one more fits: send what we have
                 yield call
-                call, parts, size = Call(), [header], len(header)
-        if len(parts) > 1:
-            call.labels.append(b"".join(parts))
-            call.size += size
-    for rel in relationships:
-        props = list(dict.fromkeys(k for _, _, p in rel.rows for k in p))
-        header = _header(rel.type, props)
-        parts, size = [header], len(header)
-        for start, end, values in rel.rows:
-            entity = _ENDS(start, end) + b"".join([_value(values.get(p)) for p in props])
-            parts.append(entity)
-            size += len(entity)
-            call.edges += 1
-            if call.size + size >= limit:
-                call.types.append(b"".join(parts))
+                call = Call()
+                continue
+            stop = max(stop, start + 1)
+            blob = header + b"".join(entities[start:stop])
+            (call.labels if is_node else call.types).append(blob)
+            if is_node:
+                call.nodes += stop - start
+            else:
+                call.edges += stop - start
+            call.size += len(blob)
+            start = stop
+            if start < len(entities):
                 yield call
-                call, parts, size = Call(), [header], len(header)
-        if len(parts) > 1:
-            call.types.append(b"".join(parts))
-            call.size += size
+                call = Call()
     if call.nodes or call.edges:
         yield call
+
+
+def _blocks(nodes: list[NodeGroup], relationships: list[RelGroup]) -> Iterator[tuple[bytes, list[list[bytes]], bool]]:
+    """Per group, in order: its blob header, its encoded columns, and whether it holds nodes (one at a time)."""
+    for g in nodes:
+        yield _header(":".join(g.labels), list(g.columns)), [_column(c) for c in g.columns.values()], True
+    for rel in relationships:
+        ends = list(map(_ENDS, rel.starts, rel.ends))
+        yield _header(rel.type, list(rel.columns)), [ends, *(_column(c) for c in rel.columns.values())], False

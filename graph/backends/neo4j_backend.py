@@ -93,7 +93,10 @@ class Neo4jBackend(Backend):
         with _errors(), self._session(read=False) as s:
             return s.execute_write(_run, query, plain(dict(params or {})))
 
-    def write_all(self, statements: Iterable[Statement], progress: Progress | None = None) -> WriteSummary:
+    def write_all(
+        self, statements: Iterable[Statement], progress: Progress | None = None, *, in_place: bool = False
+    ) -> WriteSummary:
+        # one transaction either way: ``in_place`` changes nothing here
         self.ensure_schema()
         todo = list(statements)  # a managed transaction may be retried: statements are re-run
 

@@ -4,6 +4,7 @@
 // param: before date = today+90 | list agreements expiring strictly before this date (default: 90 days from today)
 // param: today date = today | the date "in force" is judged on (default: the local date)
 // columns: agreement_id, kind, unit, area, expires
+// types: str, str, str, str, str
 // two parts and only one answers. With an area, walk down its PART_OF subtree from the area's index entry;
 // without, scan the label (a single "$area IS NULL OR in-scope" test would scan the whole label either way)
 WITH $area AS area

@@ -2,6 +2,7 @@
 // description: 没有社区“大党委”的社区 | Communities with no community joint committee seated in them
 // param: area area = null | an area id or unambiguous name: only communities inside it
 // columns: community_id, community, street
+// types: str, str, str
 // two parts and only one answers. With an area, walk down its PART_OF subtree from the area's index entry;
 // without, scan the label (a single "$area IS NULL OR in-scope" test would scan the whole label either way)
 WITH $area AS area

@@ -3,6 +3,7 @@
 // param: area area = null | an area id or unambiguous name: only grids inside it
 // param: max_households int = 500 [1..] | the households standard per grid (按照500户左右标准)
 // columns: grid_id, grid, community, households
+// types: str, str, str, int
 // two parts and only one answers. With an area, walk down its PART_OF subtree from the area's index entry;
 // without, scan the label (a single "$area IS NULL OR in-scope" test would scan the whole label either way)
 WITH $area AS area

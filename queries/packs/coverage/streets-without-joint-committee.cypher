@@ -2,6 +2,7 @@
 // description: 没有街道“大工委”的街道 | Streets with no street joint committee seated in them
 // param: area area = null | an area id or unambiguous name: only streets inside it
 // columns: street_id, street, district
+// types: str, str, str
 // two parts and only one answers. With an area, walk down its PART_OF subtree from the area's index entry;
 // without, scan the label (a single "$area IS NULL OR in-scope" test would scan the whole label either way)
 WITH $area AS area

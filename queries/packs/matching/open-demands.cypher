@@ -2,6 +2,7 @@
 // description: 尚无项目认领或完成的需求 | Demands that no claimed or done project addresses
 // param: area area = null | an area id or unambiguous name: demands raised inside it
 // columns: demand_id, demand, category, community, households, urgency
+// types: str, str, str, str, int, int
 // two parts and only one answers. With an area, walk down its PART_OF subtree from the area's index entry;
 // without, scan the label (a single "$area IS NULL OR in-scope" test would scan the whole label either way)
 WITH $area AS area

@@ -2,13 +2,16 @@
 // description: 文件所述数字与图中实际数量对照 | Each number a document states next to the count of matching nodes in the area it is about
 // param: area area = null | an area id or unambiguous name: statements about areas inside it
 // columns: area, category, stated, actual, source
+// types: str, str, int, int, str
 // One row per area, category and stated value. A number stated twice (a headline and its body, or two
 // documents) is one row whose source lists each document once, joined by "; ". Actual counts what rosters
 // put in the graph, never the areas, orgs and units a document made (ids doc-area-, doc-org-, doc-unit-).
 // Only areas a roster made can hold roster nodes, so only those are searched, upward from each kind of
 // counterpart the statements need, for all stated areas at once; the statements are then read again
-// (grouping many rows by long lists is slow on FalkorDB).
-OPTIONAL MATCH (scope:Area {id: $area})
+// (grouping many rows by long lists is slow on FalkorDB). The scope is looked up through a WITH, since
+// FalkorDB scans every area for an id written as a parameter in the pattern.
+WITH $area AS area
+OPTIONAL MATCH (scope:Area {id: area})
 WITH scope
 OPTIONAL MATCH (s:Statement)-[:ABOUT]->(a:Area)
 WHERE s.category IN ['street', 'town', 'community', 'village', 'grid',
@@ -42,10 +45,12 @@ WITH worker_areas, found, collect({key: key, n: n}) AS more
 WITH worker_areas, found + more AS found
 OPTIONAL MATCH (w:GridWorker)-[:ASSIGNED_TO]->()-[:PART_OF*0..12]->(up)
 WHERE size(worker_areas) > 0 AND up.id IN worker_areas
-WITH found, up.id + '|grid_worker' AS key, count(DISTINCT w) AS n
+WITH found, up, count(DISTINCT w) AS n
+WITH found, up.id + '|grid_worker' AS key, n
 WITH found, collect({key: key, n: n}) AS more
 WITH found + more AS found
-OPTIONAL MATCH (scope:Area {id: $area})
+WITH found, $area AS area
+OPTIONAL MATCH (scope:Area {id: area})
 WITH found, scope
 MATCH (s:Statement)-[:ABOUT]->(a:Area)
 WHERE s.category IN ['street', 'town', 'community', 'village', 'grid',

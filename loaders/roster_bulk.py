@@ -1,0 +1,197 @@
+"""A first load into an empty graph: every row is new, so nothing is compared.
+
+The validated rows become, column by column, the node and relationship groups of
+:meth:`~pbgraph.graph.Backend.create_graph` — the same nodes, properties and relationships
+the comparison (:func:`~pbgraph.loaders.rosters.diff_plan`) would create, without a
+dictionary or a :class:`~pbgraph.loaders.roster_diff.Change` per row. The changes are
+listed on demand (:class:`Created`): a province has millions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, overload
+
+from pbgraph.graph.backends.base import NodeGroup, RelGroup
+from pbgraph.graph.schema import Label, Level
+
+from .roster_diff import Change
+from .roster_tables import ORDER, TABLE_LABEL, TABLES
+
+if TYPE_CHECKING:
+    from .rosters import Plan, Row
+
+
+class Created(Sequence[Change]):
+    """Every node and relationship a new graph gets, as ``created`` changes, made when read."""
+
+    def __init__(self) -> None:
+        #: (item, kind, ids — or start ids —, end ids for relationships)
+        self._parts: list[tuple[str, str, list[str], list[str] | None]] = []
+        self._len = 0
+
+    def add(self, item: str, kind: str, keys: list[str], ends: list[str] | None = None) -> None:
+        if keys:
+            self._parts.append((item, kind, keys, ends))
+            self._len += len(keys)
+
+    def counts(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Per kind (node, relationship), per label or type: created, updated (0), removed (0)."""
+        out: dict[str, dict[str, dict[str, int]]] = {"node": {}, "relationship": {}}
+        for item, kind, keys, _ in self._parts:
+            entry = out[kind].setdefault(item, {"created": 0, "updated": 0, "removed": 0})
+            entry["created"] += len(keys)
+        return out
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[Change]:
+        for item, kind, keys, ends in self._parts:
+            if ends is None:
+                yield from (Change("created", item, k) for k in keys)
+            else:
+                yield from (Change("created", item, f"{a} → {b}", (), kind) for a, b in zip(keys, ends, strict=True))
+
+    @overload
+    def __getitem__(self, i: int) -> Change: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Change]: ...
+    def __getitem__(self, i: int | slice) -> Change | list[Change]:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(self._len)
+            if step == 1:  # the first few, for a report: without making the rest
+                return [c for _, c in zip(range(stop - start), self._from(start), strict=False)]
+            return list(self)[i]
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError("change index out of range")
+        return next(self._from(i))
+
+    def _from(self, start: int) -> Iterator[Change]:
+        for n, change in enumerate(self):  # the parts are few: skip whole parts
+            if n >= start:
+                yield change
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == self._len and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Created({self._len} changes)"
+
+
+@dataclass
+class NewGraph:
+    """A roster as one bulk write: node groups (numbered in order), relationship groups, the changes."""
+
+    nodes: list[NodeGroup] = field(default_factory=list)
+    relationships: list[RelGroup] = field(default_factory=list)
+    changes: Created = field(default_factory=Created)
+
+
+def _columns(ids: list[str], rows: list[Row], fields: list[str], name_from_id: bool) -> dict[str, list[Any]]:
+    """The node properties of ``rows``: id, the row's fields, extra columns, a name; columns never set left out."""
+    columns: dict[str, list[Any]] = {"id": ids}
+    for f in fields:
+        columns[f] = [r.values[f] for r in rows]
+    extras = list(dict.fromkeys(k for r in rows if r.extras for k in r.extras))
+    for k in extras:
+        if not (name_from_id and k == "name"):
+            columns[k] = [r.extras.get(k) for r in rows]
+    if name_from_id:  # (model: every node has a name; these tables' rows may not)
+        columns["name"] = [r.extras.get("name") or i for r, i in zip(rows, ids, strict=True)]
+    return {k: v for k, v in columns.items() if k == "id" or any(x is not None for x in v)}
+
+
+def new_graph(plan: Plan) -> NewGraph:
+    """Every row of ``plan`` as new nodes and relationships (the graph must hold none of them)."""
+    from .rosters import LINKS, PAIRS
+
+    out = NewGraph()
+    number: dict[str, dict[str, int]] = {}  # label → id → node number
+    rels: dict[tuple[str, str, str], tuple[list[str], list[str], dict[str, list[Any]]]] = {}
+
+    def add(key: tuple[str, str, str], starts: list[str], ends: list[str], props: dict[str, list[Any]]) -> None:
+        have_starts, have_ends, have_props = rels.setdefault(key, ([], [], {}))
+        before = len(have_starts)
+        for p, values in props.items():
+            have_props.setdefault(p, [None] * before).extend(values)
+        have_starts.extend(starts)
+        have_ends.extend(ends)
+        for values in have_props.values():  # a property only some of the links carry: unset elsewhere
+            values.extend([None] * (len(have_starts) - len(values)))
+
+    # in the order the comparison lists them: per table, its nodes, then its relationships
+    for name in ORDER:
+        table, rows = TABLES[name], plan.tables.get(name)
+        if not rows:
+            continue
+        if table.label is not None:
+            _add_nodes(out, number, name, rows)
+        for link in (lk for lk in LINKS if lk.table == name):
+            assert table.label is not None
+            label, rel = table.label.value, link.rel.value
+            refs = table.by_name[link.column].ref
+            linked = [r for r in rows if r.values[link.column] is not None]
+            ids, others = [r.values["id"] for r in linked], [r.values[link.column] for r in linked]
+            out.changes.add(rel, "relationship", *((others, ids) if link.incoming else (ids, others)))
+            split: dict[str, list[Row]] = {refs[0]: linked}
+            if len(refs) > 1:  # owners: units or areas
+                split = {}
+                for r in linked:
+                    split.setdefault(plan.owner_table.get(r.values["id"], refs[0]), []).append(r)
+                ids = others = []
+            for owner, part in split.items():
+                if not part:
+                    continue  # the column is empty in every row
+                target = TABLE_LABEL[owner].value
+                if part is not linked:
+                    ids, others = [r.values["id"] for r in part], [r.values[link.column] for r in part]
+                props = {p: [r.values[c] for r in part] for p, c in link.props}
+                if link.incoming:
+                    add((rel, target, label), others, ids, props)
+                else:
+                    add((rel, label, target), ids, others, props)
+        if name in PAIRS:
+            src_col, rel_type, dst_col, prop_cols = PAIRS[name]
+            src = TABLE_LABEL[table.by_name[src_col].ref[0]].value
+            dst = TABLE_LABEL[table.by_name[dst_col].ref[0]].value
+            props = {p: [r.values[c] for r in rows] for p, c in prop_cols}
+            starts, ends = [r.values[src_col] for r in rows], [r.values[dst_col] for r in rows]
+            out.changes.add(rel_type.value, "relationship", starts, ends)
+            add((rel_type.value, src, dst), starts, ends, props)
+    for (rel, a, b), (starts, ends, props) in rels.items():
+        first, second = number[a], number[b]
+        columns = {p: v for p, v in props.items() if any(x is not None for x in v)}
+        out.relationships.append(RelGroup(rel, [first[x] for x in starts], [second[y] for y in ends], columns))
+    return out
+
+
+def _add_nodes(out: NewGraph, number: dict[str, dict[str, int]], name: str, rows: list[Row]) -> None:
+    """The table's rows as node groups, numbered on from the nodes before them."""
+    from .rosters import _NAME_FROM_ID, _NOT_PROPS
+
+    table = TABLES[name]
+    assert table.label is not None
+    label = table.label.value
+    fields = [c.name for c in table.columns if c.name not in _NOT_PROPS[name]]
+    if table.label is Label.AREA:  # both labels, level by level in the order of the levels' names
+        by_level: dict[str, list[Row]] = {lv: [] for lv in sorted({r.values["level"] for r in rows})}
+        for r in rows:
+            by_level[r.values["level"]].append(r)
+        groups = [((label, Level(lv).label.value), part) for lv, part in by_level.items()]
+    else:
+        groups = [((label,), rows)]
+    ids_of_label = number.setdefault(label, {})
+    for labels, part in groups:
+        ids = [r.values["id"] for r in part]
+        count = sum(len(g) for g in out.nodes)
+        ids_of_label.update(zip(ids, range(count, count + len(ids)), strict=True))
+        out.nodes.append(NodeGroup(labels, _columns(ids, part, fields, name in _NAME_FROM_ID)))
+    out.changes.add(label, "node", [r.values["id"] for r in rows])
