@@ -192,6 +192,25 @@ def greedy(candidates: Iterable[Candidate], capacity: dict[str, int]) -> list[Ca
     return _by_list("greedy", candidates, capacity)
 
 
+def _pairs(rows: list[list[Any]], dcode: dict[str, int], rcode: dict[str, int]) -> tuple[np.ndarray, ...]:
+    """Demand codes, resource codes and tiers of every pair ``matching/candidate-lists`` rows stand for
+    (each demand of a row with each resource of its list); ids missing from the codes are dropped (both
+    lists are read apart from the pairs: a write may fall between)."""
+    ds, rs, ts = [], [], []
+    for _, demand_ids, resource_ids, n0, n1 in rows:
+        d = np.fromiter(map(dcode.get, demand_ids, repeat(-1)), dtype=np.int64, count=len(demand_ids))
+        r = np.fromiter(map(rcode.get, resource_ids, repeat(-1)), dtype=np.int64, count=len(resource_ids))
+        t = np.full(len(resource_ids), 2, dtype=np.int64)
+        t[:n1] = 1
+        t[:n0] = 0
+        keep = r >= 0
+        d, r, t = d[d >= 0], r[keep], t[keep]
+        ds.append(np.repeat(d, len(r)))
+        rs.append(np.tile(r, len(d)))
+        ts.append(np.tile(t, len(d)))
+    return np.concatenate(ds), np.concatenate(rs), np.concatenate(ts)
+
+
 def _check_inputs(backend: Backend, area: str | None = None) -> None:
     """Refuse values the optimizer cannot use: negative capacities, urgencies outside 1–5 (of the demands
     inside ``area``, when given) and, for the whole graph, demands no area raises (a scoped allocation
@@ -263,11 +282,11 @@ def allocate(
         categories = sorted({d["category"] for d in demands.values()} & {r["category"] for r in offered} - {None})
 
         def fetch(category: str | None) -> list[list[Any]]:
-            params = {"area": area, "max_tier": max_tier, "category": category, "per_demand": 0}
-            return query_result("matching/candidates", backend, **params).rows
+            params = {"area": area, "max_tier": max_tier, "category": category}
+            return query_result("matching/candidate-lists", backend, **params).rows
 
         def by_category(pool: ThreadPoolExecutor) -> Iterable[list[list[Any]]]:
-            """Candidate rows a category at a time: fetched so for the whole graph, split so for an area
+            """Candidate lists a category at a time: fetched so for the whole graph, split so for an area
             (each fetch scans every offer). Either way each category is solved alone, so an area that
             holds everything gets the very same pairs."""
             if area is None:
@@ -275,7 +294,7 @@ def allocate(
                 return
             groups: dict[str, list[list[Any]]] = {c: [] for c in categories}
             for row in fetch(None):
-                groups.setdefault(row[2], []).append(row)
+                groups.setdefault(row[0], []).append(row)
             yield from (groups[c] for c in sorted(groups))
 
         has_candidate = np.zeros(len(dcode), dtype=bool)
@@ -286,11 +305,7 @@ def allocate(
             for rows in by_category(pool):
                 if not rows:
                     continue
-                ds, rs, _, tiers = zip(*rows, strict=True)
-                d = np.fromiter(map(dcode.get, ds, repeat(-1)), dtype=np.int64, count=len(rows))
-                r = np.fromiter(map(rcode.get, rs, repeat(-1)), dtype=np.int64, count=len(rows))
-                ok = (d >= 0) & (r >= 0)  # both lists are read apart from the pairs: a write may fall between
-                d, r, tier = d[ok], r[ok], np.array(tiers, dtype=np.int64)[ok]
+                d, r, tier = _pairs(rows, dcode, rcode)
                 w = base[d] * _FACTOR[tier]
                 picked = _choose(d, r, tier, w, capacity) if method == "optimal" else _greedy(d, r, w, capacity)
                 n_candidates += len(d)

@@ -5,6 +5,7 @@
 // param: category str = null | only pairs of this category (categories never pair across: the optimizer fetches them one by one)
 // param: per_demand int = 3 | each demand's best this many candidates (lowest tier, then most capacity left, then resource id); 0: every pair
 // columns: demand_id, resource_id, category, tier
+// types: str, str, str, int
 // Tiers are nested areas, so a demand's best k are the head of its community's offers, then of its
 // street's, then of its district's (each list sorted by capacity left, most first, then resource id).
 // The CALL builds, once per area and category, the sorted list of the offers located inside it (only its
