@@ -5,10 +5,11 @@
 // param: max_tier int = 2 [0..2] | 0: same community only; 1: also same street; 2: also same district
 // param: category str = null | only pairs of this category
 // columns: category, demand_ids, resource_ids, same_community, same_street
-// One row per group of open demands sharing category, community, street and district, each demand of the
-// group pairing with each resource of the list, the first same_community at tier 0, up to same_street at
-// tier 1, the rest at tier 2 (rows in no order). The same text as matching/candidates up to its last step,
-// which pairs them (a district of the province preset has ~100,000 pairs, in ~15 times fewer values here).
+// One row per group of open demands sharing category, community, street and district (rows in no order,
+// demand ids sorted), each demand of the group pairing with each resource of the list, the first
+// same_community at tier 0, up to same_street at tier 1, the rest at tier 2. The same text as
+// matching/candidates up to its last step, which pairs them (a district of the province preset has
+// ~100,000 pairs, in ~15 times fewer values here).
 // Keep the two in step, tests/test_matching.py checks that they agree.
 CALL {
   UNWIND CASE WHEN $area IS NULL THEN [] ELSE [$area] END AS area
@@ -73,7 +74,9 @@ CALL {
   WITH raised, [x IN up WHERE x.level = 'community'][0].id AS c, [x IN up WHERE x.level = 'street'][0].id AS s,
        [x IN up WHERE x.level = 'district'][0].id AS dd
   UNWIND raised AS demand
-  WITH c, s, dd, demand.category AS category, collect(demand.id) AS ids
+  WITH c, s, dd, demand.category AS category, demand.id AS id
+  ORDER BY id
+  WITH c, s, dd, category, collect(id) AS ids
   WITH category, ids, category + '|' + coalesce(c, '') + '|' + coalesce(s, '') + '|' + coalesce(dd, '') AS group,
        ['c|' + c + '|' + category, 's|' + s + '|' + category, 'd|' + dd + '|' + category] AS keys
   UNWIND range(0, 2) AS tier
@@ -93,7 +96,9 @@ CALL {
   WITH raised, [x IN up WHERE x.level = 'community'][0].id AS c, [x IN up WHERE x.level = 'street'][0].id AS s,
        [x IN up WHERE x.level = 'district'][0].id AS dd
   UNWIND raised AS demand
-  WITH c, s, dd, demand.category AS category, collect(demand.id) AS ids
+  WITH c, s, dd, demand.category AS category, demand.id AS id
+  ORDER BY id
+  WITH c, s, dd, category, collect(id) AS ids
   WITH category, ids, category + '|' + coalesce(c, '') + '|' + coalesce(s, '') + '|' + coalesce(dd, '') AS group,
        ['c|' + c + '|' + category, 's|' + s + '|' + category, 'd|' + dd + '|' + category] AS keys
   UNWIND range(0, 2) AS tier
