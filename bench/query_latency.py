@@ -54,12 +54,19 @@ def _time(fn, runs: int) -> tuple[list[float], object]:
     return samples, out
 
 
-def _why(backend, result: list[dict], p50: float, target: float) -> str:
-    """A measured reason for a miss: how much of the time merely returning that many rows of that width takes."""
+def _why(backend, name: str, result: list[dict], p50: float, target: float) -> str:
+    """A measured reason for a miss: how much of the time merely returning that many rows of that width takes
+    (through the same reply path as the question: untagged when its header declares ``// types:``)."""
+    from pbgraph.queries.runner import get_query
+
     width = len(result[0]) if result else 1
     columns = ", ".join(f"'{'x' * 12}' AS c{i}" for i in range(width - 1))
     query = "UNWIND range(1, $n) AS i RETURN i AS c" + (f", {columns}" if columns else "")
-    floor, _ = _time(lambda: backend.read(query, {"n": len(result)}), 3)
+    types = ("int",) + ("str",) * (width - 1)
+    if get_query(name).types:
+        floor, _ = _time(lambda: backend.read_typed(query, {"n": len(result)}, types).records(), 3)
+    else:
+        floor, _ = _time(lambda: backend.read(query, {"n": len(result)}).records(), 3)
     floor_ms = statistics.median(floor)
     share = f"returning {len(result):,} constant rows of the same width alone takes {floor_ms:.0f} ms"
     if floor_ms >= target:
@@ -135,7 +142,7 @@ def run(scale: str = "taiyuan", runs: int = 20) -> list[Row]:
                     peak_rss_mb=peak.mb,
                     runs=n,
                     note=f"p50 {p50:.0f} ms vs {b50:.0f} ms; {len(result):,} rows"
-                    + ("" if p95 <= target else _why(backend, result, p50, target)),
+                    + ("" if p95 <= target else _why(backend, name, result, p50, target)),
                 )
             )
         rows += _district_rows(backend, scale, cases, whole, runs)

@@ -485,13 +485,19 @@ class _Translator:
         decided: dict[str, tuple[Entity | None, str | None]] = {}
         while pending:
             waiting = []
+            waited: set[str] = set()  # a sibling of a row that waits this round waits too
             for key, e in pending:
                 assert e.pending is not None
                 hit = decided.get(e.pending)
                 if hit is None:
+                    if e.pending in waited:
+                        waiting.append((key, e))
+                        continue
                     hit = self.resolve(e.pending, ("areas",), levels, wait=True)
                     if hit[0] is not None or hit[1] is not None:
                         decided[e.pending] = hit
+                    else:
+                        waited.add(e.pending)
                 target, reason = hit
                 if target is None and reason is None:
                     waiting.append((key, e))

@@ -261,16 +261,21 @@ def _read_changed(path: Path, text: str, lines: list[str], digests: list[str], k
     table = RawTable(path.stem, str(path), header, [])
     unread = {0, *changed}
     numbers = [i for i in range(len(lines)) if i not in unread]
-    if '"' in text:
-        split = [next(csv.reader(io.StringIO(lines[i], newline="")), []) for i in numbers]
-    else:
-        split = [lines[i].split(",", max(position) + 1) for i in numbers]
+    keys: list[Any]
     try:
-        if len(position) == 1:
-            p = position[0]
-            keys: list[Any] = [row[p].strip() for row in split]
+        if '"' not in text and position == [0]:  # the usual layout: the id first
+            keys = [lines[i].partition(",")[0].strip() for i in numbers]
         else:
-            keys = [tuple([row[p].strip() for p in position]) for row in split]
+            if '"' in text:
+                split = [next(csv.reader(io.StringIO(lines[i], newline="")), []) for i in numbers]
+            else:
+                last = max(position) + 1
+                split = [lines[i].split(",", last) for i in numbers]
+            if len(position) == 1:
+                p = position[0]
+                keys = [row[p].strip() for row in split]
+            else:
+                keys = [tuple([row[p].strip() for p in position]) for row in split]
     except IndexError:
         return None  # a short row (the last load would have refused it): the full check says what is wrong
     table.settled = dict(zip(keys, [i + 1 for i in numbers], strict=True))

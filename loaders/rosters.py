@@ -21,6 +21,7 @@ import difflib
 import functools
 import itertools
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from .roster_tables import ORDER, REF_LEVELS, TABLE_LABEL, TABLES, Column, Table
 MAX_PROBLEMS = 200
 #: A difference of at most this many nodes and relationships (and a tenth of the graph's nodes) is
 #: written in one statement, in place (see :meth:`pbgraph.graph.Backend.write_all`).
-IN_PLACE_MAX = 10_000
+IN_PLACE_MAX = 25_000
 TRUE = {"true", "1", "是", "yes", "y"}
 FALSE = {"false", "0", "否", "no", "n"}
 
@@ -957,7 +958,7 @@ def _known(last: dict[str, Any]) -> dict[str, KnownRows]:
     for name, old in last.items():
         blob = old.get("digests")
         if blob and old.get("header"):
-            known[name] = KnownRows(old["header"], frozenset(blob[i : i + 16] for i in range(0, len(blob), 16)))
+            known[name] = KnownRows(old["header"], frozenset(re.findall(".{16}", blob)))
     return known
 
 
@@ -968,7 +969,8 @@ def _settled(raw: RawRoster, rows_read: dict[str, dict[int, str]], known: dict[s
         old = known.get(name)
         if old is None or old.header != header_digest(raw.tables[name].header):
             continue
-        settled[name] = {number for number, d in digests.items() if d in old.digests}
+        # (the rows a CSV reader left unread are not in the table: nothing to look up for them)
+        settled[name] = {number for number, _ in raw.tables[name].rows if digests[number] in old.digests}
     return settled
 
 

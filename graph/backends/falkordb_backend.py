@@ -323,6 +323,8 @@ class FalkorDBBackend(Backend):
                 try:
                     replies = tx.execute(raise_on_error=False)
                 except _loaded_redis_errors("WatchError") as e:
+                    if "ConnectionError" in str(e):  # the engine went away mid-write: not a lost lease
+                        raise ConnectionError(str(e)) from e
                     raise LeaseLost(self._lease_lost_message()) from e
             response = replies[-1]
             if isinstance(response, list) and response and isinstance(response[-1], Exception):

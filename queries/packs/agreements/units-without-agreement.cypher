@@ -14,7 +14,7 @@ MATCH (scope:Area {id: area})<-[:PART_OF*0..12]-(loc)<-[:LOCATED_IN]-(u:Unit)
 // the containing community (a unit in a grid or building belongs to it); units in no community drop out
 MATCH (loc)-[:PART_OF*0..12]->(c)
 WHERE c.level = 'community'
-OPTIONAL MATCH (u)-[:PARTY_TO]->(a)<-[:PARTY_TO]-(p)
+OPTIONAL MATCH (u)-[:PARTY_TO]->(a)<-[:PARTY_TO]-(p:Area)
 WITH c, collect(DISTINCT u) AS units,
      collect(CASE WHEN a.kind = 'co_building' AND a.signed <= $on AND (a.expires IS NULL OR a.expires >= $on)
                   THEN [u, p.id] END) AS signed
@@ -30,7 +30,7 @@ WHERE area IS NULL
 MATCH (u:Unit)-[:LOCATED_IN]->(loc)
 MATCH (loc)-[:PART_OF*0..12]->(c)
 WHERE c.level = 'community'
-OPTIONAL MATCH (u)-[:PARTY_TO]->(a)<-[:PARTY_TO]-(p)
+OPTIONAL MATCH (u)-[:PARTY_TO]->(a)<-[:PARTY_TO]-(p:Area)
 WITH c, collect(DISTINCT u) AS units,
      collect(CASE WHEN a.kind = 'co_building' AND a.signed <= $on AND (a.expires IS NULL OR a.expires >= $on)
                   THEN [u, p.id] END) AS signed
