@@ -4,13 +4,24 @@
 methods are what pbgraph does; see :mod:`pbgraph.api`.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pbgraph.api import Graph, Notice, catalogue, connect, extract, generate, sample_report
+if TYPE_CHECKING:
+    from pbgraph.api import Graph, Notice, catalogue, connect, extract, generate, sample_report
+
+#: What ``pbgraph`` offers from :mod:`pbgraph.api`, loaded on first use: a process that needs only a
+#: part of the package (the engine's reaper, a loader) does not load the API and what it imports.
+_API = ("Graph", "Notice", "catalogue", "connect", "extract", "generate", "sample_report")
 
 
 def __getattr__(name: str) -> Any:
-    """``__version__``, read from the installed metadata when first asked for (it is slow to load)."""
+    """The API's names, and ``__version__`` (read from the installed metadata: it is slow to load)."""
+    if name in _API:
+        from pbgraph import api
+
+        value = getattr(api, name)
+        globals()[name] = value
+        return value
     if name != "__version__":
         raise AttributeError(f"module 'pbgraph' has no attribute {name!r}")
     from importlib.metadata import PackageNotFoundError, version

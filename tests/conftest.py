@@ -14,6 +14,8 @@ import pytest
 
 from pbgraph.graph import Backend, open_backend
 
+from helpers_lint import lint_catalogue, start_lint_catalogue, stop_linting
+
 # neo4j_uri / neo4j_db: a real Neo4j 5 for the Neo4j tests (see helpers_neo4j)
 pytest_plugins = ["helpers_neo4j"]
 
@@ -21,7 +23,46 @@ REPO = Path(__file__).resolve().parent.parent
 
 # The engine stops with its last user, as tests expect; the warm-engine tests set their own.
 os.environ["PBGRAPH_KEEP_WARM"] = "0"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Byte-compile pbgraph's sources once (only what changed), so that the processes the tests start
+    (commands, engines' reapers) do not each compile them again when PYTHONDONTWRITEBYTECODE is set."""
+    import compileall
+
+    for folder in ("pbgraph", "graph", "loaders", "queries", "maps", "charts"):
+        compileall.compile_dir(REPO / folder, quiet=2)
+
+
 SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def front_end() -> dict[str, list[dict]]:
+    """Neo4j's front end's diagnostics of every shipped query, by name (``__probe__``: a query it must warn about)."""
+    return lint_catalogue()
+
+
+NEO4J_FIXTURES = {"neo4j_uri", "neo4j_session_backend", "neo4j_db"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on a live Neo4j is marked ``neo4j``: ``pytest -m "not neo4j"`` runs the embedded part only."""
+    for item in items:
+        if NEO4J_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.neo4j)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The front end takes ~20 s of CPU for the catalogue: start it beside the tests that come first."""
+    if session.config.option.collectonly:
+        return
+    if any("front_end" in getattr(item, "fixturenames", ()) for item in session.items):
+        start_lint_catalogue()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stop_linting()
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ from pbgraph.graph.schema import KEYED_LABELS
 from helpers_lint import errors, lint
 
 
-def test_neo4j_ddl_passes_neo4j_front_end():
+def test_neo4j_ddl_passes_neo4j_front_end(front_end):
     ddl = schema_statements()
     assert len(ddl) >= len(KEYED_LABELS)
-    diagnostics = lint([{"id": str(i), "query": q} for i, q in enumerate(ddl)])
+    diagnostics = {i: front_end[f"ddl:{i}"] for i in range(len(ddl))}
     assert {i: errors(d) for i, d in diagnostics.items() if errors(d)} == {}
 
 
