@@ -95,17 +95,47 @@ class NewGraph:
     changes: Created = field(default_factory=Created)
 
 
-def _columns(ids: list[str], rows: list[Row], fields: list[str], name_from_id: bool) -> dict[str, list[Any]]:
-    """The node properties of ``rows``: id, the row's fields, extra columns, a name; columns never set left out."""
+class _Table:
+    """One table's valid rows as columns (read once), and a part of them by position."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        from .rosters import Rows, column
+
+        self._rows = rows
+        self._column = column
+        self._cache: dict[str, list[Any]] = {}
+        if isinstance(rows, Rows):
+            self.extras: list[dict[str, Any]] | None = rows._extras
+        else:
+            self.extras = [r.extras for r in rows] if any(r.extras for r in rows) else None
+
+    def __call__(self, name: str) -> list[Any]:
+        if name not in self._cache:
+            self._cache[name] = self._column(self._rows, name)
+        return self._cache[name]
+
+    def extra(self, name: str) -> list[Any]:
+        return [x.get(name) for x in self.extras] if self.extras is not None else [None] * len(self._rows)
+
+
+def _pick(values: list[Any], where: list[int] | None) -> list[Any]:
+    return values if where is None else [values[i] for i in where]
+
+
+def _node_columns(t: _Table, where: list[int] | None, fields: list[str], name_from_id: bool) -> dict[str, list[Any]]:
+    """The node properties of the rows at ``where`` (None: all): id, the row's fields, extra columns, a name;
+    columns never set left out."""
+    ids = _pick(t("id"), where)
     columns: dict[str, list[Any]] = {"id": ids}
     for f in fields:
-        columns[f] = [r.values[f] for r in rows]
-    extras = list(dict.fromkeys(k for r in rows if r.extras for k in r.extras))
+        columns[f] = _pick(t(f), where)
+    extras = list(dict.fromkeys(k for x in _pick(t.extras, where) if x for k in x)) if t.extras is not None else []
     for k in extras:
         if not (name_from_id and k == "name"):
-            columns[k] = [r.extras.get(k) for r in rows]
+            columns[k] = _pick(t.extra(k), where)
     if name_from_id:  # (model: every node has a name; these tables' rows may not)
-        columns["name"] = [r.extras.get("name") or i for r, i in zip(rows, ids, strict=True)]
+        named = _pick(t.extra("name"), where)
+        columns["name"] = [n or i for n, i in zip(named, ids, strict=True)]
     return {k: v for k, v in columns.items() if k == "id" or any(x is not None for x in v)}
 
 
@@ -132,38 +162,38 @@ def new_graph(plan: Plan) -> NewGraph:
         table, rows = TABLES[name], plan.tables.get(name)
         if not rows:
             continue
+        t = _Table(rows)
         if table.label is not None:
-            _add_nodes(out, number, name, rows)
+            _add_nodes(out, number, name, t)
         for link in (lk for lk in LINKS if lk.table == name):
             assert table.label is not None
             label, rel = table.label.value, link.rel.value
             refs = table.by_name[link.column].ref
-            linked = [r for r in rows if r.values[link.column] is not None]
-            ids, others = [r.values["id"] for r in linked], [r.values[link.column] for r in linked]
+            cells = t(link.column)
+            linked = None if None not in cells else [i for i, v in enumerate(cells) if v is not None]
+            ids, others = _pick(t("id"), linked), _pick(cells, linked)
             out.changes.add(rel, "relationship", *((others, ids) if link.incoming else (ids, others)))
-            split: dict[str, list[Row]] = {refs[0]: linked}
+            split: dict[str, list[int] | None] = {refs[0]: linked}
             if len(refs) > 1:  # owners: units or areas
                 split = {}
-                for r in linked:
-                    split.setdefault(plan.owner_table.get(r.values["id"], refs[0]), []).append(r)
-                ids = others = []
-            for owner, part in split.items():
-                if not part:
+                for i in range(len(rows)) if linked is None else linked:
+                    split.setdefault(plan.owner_table.get(t("id")[i], refs[0]), []).append(i)  # type: ignore[union-attr]
+            for owner, where in split.items():
+                if where is not None and not where:
                     continue  # the column is empty in every row
                 target = TABLE_LABEL[owner].value
-                if part is not linked:
-                    ids, others = [r.values["id"] for r in part], [r.values[link.column] for r in part]
-                props = {p: [r.values[c] for r in part] for p, c in link.props}
+                part_ids, part_others = _pick(t("id"), where), _pick(cells, where)
+                props = {p: _pick(t(c), where) for p, c in link.props}
                 if link.incoming:
-                    add((rel, target, label), others, ids, props)
+                    add((rel, target, label), part_others, part_ids, props)
                 else:
-                    add((rel, label, target), ids, others, props)
+                    add((rel, label, target), part_ids, part_others, props)
         if name in PAIRS:
             src_col, rel_type, dst_col, prop_cols = PAIRS[name]
             src = TABLE_LABEL[table.by_name[src_col].ref[0]].value
             dst = TABLE_LABEL[table.by_name[dst_col].ref[0]].value
-            props = {p: [r.values[c] for r in rows] for p, c in prop_cols}
-            starts, ends = [r.values[src_col] for r in rows], [r.values[dst_col] for r in rows]
+            props = {p: t(c) for p, c in prop_cols}
+            starts, ends = t(src_col), t(dst_col)
             out.changes.add(rel_type.value, "relationship", starts, ends)
             add((rel_type.value, src, dst), starts, ends, props)
     for (rel, a, b), (starts, ends, props) in rels.items():
@@ -173,7 +203,7 @@ def new_graph(plan: Plan) -> NewGraph:
     return out
 
 
-def _add_nodes(out: NewGraph, number: dict[str, dict[str, int]], name: str, rows: list[Row]) -> None:
+def _add_nodes(out: NewGraph, number: dict[str, dict[str, int]], name: str, t: _Table) -> None:
     """The table's rows as node groups, numbered on from the nodes before them."""
     from .rosters import _NAME_FROM_ID, _NOT_PROPS
 
@@ -181,17 +211,16 @@ def _add_nodes(out: NewGraph, number: dict[str, dict[str, int]], name: str, rows
     assert table.label is not None
     label = table.label.value
     fields = [c.name for c in table.columns if c.name not in _NOT_PROPS[name]]
+    groups: list[tuple[tuple[str, ...], list[int] | None]] = [((label,), None)]
     if table.label is Label.AREA:  # both labels, level by level in the order of the levels' names
-        by_level: dict[str, list[Row]] = {lv: [] for lv in sorted({r.values["level"] for r in rows})}
-        for r in rows:
-            by_level[r.values["level"]].append(r)
-        groups = [((label, Level(lv).label.value), part) for lv, part in by_level.items()]
-    else:
-        groups = [((label,), rows)]
+        by_level: dict[str, list[int]] = {lv: [] for lv in sorted(set(t("level")))}
+        for i, lv in enumerate(t("level")):
+            by_level[lv].append(i)
+        groups = [((label, Level(lv).label.value), where) for lv, where in by_level.items()]
     ids_of_label = number.setdefault(label, {})
-    for labels, part in groups:
-        ids = [r.values["id"] for r in part]
+    for labels, where in groups:
+        columns = _node_columns(t, where, fields, name in _NAME_FROM_ID)
         count = sum(len(g) for g in out.nodes)
-        ids_of_label.update(zip(ids, range(count, count + len(ids)), strict=True))
-        out.nodes.append(NodeGroup(labels, _columns(ids, part, fields, name in _NAME_FROM_ID)))
-    out.changes.add(label, "node", [r.values["id"] for r in rows])
+        ids_of_label.update(zip(columns["id"], range(count, count + len(columns["id"])), strict=True))
+        out.nodes.append(NodeGroup(labels, columns))
+    out.changes.add(label, "node", t("id"))

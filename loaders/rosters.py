@@ -23,10 +23,10 @@ import itertools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from pbgraph.graph import Backend, Statement
 from pbgraph.graph.backends.base import DEFAULT_BATCH_SIZE, batched, gc_paused
@@ -80,6 +80,54 @@ class Row:
     number: int
     values: dict[str, Any]
     extras: dict[str, Any]
+
+
+class Rows(Sequence[Row]):
+    """Valid rows of one table held column by column (a province has millions): a :class:`Row`
+    is made only when one is read; :func:`column` reads a column without making any."""
+
+    def __init__(self, numbers: list[int], columns: dict[str, list[Any]], extras: list[dict[str, Any]] | None) -> None:
+        self.numbers = numbers
+        self.columns = columns
+        self._extras = extras
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __iter__(self) -> Iterator[Row]:
+        names = list(self.columns)
+        extras = self._extras if self._extras is not None else itertools.repeat(_NO_EXTRAS)
+        for number, values, extra in zip(self.numbers, zip(*self.columns.values()), extras):  # noqa: B905
+            yield Row(number, dict(zip(names, values, strict=True)), extra)
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Row]: ...
+    def __getitem__(self, i: int | slice) -> Row | list[Row]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        values = {name: values[i] for name, values in self.columns.items()}
+        return Row(self.numbers[i], values, self._extras[i] if self._extras is not None else _NO_EXTRAS)
+
+    def extras(self) -> bool:
+        """True when some row has a value in a column the table does not define."""
+        return self._extras is not None and any(self._extras)
+
+
+#: The extra cells of a row that has none (shared: never changed).
+_NO_EXTRAS: dict[str, Any] = {}
+
+
+def _has_extras(rows: Sequence[Row]) -> bool:
+    return rows.extras() if isinstance(rows, Rows) else any(r.extras for r in rows)
+
+
+def column(rows: Sequence[Row], name: str) -> list[Any]:
+    """One column's typed values, in row order (without making rows, for :class:`Rows`)."""
+    if isinstance(rows, Rows):
+        return rows.columns[name]
+    return [r.values[name] for r in rows]
 
 
 @dataclass
@@ -194,7 +242,7 @@ def _converter(col: Column) -> Converter | None:
     raise AssertionError(col.kind)
 
 
-def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
+def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> Sequence[Row]:
     header_problems = len(problems.items)
     seen_headers: set[str] = set()
     for i, h in enumerate(raw.header, start=1):
@@ -271,7 +319,7 @@ def _check_rows(raw: RawTable, table: Table, problems: _Problems) -> list[Row]:
     return rows
 
 
-def _valid_rows(raw: RawTable, table: Table, specs: list[tuple[str, bool, Converter | None]]) -> list[Row] | None:
+def _valid_rows(raw: RawTable, table: Table, specs: list[tuple[str, bool, Converter | None]]) -> Rows | None:
     """Every row of ``raw``, typed, when all of them are valid; None when any is not.
 
     Checks column by column and converts each distinct text once (a province has millions of
@@ -306,13 +354,10 @@ def _valid_rows(raw: RawTable, table: Table, specs: list[tuple[str, bool, Conver
     if table.name == "agreements" and any(e and s and e < s for e, s in dates):
         return None
     known = table.by_name.keys() | {""}
-    if all(c.keys() <= known for c in cells):
-        none: dict[str, Any] = {}  # shared, never changed
-        extras: Iterable[dict[str, Any]] = itertools.repeat(none)
-    else:
+    extras = None
+    if not all(c.keys() <= known for c in cells):
         extras = [{k: v for k, v in c.items() if k not in table.by_name and k} for c in cells]
-    values = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-    return [Row(number, v, x) for (number, _), v, x in zip(raw.rows, values, extras)]  # noqa: B905
+    return Rows([number for number, _ in raw.rows], by_column, extras)
 
 
 def _own_fields(table: Table) -> list[str]:
@@ -338,7 +383,8 @@ def _graph_parents(backend: Backend, ids: Iterable[str]) -> dict[str, str | None
 class Plan:
     """A validated roster, ready to compare with the graph and write."""
 
-    tables: dict[str, list[Row]]
+    #: (a first load's valid tables are :class:`Rows`, read column by column)
+    tables: dict[str, Sequence[Row]]
     #: per table, the roster's ids that already exist in the graph → the properties the roster sets
     graph_nodes: dict[str, dict[str, dict[str, Any]]]
     #: resource id → "units" or "areas", for owners
@@ -368,7 +414,7 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     left out of the plan — nothing to check against the graph, nothing to write.
     """
     problems = _Problems()
-    tables: dict[str, list[Row]] = {}
+    tables: dict[str, Sequence[Row]] = {}
     for name in ORDER:
         if name in raw.tables:
             tables[name] = _check_rows(raw.tables[name], TABLES[name], problems)
@@ -381,8 +427,9 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
         # references into it would only repeat that problem for every row that names one
         raise RosterInvalid(problems.items, problems.truncated)
 
-    roster_ids = {name: {r.values["id"] for r in rows} for name, rows in tables.items() if TABLES[name].label}
-    roster_levels = {r.values["id"]: r.values["level"] for r in tables.get("areas", [])}
+    roster_ids = {name: set(column(rows, "id")) for name, rows in tables.items() if TABLES[name].label}
+    areas = tables.get("areas", [])
+    roster_levels = dict(zip(column(areas, "id"), column(areas, "level"), strict=True))
     row_counts = {name: len(rows) + len(raw.tables[name].settled) for name, rows in tables.items()}
     if settled:
         tables = {name: [r for r in rows if r.number not in settled.get(name, ())] for name, rows in tables.items()}
@@ -394,20 +441,20 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     wanted: dict[str, set[str]] = {name: set() for name in totals}
     for name, rows in tables.items():
         if TABLES[name].label and totals[name]:
-            wanted[name] |= {r.values["id"] for r in rows}  # not the settled rows: nothing to compare
+            wanted[name] |= set(column(rows, "id"))  # not the settled rows: nothing to compare
         for col in TABLES[name].columns:
             for target in col.ref:
                 if totals[target]:
-                    wanted[target] |= {r.values[col.name] for r in rows if r.values.get(col.name)}
+                    wanted[target] |= {v for v in column(rows, col.name) if v}
     in_graph: dict[str, dict[str, dict[str, Any]]] = {}
     for name, ids in wanted.items():
         own = name in tables
         fields = _own_fields(TABLES[name]) if own else (["level"] if name == "areas" else [])
-        whole = own and any(r.extras for r in tables[name])
+        whole = own and bool(totals[name]) and _has_extras(tables[name])
         in_graph[name] = fetch_nodes(backend, TABLE_LABEL[name].value, ids, fields, whole, totals[name])
     levels = {**{k: v.get("level") for k, v in in_graph.get("areas", {}).items()}, **roster_levels}
 
-    for r in tables.get("areas", []):
+    for r in tables.get("areas", []) if in_graph.get("areas") else []:
         old = in_graph.get("areas", {}).get(r.values["id"])
         if old and old.get("level") and old["level"] != r.values["level"]:
             problems.add(
@@ -458,6 +505,8 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     _check_cycles(tables.get("areas", []), backend, problems)
     if problems.items:
         raise RosterInvalid(problems.items, problems.truncated)
+    if any(totals.values()):  # the comparison reads each row several times: make them once
+        tables = {name: rows if isinstance(rows, list) else list(rows) for name, rows in tables.items()}
     return Plan(
         tables=tables,
         graph_nodes={name: found for name, found in in_graph.items() if name in roster_ids},
@@ -480,7 +529,7 @@ def _references_resolve(
     the usual case, checked per distinct id (else each row is checked, for the messages)."""
     if len(col.ref) != 1:
         return False
-    refs = {r.values[col.name] for r in rows}
+    refs = set(column(rows, col.name))
     refs.discard(None)
     graph = in_graph.get(col.ref[0], {})
     if not all(ref in graph for ref in refs - roster_ids.get(col.ref[0], set())):
@@ -493,10 +542,11 @@ def _label_count(backend: Backend, label: str) -> int:
     return int(backend.read(f"MATCH (n:{label}) RETURN count(n) AS n").rows[0][0])
 
 
-def _check_cycles(rows: list[Row], backend: Backend, problems: _Problems) -> None:
+def _check_cycles(rows: Sequence[Row], backend: Backend, problems: _Problems) -> None:
     """A roster parent that makes an area its own ancestor (through the roster or the graph)."""
-    roster_parent = {r.values["id"]: r.values["parent_id"] for r in rows}
-    number = {r.values["id"]: r.number for r in rows}
+    ids = column(rows, "id")
+    roster_parent = dict(zip(ids, column(rows, "parent_id"), strict=True))
+    number = dict(zip(ids, rows.numbers if isinstance(rows, Rows) else [r.number for r in rows], strict=True))
     parent: dict[str, str | None] = dict(roster_parent)
     # fetch graph parents lazily, one batch per level of the walk
     frontier = {p for p in roster_parent.values() if p and p not in parent}
