@@ -55,6 +55,9 @@ def repair(folder: str | Path) -> RepairReport:
                     key,
                     mapping={"seq": recovered.seq, "nodes": recovered.nodes, "relationships": recovered.relationships},
                 )
+                # no writer can be alive (the engine is ours alone): a writer lock that a lost write left in the
+                # log would only make the next writer wait its lease out
+                client.delete(f"pbgraph:lock:{durability.GRAPH}")
                 client.execute_command("BGREWRITEAOF")
                 while int(client.info("persistence").get("aof_rewrite_in_progress", 0)) or int(
                     client.info("persistence").get("aof_rewrite_scheduled", 0)
