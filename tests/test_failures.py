@@ -106,5 +106,7 @@ def test_full_disk_is_one_clear_line_and_loses_nothing(tmp_path):
         (disk / "filler").unlink()
         with open_backend(str(db)) as b:  # the acknowledged write survived, nothing of the failed load
             assert b.read("MATCH (n) RETURN n.id").rows == [["kept"]]
+            with b.write_lock(wait_s=0):  # the failed writer's lock (its release was refused) is not reloaded
+                pass
         out = run_cli("load", "roster", str(tmp_path / "roster"), "-q", db=db)
         assert out.returncode == 0, out.stderr

@@ -135,6 +135,11 @@ class FalkorDBBackend(Backend):
                 # a new database: create the graph with its indexes so reads find it
                 self.ensure_schema()
             self._drop_abandoned_staging(graphs)
+            if self._lease is not None and self._lease.started:
+                # a writer lock reloaded from the log belongs to a writer of the previous engine (one that
+                # failed, e.g. on a full disk, before its release was logged): none can still commit (each
+                # commit checks the fencing number the next grant bumps), so the next writer need not wait
+                self._command("DEL", f"pbgraph:lock:{graph}")
             # a compaction a crash prevented: do it when the engine (re)starts, before it serves for long
             if self._lease is not None and self._lease.started and self._log_grown():
                 with contextlib.suppress(DatabaseBusy), self.write_lock(wait_s=0):
