@@ -51,7 +51,7 @@ _PARENT_COLUMN = {
     "demands": "area_id",
 }
 _SEPARATORS = re.compile(r"\s*[/／]\s*")
-_SPACE = re.compile(r"\s")
+_ODD = re.compile("[\\s／\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
 #: Above this many same-named candidates, qualified names are looked up through a per-name index.
 _WIDE = 16
 _DERIVED = re.compile(r"'((?:area|org|unit|res|dem|prj|agr|wkr|mem)-[0-9a-f]{12})'")
@@ -264,9 +264,10 @@ class _Translator:
         if wait:
             return self._resolve(text, tables, levels, wait=True)
         key = (text, tables, levels)
-        if key not in self.memo:  # most names are written many times (a community, its units' rows…)
-            self.memo[key] = self._resolve(text, tables, levels)
-        return self.memo[key]
+        hit = self.memo.get(key)
+        if hit is None:  # most names are written many times (a community, its units' rows…)
+            hit = self.memo[key] = self._resolve(text, tables, levels)
+        return hit
 
     def _resolve(
         self, text: str, tables: tuple[str, ...], levels: frozenset[str] | None, *, wait: bool = False
@@ -825,12 +826,13 @@ def _text(value: Any) -> str:
 @lru_cache(maxsize=65536)
 def name_parts(text: str) -> tuple[str, ...]:
     """``新华街道 / 和平社区`` → ("新华街道", "和平社区"): a name and the parents written before it."""
+    if not _ODD.search(text):  # no space, full-width form or ／: the common spelling, split as written
+        parts = tuple(text.split("/"))
+        if "" not in parts:
+            return parts
     text = fold(text)
     if "/" not in text and "／" not in text:
         return (text,) if text else ()
-    parts = tuple(text.replace("／", "/").split("/"))
-    if "" not in parts and not _SPACE.search(text):  # nothing to trim: the common spelling
-        return parts
     return tuple(p for p in (x.strip() for x in _SEPARATORS.split(text)) if p)
 
 

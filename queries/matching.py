@@ -192,25 +192,57 @@ def greedy(candidates: Iterable[Candidate], capacity: dict[str, int]) -> list[Ca
     return _by_list("greedy", candidates, capacity)
 
 
-def _check_inputs(backend: Backend) -> None:
-    problems = []
-    for query, what in (
+def _pairs(rows: list[list[Any]], dcode: dict[str, int], rcode: dict[str, int]) -> tuple[np.ndarray, ...]:
+    """Demand codes, resource codes and tiers of every pair ``matching/candidate-lists`` rows stand for
+    (each demand of a row with each resource of its list); ids missing from the codes are dropped (both
+    lists are read apart from the pairs: a write may fall between)."""
+    ds, rs, ts = [], [], []
+    for _, demand_ids, resource_ids, n0, n1 in rows:
+        d = np.fromiter(map(dcode.get, demand_ids, repeat(-1)), dtype=np.int64, count=len(demand_ids))
+        r = np.fromiter(map(rcode.get, resource_ids, repeat(-1)), dtype=np.int64, count=len(resource_ids))
+        t = np.full(len(resource_ids), 2, dtype=np.int64)
+        t[:n1] = 1
+        t[:n0] = 0
+        keep = r >= 0
+        d, r, t = d[d >= 0], r[keep], t[keep]
+        ds.append(np.repeat(d, len(r)))
+        rs.append(np.tile(r, len(d)))
+        ts.append(np.tile(t, len(d)))
+    return np.concatenate(ds), np.concatenate(rs), np.concatenate(ts)
+
+
+def _check_inputs(backend: Backend, area: str | None = None) -> None:
+    """Refuse values the optimizer cannot use: negative capacities, urgencies outside 1–5 (of the demands
+    inside ``area``, when given) and, for the whole graph, demands no area raises (a scoped allocation
+    reads only demands some area inside it raises). Scoped, this costs the area, not the graph: district
+    by district at province scale the whole-graph scans took most of the time."""
+    bad_urgency = "WHERE d.urgency IS NOT NULL AND (d.urgency < 1 OR d.urgency > 5) RETURN d.id AS id, d.urgency AS v"
+    checks = [
         (
             "MATCH (r:Resource) WHERE r.capacity < 0 RETURN r.id AS id, r.capacity AS v ORDER BY id LIMIT 10",
             "resource {id} has negative capacity {v}",
-        ),
-        (
-            "MATCH (d:Demand) WHERE d.urgency IS NOT NULL AND (d.urgency < 1 OR d.urgency > 5) "
-            "RETURN d.id AS id, d.urgency AS v ORDER BY id LIMIT 10",
-            "demand {id} has urgency {v} (must be 1–5)",
-        ),
-        (
-            "MATCH (d:Demand) OPTIONAL MATCH (a)-[:RAISES]->(d) WITH d, count(a) AS n WHERE n = 0 "
-            "RETURN d.id AS id, null AS v ORDER BY id LIMIT 10",
-            "demand {id} has no area (no area RAISES it)",
-        ),
-    ):
-        problems += [what.format(id=r[0], v=r[1]) for r in backend.read(query).rows]
+        )
+    ]
+    if area is None:
+        checks += [
+            (f"MATCH (d:Demand) {bad_urgency} ORDER BY id LIMIT 10", "demand {id} has urgency {v} (must be 1–5)"),
+            (
+                "MATCH (d:Demand) OPTIONAL MATCH (a)-[:RAISES]->(d) WITH d, count(a) AS n WHERE n = 0 "
+                "RETURN d.id AS id, null AS v ORDER BY id LIMIT 10",
+                "demand {id} has no area (no area RAISES it)",
+            ),
+        ]
+    else:  # the WITH keeps FalkorDB walking down from the area instead of scanning every demand
+        checks.append(
+            (
+                "MATCH (:Area {id: $area})<-[:PART_OF*0..12]-()-[:RAISES]->(d:Demand) "
+                f"WITH DISTINCT d {bad_urgency} ORDER BY id LIMIT 10",
+                "demand {id} has urgency {v} (must be 1–5)",
+            )
+        )
+    problems = []
+    for query, what in checks:
+        problems += [what.format(id=r[0], v=r[1]) for r in backend.read(query, {"area": area}).rows]
     if problems:
         raise MatchInputError("cannot match, fix these first (nothing was computed): " + "; ".join(problems))
 
@@ -239,7 +271,8 @@ def allocate(
     the last). A scoped allocation fetches once, reading only the offers within reach of the area.
     """
     with using(db) as backend:
-        _check_inputs(backend)
+        area = None if area is None else str(resolve_area(backend, area))
+        _check_inputs(backend, area)
         demands = {r["demand_id"]: r for r in run_query("matching/open-demands", backend, area=area)}
         offered = run_query("matching/available-resources", backend, area=_reach(backend, area, max_tier))
         dcode, rcode = _codes(demands), _codes(r["resource_id"] for r in offered)
@@ -249,11 +282,11 @@ def allocate(
         categories = sorted({d["category"] for d in demands.values()} & {r["category"] for r in offered} - {None})
 
         def fetch(category: str | None) -> list[list[Any]]:
-            params = {"area": area, "max_tier": max_tier, "category": category, "per_demand": 0}
-            return query_result("matching/candidates", backend, **params).rows
+            params = {"area": area, "max_tier": max_tier, "category": category}
+            return query_result("matching/candidate-lists", backend, **params).rows
 
         def by_category(pool: ThreadPoolExecutor) -> Iterable[list[list[Any]]]:
-            """Candidate rows a category at a time: fetched so for the whole graph, split so for an area
+            """Candidate lists a category at a time: fetched so for the whole graph, split so for an area
             (each fetch scans every offer). Either way each category is solved alone, so an area that
             holds everything gets the very same pairs."""
             if area is None:
@@ -261,7 +294,7 @@ def allocate(
                 return
             groups: dict[str, list[list[Any]]] = {c: [] for c in categories}
             for row in fetch(None):
-                groups.setdefault(row[2], []).append(row)
+                groups.setdefault(row[0], []).append(row)
             yield from (groups[c] for c in sorted(groups))
 
         has_candidate = np.zeros(len(dcode), dtype=bool)
@@ -272,11 +305,7 @@ def allocate(
             for rows in by_category(pool):
                 if not rows:
                     continue
-                ds, rs, _, tiers = zip(*rows, strict=True)
-                d = np.fromiter(map(dcode.get, ds, repeat(-1)), dtype=np.int64, count=len(rows))
-                r = np.fromiter(map(rcode.get, rs, repeat(-1)), dtype=np.int64, count=len(rows))
-                ok = (d >= 0) & (r >= 0)  # both lists are read apart from the pairs: a write may fall between
-                d, r, tier = d[ok], r[ok], np.array(tiers, dtype=np.int64)[ok]
+                d, r, tier = _pairs(rows, dcode, rcode)
                 w = base[d] * _FACTOR[tier]
                 picked = _choose(d, r, tier, w, capacity) if method == "optimal" else _greedy(d, r, w, capacity)
                 n_candidates += len(d)

@@ -12,6 +12,7 @@ import pytest
 from pbgraph.loaders.rosters import load_roster
 from pbgraph.loaders.synthetic import generate, write_roster
 from pbgraph.queries.matching import Candidate, MatchInputError, allocate, greedy, solve, write_allocation
+from pbgraph.queries.runner import query_result
 
 from conftest import graph_dump, run_cli
 from fixture_district import write_district
@@ -127,6 +128,16 @@ def test_bad_input_is_refused_and_nothing_written(district):
     assert out.returncode == 1 and "negative capacity" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_scoped_allocation_checks_the_demands_inside_its_area(district):
+    """District by district, each call checks its own demands (the whole graph's took most of a province run)."""
+    district.write("MATCH (d:Demand {id: 'd2'}) SET d.urgency = 9")
+    with pytest.raises(MatchInputError, match=r"demand d2 has urgency 9"):
+        allocate(district, area="K2")
+    assert allocate(district, area="S3").open_demands == 1  # d5 only: d2 lies outside
+    with pytest.raises(MatchInputError, match=r"demand d2 has urgency 9"):
+        allocate(district)
+
+
 def test_generated_preset_optimal_against_an_independent_lp(db, tmp_path):
     """The whole preset as one LP (another algorithm, no split by category): b-matching is totally unimodular."""
     import numpy as np
@@ -177,6 +188,26 @@ def test_candidates_by_category_are_the_candidates_split(db, tmp_path):
     key = lambda p: (p["demand_id"], p["resource_id"], p["tier"])  # noqa: E731
     assert sorted(map(key, parts)) == sorted(map(key, whole))
     assert run_query("matching/candidates", db, category="no_such_category") == []
+
+
+def test_candidate_lists_stand_for_exactly_the_candidates(db, tmp_path):
+    """The optimizer reads matching/candidate-lists, which repeats matching/candidates' text up to its pairing:
+    expanded, its rows are the same pairs at the same tiers, whole graph or scoped, for every max_tier."""
+    from pbgraph.queries.runner import run_query
+
+    write_roster(generate("cuiping", seed=5), tmp_path / "r")
+    load_roster(tmp_path / "r", db)
+    street = db.read("MATCH (s:Area {level: 'street'}) RETURN s.id ORDER BY s.id LIMIT 1").rows[0][0]
+    for params in ({}, {"area": street}, {"max_tier": 0}, {"max_tier": 1}, {"category": "medical"}):
+        pairs = run_query("matching/candidates", db, per_demand=0, **params)
+        expanded = [
+            (d, r, category, 0 if i < n0 else 1 if i < n1 else 2)
+            for category, demands, resources, n0, n1 in query_result("matching/candidate-lists", db, **params).rows
+            for d in demands
+            for i, r in enumerate(resources)
+        ]
+        assert len(expanded) == len(pairs) > 0, params
+        assert sorted(expanded) == sorted((p["demand_id"], p["resource_id"], p["category"], p["tier"]) for p in pairs)
 
 
 def test_scoped_and_whole_graph_allocations_agree(db, tmp_path):

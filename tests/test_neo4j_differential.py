@@ -296,6 +296,10 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
+#: exports and map layers repeat the graph dump; all candidate pairs are the matching test's
+SKIP_ON_LEDGER = ("export/", "map/", "matching/candidates")
+
+
 def test_ledger_form_loads_alike_and_answers_alike(ledger, embedded, neo4j_session_backend):
     engines = (embedded, neo4j_session_backend)
     for b in engines:
@@ -306,16 +310,17 @@ def test_ledger_form_loads_alike_and_answers_alike(ledger, embedded, neo4j_sessi
     assert embedded.counts() == neo4j_session_backend.counts()
     assert typed_dump(embedded) == typed_dump(neo4j_session_backend)
     answered = 0
-    for spec in list_queries():
-        if any(p.required for p in spec.params):
+    for spec in list_queries():  # the questions analysts ask (the graph itself is compared above)
+        if any(p.required for p in spec.params) or spec.name.startswith(SKIP_ON_LEDGER):
             continue
         a, b = (query_result(spec.name, x) for x in engines)
         assert canonical(a.rows, sorts(spec.text)) == canonical(b.rows, sorts(spec.text)), spec.name
         answered += bool(a.rows)
-    assert answered >= 10
-    # reloads: the whole ledger, then one sheet whose names resolve against each graph
-    for folder in ("full", "agreements"):
-        again = [load_roster(ledger / folder, b).table() for b in engines]
-        assert again[0] == again[1]
-        assert all(r["created"] == 0 and r["updated"] == 0 and r["removed"] == 0 for r in again[0]), folder
+    assert answered >= 8
+    # a reload of one sheet alone: its unit and area names resolve against each graph (test_ledgers
+    # reloads the whole ledger on the embedded engine)
+    again = [load_roster(ledger / "agreements", b) for b in engines]
+    assert again[0].table() == again[1].table()
+    assert all(r["created"] == 0 and r["updated"] == 0 and r["removed"] == 0 for r in again[0].table())
+    assert again[0].rows == again[1].rows == {"agreements": first[0].rows["agreements"]}
     assert typed_dump(embedded) == typed_dump(neo4j_session_backend)

@@ -382,12 +382,16 @@ def test_preset_scoped_to_one_street(presets):
 
 
 def test_preset_candidates_match_an_independent_computation(presets):
-    """matching/candidates against the spec's rules computed in plain Python from the roster files."""
+    """matching/candidates against the spec's rules computed in plain Python from the roster files: every
+    pair (per_demand 0) and each demand's best few, for the whole preset, a district and a street, each tier."""
     backend, base, _ = presets
-    folder = base / "guangming"
-    areas = {a["id"]: a for a in _read(folder, "areas")}
-    units = {u["id"]: u for u in _read(folder, "units")}
-    projects = _read(folder, "projects")
+
+    def both(table):  # the graph holds both presets
+        return [row for name in ("cuiping", "guangming") for row in _read(base / name, table)]
+
+    areas = {a["id"]: a for a in both("areas")}
+    units = {u["id"]: u for u in both("units")}
+    projects = both("projects")
 
     def ancestor(area_id, level):
         while area_id:
@@ -402,40 +406,51 @@ def test_preset_candidates_match_an_independent_computation(presets):
         if p["status"] in ("claimed", "done") and p["resource_id"]:
             used[p["resource_id"]] += 1
     offers = []
-    for r in _read(folder, "resources"):
+    for r in both("resources"):
         remaining = int(r["capacity"]) - used[r["id"]] if r["capacity"] else 0
         if remaining > 0:
             loc = units[r["owner_id"]]["area_id"] if r["owner_id"] in units else r["owner_id"]
-            offers.append((r, [ancestor(loc, lv) for lv in ("community", "street", "district")]))
-    expected = set()
-    for d in _read(folder, "demands"):
+            offers.append((r, remaining, [ancestor(loc, lv) for lv in ("community", "street", "district")]))
+    pairs = []  # (demand, demand's area, tier, capacity left, resource, category): every pair at its smallest tier
+    for d in both("demands"):
         if d["id"] in closing:
             continue
         mine = [ancestor(d["area_id"], lv) for lv in ("community", "street", "district")]
-        for r, theirs in offers:
-            if r["category"] != d["category"]:
-                continue
+        for r, left, theirs in offers:
             tiers = [t for t in range(3) if mine[t] is not None and mine[t] == theirs[t]]
-            if tiers:
-                expected.add((d["id"], r["id"], tiers[0]))
-    rows = run_query("matching/candidates", backend, area="广东省", per_demand=0)
-    assert {(r["demand_id"], r["resource_id"], r["tier"]) for r in rows} == expected
-    assert len(rows) == len(expected)  # one row per pair
-    left = {r["resource_id"]: r["remaining"] for r in run_query("matching/available-resources", backend)}
-    best = defaultdict(list)
-    for r in rows:
-        best[r["demand_id"]].append(r)
-    # a demand's best three: lowest tier, then most capacity left, then resource id; printed in (tier, id) order
-    kept = [
-        r
-        for d in best.values()
-        for r in sorted(
-            sorted(d, key=lambda r: (r["tier"], -left[r["resource_id"]], r["resource_id"]))[:3],
-            key=lambda r: (r["tier"], r["resource_id"]),
-        )
-    ]
-    assert run_query("matching/candidates", backend, area="广东省") == kept
-    assert max(map(len, best.values())) > 3
+            if r["category"] == d["category"] and tiers:
+                pairs.append((d["id"], d["area_id"], tiers[0], left, r["id"], r["category"]))
+
+    def inside(area_id, scope):
+        return area_id == scope or (area_id is not None and inside(areas[area_id]["parent_id"] or None, scope))
+
+    def expected(scope, max_tier, per_demand):
+        best = defaultdict(list)
+        for p in sorted(pairs, key=lambda p: (p[2], -p[3], p[4])):  # lowest tier, most left, resource id
+            if p[2] <= max_tier and (scope is None or inside(p[1], scope)):
+                best[p[0]].append(p)
+        kept = [p for ps in best.values() for p in (ps[:per_demand] if per_demand else ps)]
+        return [
+            {"demand_id": p[0], "resource_id": p[4], "category": p[5], "tier": p[2]}
+            for p in sorted(kept, key=lambda p: (p[0], p[2], p[4]))
+        ]
+
+    district = next(a for a in areas.values() if a["level"] == "district")["id"]
+    street = max(
+        (a for a in areas.values() if a["level"] == "street"),
+        key=lambda a: sum(inside(p[1], a["id"]) for p in pairs),
+    )["id"]
+    for scope in (None, district, street):
+        for max_tier in (0, 1, 2):
+            for per_demand in (0, 1, 3):
+                got = run_query("matching/candidates", backend, area=scope, max_tier=max_tier, per_demand=per_demand)
+                assert got == expected(scope, max_tier, per_demand), (scope, max_tier, per_demand)
+    everything = run_query("matching/candidates", backend, per_demand=0)
+    assert len(everything) == len({(r["demand_id"], r["resource_id"]) for r in everything})  # one row per pair
+    counts = defaultdict(int)
+    for r in everything:
+        counts[r["demand_id"]] += 1
+    assert max(counts.values()) > 3  # per_demand 3 drops pairs
 
 
 # -- the questions analysts ask next ----------------------------------------------------------------

