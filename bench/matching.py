@@ -2,7 +2,8 @@
 
 The taiyuan preset carries ~20,000 open demands and 5,000 resources with
 capacities 1–10. Both methods read the same canned questions; the optimizer's
-time is end to end (candidates + optimization).
+time is end to end (candidates + optimization). At province scale the 87
+districts are allocated one by one (issue 17: ≤ 60 s in all, ≤ 2 s each).
 """
 
 from __future__ import annotations
@@ -44,12 +45,17 @@ def run(scale: str = "taiyuan", runs: int = 3) -> list[Row]:
         areas: list[str | None] = [None]
         if scale == "province":
             areas = [r[0] for r in backend.read("MATCH (d:District) RETURN d.id ORDER BY d.id").rows]
-        times, greedy_times, peaks = [], [], []
+        times, greedy_times, peaks, slowest = [], [], [], []
         for _ in range(runs):
             with PeakRSS(backend) as peak:
                 t = time.perf_counter()
-                parts = [allocate(backend, area=a) for a in areas]
+                parts, each = [], []
+                for a in areas:
+                    t_area = time.perf_counter()
+                    parts.append(allocate(backend, area=a))
+                    each.append(time.perf_counter() - t_area)
                 times.append(time.perf_counter() - t)
+                slowest.append(max(each))
             peaks.append(peak.mb)
             best = _combine(parts)
             t = time.perf_counter()
@@ -57,10 +63,29 @@ def run(scale: str = "taiyuan", runs: int = 3) -> list[Row]:
             greedy_times.append(time.perf_counter() - t)
         backend.close()
         ours, theirs = median(times), median(greedy_times)
+        limit = 60 if len(areas) > 1 else 10
         sizes = f"{best.open_demands:,} open demands, {best.resources_offered:,} resources offered"
         if len(areas) > 1:
             sizes += f" ({len(areas)} districts allocated one by one)"
+        rows = []
+        if len(areas) > 1:
+            rows.append(
+                Row(
+                    benchmark="matching one district, the slowest (s)",
+                    scale=scale,
+                    pbgraph=median(slowest),
+                    baseline=None,
+                    unit="s",
+                    ratio=None,
+                    target="≤ 2 s",
+                    passed=median(slowest) <= 2,
+                    peak_rss_mb=max(peaks),
+                    runs=runs,
+                    note=f"of {len(areas)} districts allocated one by one; all of them took {ours:.1f} s",
+                )
+            )
         return [
+            *rows,
             Row(
                 benchmark="matching time, candidates + optimization (s)",
                 scale=scale,
@@ -68,15 +93,15 @@ def run(scale: str = "taiyuan", runs: int = 3) -> list[Row]:
                 baseline=theirs,
                 unit="s",
                 ratio=theirs / ours,
-                target="≤ 10 s",
-                passed=ours <= 10,
+                target=f"≤ {limit} s",
+                passed=ours <= limit,
                 peak_rss_mb=max(peaks),
                 runs=runs,
                 note=f"{sizes}; baseline = greedy end to end on the same candidates"
                 + (
                     ""
-                    if ours <= 10
-                    else f". MISSED: {best.candidates:,} candidate pairs come from matching/candidates; "
+                    if ours <= limit
+                    else f". MISSED: {best.candidates:,} candidate pairs come from matching/candidate-lists; "
                     "fetching them is most of the time (greedy, which solves almost nothing, takes "
                     f"{theirs:.1f} s on the same fetch)"
                 ),

@@ -49,6 +49,8 @@ START_TIMEOUT_S = float(os.environ.get("PBGRAPH_START_TIMEOUT", "300"))
 #: An engine that neither answers nor uses any CPU on its main thread for this long is hung
 #: (FalkorDB 4.x can deadlock while loading its snapshot at start); it is killed and restarted.
 HUNG_AFTER_S = float(os.environ.get("PBGRAPH_HUNG_AFTER", "15"))
+#: A database that loads longer than this is announced ("loading database …"); a quick load is not.
+LOADING_QUIET_S = 1.0
 #: How many times an open restarts an engine that hung while starting.
 START_ATTEMPTS = 3
 #: How often the reaper checks whether anyone still uses the server.
@@ -337,13 +339,14 @@ def _wait_for_engine(pid: int, layout: Layout, deadline: float) -> str:
     """
     sock = socket_path(layout)
     last_cpu, idle_since, announced = None, time.monotonic(), False
+    quiet_until = time.monotonic() + LOADING_QUIET_S
     while time.monotonic() < deadline:
         if not _pid_alive(pid):
             return "exited"
         state = _ping(sock) if layout.socket.exists() else "down"
         if state == "ok":
             return "ok"
-        if state == "loading" and not announced:
+        if state == "loading" and not announced and time.monotonic() >= quiet_until:
             notify("loading", f"loading database {layout.root} …")
             announced = True
         cpu = _main_thread_cpu(pid)
@@ -580,14 +583,24 @@ _READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
 _ENGINE_NO_SPACE = ("No space left on device", "Short write while writing to the AOF", "AOF write error")
 
 
-def _free_space(path: Path) -> str:
+#: Below this much free space, an engine that exits at start without a word in its log had no room to write one.
+NEARLY_FULL = 64 * 1024
+
+
+def _free_bytes(path: Path) -> int | None:
     while not path.exists() and path != path.parent:
         path = path.parent
     try:
         st = os.statvfs(path)
     except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def _free_space(path: Path) -> str:
+    free = _free_bytes(path)
+    if free is None:
         return "unknown"
-    free = st.f_bavail * st.f_frsize
     return f"{free / 1024:.0f} KB" if free < 10 * 1024 * 1024 else f"{free / 1024 / 1024:.0f} MB"
 
 
@@ -596,7 +609,9 @@ def storage_problem(root: Path, error: BaseException | None = None) -> str | Non
     root = root.expanduser().absolute()
     code = error.errno if isinstance(error, OSError) else None
     logged = "\n".join(_log_text(Layout(root)).splitlines()[-8:])  # the engine's last words, not old history
-    if code in _NO_SPACE or any(marker in logged for marker in _ENGINE_NO_SPACE):
+    free = _free_bytes(root) if error is None and not logged.strip() else None
+    silent_on_full_disk = free is not None and free < NEARLY_FULL  # the engine exited with no room for a word
+    if code in _NO_SPACE or any(marker in logged for marker in _ENGINE_NO_SPACE) or silent_on_full_disk:
         return (
             f"no space left on the disk holding {root} ({_free_space(root)} free): free some space, "
             "then run the command again"
