@@ -887,8 +887,8 @@ def _absent(sheets: list[LedgerSheet], plan: Plan, backend: Backend) -> list[str
     out = []
     for table in dict.fromkeys(s.table for s in sheets):
         label, prefix = TABLES[table].label, LEDGER_TABLES[table].prefix
-        if label is None or not prefix:
-            continue
+        if label is None or not prefix or plan.label_totals.get(label.value, 1) == 0:
+            continue  # (none of this label in the graph, e.g. a first load: nothing can be absent)
         here = {r.values["id"] for r in plan.tables.get(table, [])}
         rows = backend.read(
             f"MATCH (n:{label.value}) WHERE n.id STARTS WITH $p RETURN n.id AS id, n.name AS name", {"p": prefix + "-"}

@@ -48,11 +48,7 @@ class Created(Sequence[Change]):
         return self._len
 
     def __iter__(self) -> Iterator[Change]:
-        for item, kind, keys, ends in self._parts:
-            if ends is None:
-                yield from (Change("created", item, k) for k in keys)
-            else:
-                yield from (Change("created", item, f"{a} → {b}", (), kind) for a, b in zip(keys, ends, strict=True))
+        return self._from(0)
 
     @overload
     def __getitem__(self, i: int) -> Change: ...
@@ -71,9 +67,17 @@ class Created(Sequence[Change]):
         return next(self._from(i))
 
     def _from(self, start: int) -> Iterator[Change]:
-        for n, change in enumerate(self):  # the parts are few: skip whole parts
-            if n >= start:
-                yield change
+        """The changes from position ``start`` on (whole parts before it skipped, not made)."""
+        for item, kind, keys, ends in self._parts:
+            if start >= len(keys):
+                start -= len(keys)
+                continue
+            if ends is None:
+                yield from (Change("created", item, k) for k in keys[start:])
+            else:
+                pairs = zip(keys[start:], ends[start:], strict=True)
+                yield from (Change("created", item, f"{a} → {b}", (), kind) for a, b in pairs)
+            start = 0
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str):

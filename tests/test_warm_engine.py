@@ -87,6 +87,68 @@ def test_a_warm_engine_stops_when_its_folder_is_deleted(folder):
     assert _wait(lambda: not _engines_serving_deleted(folder)), "the engine outlived its deleted folder"
 
 
+def _deleted_engines() -> set[int]:
+    """pids of redis-server processes working in a deleted folder (any path)."""
+    import os
+
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cwd = os.readlink(f"/proc/{entry}/cwd")
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if b"redis-server" in f.read() and cwd.endswith(" (deleted)"):
+                        pids.add(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def test_a_warm_engine_stops_when_its_folder_is_renamed_then_deleted(folder):
+    """pytest (and tools that empty a trash) rename a folder before deleting it: the engine still stops."""
+    import shutil
+
+    from pbgraph.graph.backends.embedded import Layout, _read_pid
+
+    before = _deleted_engines()
+    done = run_process("status", db=folder, env={"PBGRAPH_KEEP_WARM": "600"})
+    assert done.returncode == 0, done.stderr
+    engine = _read_pid(Layout(folder).pidfile)
+    trash = folder.with_name("garbage-" + folder.name)
+    folder.rename(trash)
+    shutil.rmtree(trash)
+    assert engine in _deleted_engines() - before
+    assert _wait(lambda: engine not in _deleted_engines()), "the engine outlived its renamed, deleted folder"
+
+
+def test_a_warm_engine_stops_when_its_folder_is_deleted_and_made_anew(folder):
+    """A benchmark that deletes its database and makes a new one at the same path leaves no old engine."""
+    import os
+    import shutil
+    import signal
+
+    from pbgraph.graph.backends.embedded import Layout, _read_pid
+
+    layout = Layout(folder)
+    done = run_process("status", db=folder, env={"PBGRAPH_KEEP_WARM": "600"})
+    assert done.returncode == 0, done.stderr
+    old_engine, old_reaper = _read_pid(layout.pidfile), _read_pid(layout.reaper_pidfile)
+    os.kill(old_reaper, signal.SIGSTOP)  # slow to notice, as on a busy machine
+    try:
+        shutil.rmtree(folder)
+        roster = folder.parent / "roster"
+        again = run_process("load", "roster", str(roster), db=folder, env={"PBGRAPH_KEEP_WARM": "600"})
+        assert again.returncode == 0, again.stderr
+        assert _read_pid(layout.pidfile) != old_engine
+    finally:
+        os.kill(old_reaper, signal.SIGCONT)
+    try:
+        assert _wait(lambda: old_engine not in _deleted_engines()), "the old engine outlived its deleted folder"
+        assert server_running(folder), "the new folder's engine should stay warm"
+    finally:
+        run_process("stop", db=folder)
+
+
 def test_a_new_engine_gets_its_own_reaper_and_keep_warm_time(tmp_path):
     """The reaper of a stopped engine, still alive when the next command starts a new one, leaves it
     to that command's reaper; it used to adopt it and stop it with its own keep-warm time (here 0)."""

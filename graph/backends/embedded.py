@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from signal import SIGKILL, SIGTERM
+from signal import SIGKILL
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DatabaseDamaged, DatabaseUnavailable, NotADatabase
@@ -679,28 +679,30 @@ def reap(root: Path, server: int, users_fd: int) -> None:
     started this one: should the folder be deleted, the users' locks can still be seen on it.
     """
     layout = Layout(root)
-    data = layout.data.resolve()
     # (its starter wrote reaper.pid: written here too, it could replace a newer reaper's, should
     # this one start so late that its engine has been replaced already)
     keep_warm = keep_warm_s()
     try:
         while True:
             time.sleep(REAP_INTERVAL_S)
-            pid = _read_pid(layout.pidfile)
-            if pid and _is_our_server(pid, layout):
-                if server and pid != server:
-                    return  # a newer engine serves the folder, with its own reaper (and its keep-warm time)
-                server = pid
-            else:
-                if server and not layout.root.exists() and _serves_deleted(server, data):
-                    # the folder was deleted while its engine stayed warm: nothing can open it again,
-                    # so stop the engine once its last user (holding the nameless lock file) is gone
-                    try:
-                        fcntl.flock(users_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    except BlockingIOError:
-                        continue
-                    os.kill(server, SIGTERM)
+            if server and _serves_deleted(server):
+                # the folder was deleted while its engine stayed warm (also renamed first, as pytest
+                # does, or deleted and made anew at the same path): nothing can open it again, so
+                # stop the engine once its last user (holding the nameless lock file) is gone
+                try:
+                    fcntl.flock(users_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                # SIGKILL, not SIGTERM: a shutdown would unlink its pid file by its absolute path,
+                # which is the pid file of whatever engine serves a folder made anew there
+                os.kill(server, SIGKILL)
                 return
+            pid = _read_pid(layout.pidfile)
+            if not (pid and _is_our_server(pid, layout)):
+                return  # stopped by someone else
+            if server and pid != server:
+                return  # a newer engine serves the folder, with its own reaper (and its keep-warm time)
+            server = pid
             fd = os.open(layout.server_lock, os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 try:
@@ -717,15 +719,19 @@ def reap(root: Path, server: int, users_fd: int) -> None:
             layout.reaper_pidfile.unlink(missing_ok=True)
 
 
-def _serves_deleted(pid: int, data: Path) -> bool:
-    """True when ``pid`` is a live redis-server whose working folder ``data`` has been deleted."""
+def _serves_deleted(pid: int) -> bool:
+    """True when ``pid`` is a live redis-server whose working folder has been deleted.
+
+    Any deleted folder, not only the one this reaper was given: the folder may have been renamed
+    before it was deleted, and a new folder at the old path is not the engine's.
+    """
     try:
         cwd = os.readlink(f"/proc/{pid}/cwd")
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             cmd = f.read()
     except OSError:
         return False
-    return b"redis-server" in cmd and cwd == f"{data} (deleted)"
+    return b"redis-server" in cmd and cwd.endswith(" (deleted)") and _pid_alive(pid)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the reaper subprocess
