@@ -106,11 +106,11 @@ def lint_catalogue() -> dict[str, list[dict[str, Any]]]:
 
 
 def _lint_catalogue() -> dict[str, list[dict[str, Any]]]:
-    from pbgraph.graph.backends.neo4j_backend import schema_statements
+    from pbgraph.graph.backends.neo4j_backend import neo4j_text, schema_statements
     from pbgraph.queries.runner import catalog
 
     requests = [
-        {"id": q.name, "query": q.text, "parameters": {p.name: SAMPLE[p.type] for p in q.params}}
+        {"id": q.name, "query": neo4j_text(q.text), "parameters": {p.name: SAMPLE[p.type] for p in q.params}}
         for q in catalog().values()
     ]
     ddl = [{"id": f"ddl:{i}", "query": q} for i, q in enumerate(schema_statements())]

@@ -97,3 +97,16 @@ def test_no_copies_of_the_level_order_or_joint_kinds():
 
 #: a literal tuple, list or set of four or more strings (not a dict: no colons between them)
 SEQUENCE = re.compile(r'(?:"[a-z_]+",\s*){3,}"[a-z_]+"')
+
+
+def test_neo4j_reads_a_bare_call_as_call_with_an_empty_scope():
+    """FalkorDB parses only ``CALL {``; the Neo4j backend sends ``CALL () {`` (same meaning, no deprecation)."""
+    from pbgraph.graph.backends.neo4j_backend import neo4j_text
+
+    assert (
+        neo4j_text("CALL {\n  UNWIND [1] AS x RETURN x\n} RETURN x")
+        == "CALL () {\n  UNWIND [1] AS x RETURN x\n} RETURN x"
+    )
+    assert neo4j_text("MATCH (c) CALL { WITH c RETURN c.id AS i } RETURN i").count("CALL {") == 1  # imports c
+    assert neo4j_text("CALL db.labels() YIELD label RETURN label") == "CALL db.labels() YIELD label RETURN label"
+    assert neo4j_text("CALL () { RETURN 1 AS one } RETURN one") == "CALL () { RETURN 1 AS one } RETURN one"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -142,8 +143,21 @@ def _oneline(e: BaseException) -> str:
     return " ".join(str(e).split())
 
 
+#: ``CALL {`` opening a subquery that imports nothing (its body does not start with ``WITH``)
+_BARE_CALL = re.compile(r"\bCALL\s*\{(?!\s*WITH\b)", re.IGNORECASE)
+
+
+def neo4j_text(query: str) -> str:
+    """The query as Neo4j 5 should read it: ``CALL {`` importing nothing becomes ``CALL () {``.
+
+    Both mean the same; the first is the only form FalkorDB parses, and the one Neo4j 5.23+ calls
+    deprecated (a warning with each run, and on its front end). Engine text lives here, not in packs.
+    """
+    return _BARE_CALL.sub("CALL () {", query)
+
+
 def _run(tx: neo4j.ManagedTransaction, query: str, params: dict[str, Any]) -> Result:
-    res = tx.run(query, params)
+    res = tx.run(neo4j_text(query), params)
     columns = list(res.keys())
     with gc_paused():
         rows = [[_value(v) for v in record.values()] for record in res]
