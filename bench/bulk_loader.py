@@ -98,7 +98,11 @@ def run_bulk(rows: dict[str, list[dict[str, Any]]], work: Path) -> tuple[float, 
         socket = backend._lease.socket  # the embedded engine's unix socket
         t = time.perf_counter()
         out = subprocess.run(
-            [exe, "bulk", "-u", f"unix://{socket}", *args], capture_output=True, text=True, check=False
+            # redis-py 8 gives every connection a 5 s socket timeout: a province's GRAPH.BULK batch takes longer
+            [exe, "bulk", "-u", f"unix://{socket}?socket_timeout=3600", *args],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         seconds = time.perf_counter() - t
         if out.returncode != 0:
