@@ -60,7 +60,7 @@ def run(scale: str = "taiyuan", runs: int = 3, query_runs: int = 20, naive_budge
         importlib.import_module(module)
     from pbgraph.graph import open_backend
     from pbgraph.loaders.roster_files import read_roster
-    from pbgraph.loaders.rosters import load_roster, plan_statements, validate
+    from pbgraph.loaders.rosters import diff_plan, load_roster, validate
     from pbgraph.loaders.synthetic import generate, write_roster
     from pbgraph.queries.runner import run_query
 
@@ -79,16 +79,17 @@ def run(scale: str = "taiyuan", runs: int = 3, query_runs: int = 20, naive_budge
         # -- roster load: the baselines first, pbgraph last (its load then serves the queries) ------
         neo.reset()
         plan = validate(read_roster(work / "roster"), neo)  # planned against an empty graph, as on first load
+        diff = diff_plan(plan, neo)  # everything is new: only creations
         entities = None
         batched_rates = []
         for _ in range(runs):
             neo.reset()
             neo.ensure_schema()
-            steps = [s for s in plan_statements(plan) if s.kind != "rel-remove"]
+            steps = [st for st, _ in diff.statements()]
             t = time.perf_counter()
             written = 0
-            for step in steps:  # each batch its own transaction, as a plain script would
-                stats = neo.write(step.statement.query, step.statement.params).stats
+            for st in steps:  # each batch its own transaction, as a plain script would
+                stats = neo.write(st.query, st.params).stats
                 written += stats.get("nodes_created", 0) + stats.get("relationships_created", 0)
             batched_rates.append(written / (time.perf_counter() - t))
         batched = median(batched_rates)
@@ -96,11 +97,9 @@ def run(scale: str = "taiyuan", runs: int = 3, query_runs: int = 20, naive_budge
         neo.reset()
         neo.ensure_schema()
         done, elapsed = 0, 0.0
-        for step in plan_statements(plan, batch_size=1):
-            if step.kind == "rel-remove":
-                continue
+        for st, _ in diff.statements(batch_size=1):
             t = time.perf_counter()
-            neo.write(step.statement.query, step.statement.params)
+            neo.write(st.query, st.params)
             elapsed += time.perf_counter() - t
             done += 1
             if elapsed > naive_budget_s:
