@@ -384,7 +384,7 @@ def _start_server(layout: Layout, messages: list[str], *, check_log: bool = True
 def _check_commits(layout: Layout) -> None:
     import redis
 
-    client = redis.Redis(unix_socket_path=socket_path(layout), decode_responses=True, retry=None)
+    client = redis.Redis(unix_socket_path=socket_path(layout), decode_responses=True, retry=None, socket_timeout=None)
     try:
         durability.check_after_start(layout, client)
     except DatabaseDamaged:

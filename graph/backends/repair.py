@@ -46,7 +46,9 @@ def repair(folder: str | Path) -> RepairReport:
         try:
             import redis
 
-            client = redis.Redis(unix_socket_path=socket_path(layout), decode_responses=True, retry=None)
+            client = redis.Redis(
+                unix_socket_path=socket_path(layout), decode_responses=True, retry=None, socket_timeout=None
+            )
             try:
                 recovered = durability.engine_commit(client)
                 key = durability.RECORD_KEY.format(graph=durability.GRAPH)
