@@ -311,9 +311,34 @@ class Graph(Backend):
         with self._listening():
             return self.backend.write(query, params)
 
-    def write_all(self, statements: Iterable[Statement], progress: Callable[[int], None] | None = None) -> WriteSummary:
+    def write_all(
+        self, statements: Iterable[Statement], progress: Callable[[int], None] | None = None, *, in_place: bool = False
+    ) -> WriteSummary:
         with self._listening():
-            return self.backend.write_all(statements, progress)
+            return self.backend.write_all(statements, progress, in_place=in_place)
+
+    # (a loader handed this session instead of its backend must get the same write path: the bulk
+    # first load, the writer lock around read-compare-write, the digests the last load kept)
+    @property
+    def bulk_create(self) -> bool:  # type: ignore[override]
+        return self.backend.bulk_create
+
+    def create_graph(self, nodes: list[Any], relationships: list[Any], progress: Any = None) -> bool:
+        with self._listening():
+            return self.backend.create_graph(nodes, relationships, progress)
+
+    def remember(self, key: str, value: str, after_write: bool = False) -> None:
+        with self._listening():
+            self.backend.remember(key, value, after_write)
+
+    def recall(self, key: str) -> str | None:
+        with self._listening():
+            return self.backend.recall(key)
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[None]:
+        with self._listening(), self.backend.writer():
+            yield
 
     def read_snapshot(self, queries: list[str]) -> list[Result]:
         with self._listening():

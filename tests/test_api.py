@@ -231,3 +231,42 @@ def test_the_status_line_keeps_time_during_a_long_step_and_stops_when_told():
     time.sleep(1.1)
     progress(2, 4)
     assert stream.getvalue() == shown  # stopped: nothing drawn over what is printed next
+
+
+def test_a_session_handed_to_a_loader_keeps_the_backends_write_path(tmp_path):
+    """Scripts and the demo may pass the session where a Backend is expected: the loader then gets the same
+    write path as through ``Graph.load_roster`` (bulk first load, writer lock, the last load's digests, the
+    write in place of a small difference); ``make demo`` failed on the last one."""
+    from pbgraph.loaders.rosters import load_roster
+
+    pbgraph.generate("guangming", tmp_path / "roster", seed=2)
+    areas = tmp_path / "roster" / "areas.csv"
+
+    def totals(report, action):
+        return sum(v[action] for v in report.nodes.values())
+
+    with pbgraph.connect(str(tmp_path / "via-session.db")) as g, pbgraph.connect(str(tmp_path / "direct.db")) as h:
+        first, reference = load_roster(tmp_path / "roster", g), h.load_roster(tmp_path / "roster")
+        assert totals(first, "created") == totals(reference, "created") > 0
+        again = load_roster(tmp_path / "roster", g)
+        assert totals(again, "created") == totals(again, "updated") == totals(again, "removed") == 0
+        lines = areas.read_text(encoding="utf-8").splitlines()
+        fields = lines[-1].split(",")
+        fields[1] += "（改）"
+        areas.write_text("\n".join([*lines[:-1], ",".join(fields)]) + "\n", encoding="utf-8")
+        changed = load_roster(tmp_path / "roster", g)
+        assert totals(changed, "updated") == 1 and totals(changed, "created") == totals(changed, "removed") == 0
+        h.load_roster(tmp_path / "roster")
+        assert g.counts() == h.counts()
+        name = g.cypher("MATCH (a:Area {id: $id}) RETURN a.name AS name", {"id": fields[0]}).rows[0]["name"]
+        assert name == fields[1]
+
+
+def test_make_demo_runs(tmp_path, capsys):
+    """The README's first command: the demo generates, loads, reads a report, asks and draws."""
+    from pbgraph.loaders import demo
+
+    demo.main(["--out", str(tmp_path / "demo")])
+    out = capsys.readouterr().out
+    assert "2. loaded it into the embedded database" in out and "5. drew the street's map" in out
+    assert (tmp_path / "demo" / "光明街道-map.html").stat().st_size > 0
