@@ -30,6 +30,32 @@ class Row:
     note: str = ""
 
 
+def latency_row(
+    benchmark: str,
+    scale: str,
+    p95: float,
+    baseline: float,
+    target_ms: float,
+    peak_rss_mb: float | None,
+    runs: int,
+    note: str,
+) -> Row:
+    """A p95 latency row (lower is better: the ratio is baseline / pbgraph) against a ``≤ target_ms`` target."""
+    return Row(
+        benchmark=benchmark,
+        scale=scale,
+        pbgraph=p95,
+        baseline=baseline,
+        unit="ms",
+        ratio=baseline / p95 if p95 else None,
+        target=f"≤ {target_ms:.0f} ms",
+        passed=p95 <= target_ms,
+        peak_rss_mb=peak_rss_mb,
+        runs=runs,
+        note=note,
+    )
+
+
 class PeakRSS:
     """Peak resident memory of one step: this process plus the engine it drives, from a reset point.
 

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Row, median
+from bench.common import Row, latency_row, median
 from bench.query_latency import TARGET_MS, _percentiles, _time
 
 REPO = Path(__file__).resolve().parent.parent
@@ -160,22 +160,9 @@ def run(scale: str = "taiyuan", runs: int = 3, query_runs: int = 20, naive_budge
                 raise AssertionError(f"{name}: Neo4j and the embedded engine disagree")
             p50, p95 = _percentiles(neo_samples)
             e50, e95 = _percentiles(emb_samples)
-            rows.append(
-                Row(
-                    benchmark=f"Neo4j {name} p95 (ms)",
-                    scale=scale,
-                    pbgraph=p95,
-                    baseline=e95,
-                    unit="ms",
-                    ratio=e95 / p95 if p95 else None,
-                    target=f"≤ {TARGET_MS:.0f} ms",
-                    passed=p95 <= TARGET_MS,
-                    peak_rss_mb=None,
-                    runs=n,
-                    note=f"p50 {p50:.0f} ms on Neo4j vs {e50:.0f} ms embedded (baseline = embedded p95); "
-                    f"{len(result):,} identical rows",
-                )
-            )
+            note = f"p50 {p50:.0f} ms on Neo4j vs {e50:.0f} ms embedded (baseline = embedded p95); "
+            note += f"{len(result):,} identical rows"
+            rows.append(latency_row(f"Neo4j {name} p95 (ms)", scale, p95, e95, TARGET_MS, None, n, note))
         embedded.close()
         neo.close()
         return rows

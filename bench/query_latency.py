@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench import inmemory
-from bench.common import PeakRSS, Row
+from bench.common import PeakRSS, Row, latency_row
 
 TARGET_MS = 200.0  # what matching/candidates must meet whole-city (and bench.neo4j's rows)
 #: whole-graph targets by scale; a city-scale answer above LARGE_ROWS rows gets LARGE_MS
@@ -129,22 +129,9 @@ def run(scale: str = "taiyuan", runs: int = 20) -> list[Row]:
             b50, b95 = _percentiles(base_samples)
             target = TARGET_MS if name == "matching/candidates" else target_ms(scale, len(result))
             whole[name] = (p95, got)
-            rows.append(
-                Row(
-                    benchmark=f"{name} p95 (ms)",
-                    scale=scale,
-                    pbgraph=p95,
-                    baseline=b95,
-                    unit="ms",
-                    ratio=b95 / p95 if p95 else None,
-                    target=f"≤ {target:.0f} ms",
-                    passed=p95 <= target,
-                    peak_rss_mb=peak.mb,
-                    runs=n,
-                    note=f"p50 {p50:.0f} ms vs {b50:.0f} ms; {len(result):,} rows"
-                    + ("" if p95 <= target else _why(backend, name, result, p50, target)),
-                )
-            )
+            note = f"p50 {p50:.0f} ms vs {b50:.0f} ms; {len(result):,} rows"
+            note += "" if p95 <= target else _why(backend, name, result, p50, target)
+            rows.append(latency_row(f"{name} p95 (ms)", scale, p95, b95, target, peak.mb, n, note))
         rows += _district_rows(backend, scale, cases, whole, runs)
         backend.close()
         return rows
@@ -168,19 +155,8 @@ def _district_rows(backend, scale: str, cases: list, whole: dict[str, tuple[floa
         if not set(got) <= set(whole_ids):  # the district's rows are some of the whole answer's
             raise AssertionError(f"{name}: rows scoped to {district} that the whole answer lacks")
         p50, p95 = _percentiles(samples)
+        note = f"p50 {p50:.0f} ms; {len(result):,} rows in district {district}; baseline = the whole graph"
         rows.append(
-            Row(
-                benchmark=f"{name} scoped to one district p95 (ms)",
-                scale=scale,
-                pbgraph=p95,
-                baseline=whole_p95,
-                unit="ms",
-                ratio=whole_p95 / p95 if p95 else None,
-                target=f"≤ {DISTRICT_MS:.0f} ms",
-                passed=p95 <= DISTRICT_MS,
-                peak_rss_mb=peak.mb,
-                runs=n,
-                note=f"p50 {p50:.0f} ms; {len(result):,} rows in district {district}; baseline = the whole graph",
-            )
+            latency_row(f"{name} scoped to one district p95 (ms)", scale, p95, whole_p95, DISTRICT_MS, peak.mb, n, note)
         )
     return rows

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bench.common import PeakRSS, Row
+from bench.common import PeakRSS, Row, latency_row
 from bench.query_latency import DISTRICT_MS, _percentiles, _time, target_ms
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,31 +81,25 @@ def run(scale: str = "taiyuan", runs: int = 20, baseline_runs: int = 3) -> list[
     d50, d95 = _percentiles(district_samples)
     target = target_ms(scale, len(rows))
     return [
-        Row(
-            benchmark="reconciliation/stated-vs-actual p95 (ms), seed documents loaded",
-            scale=scale,
-            pbgraph=p95,
-            baseline=b95,
-            unit="ms",
-            ratio=b95 / p95 if p95 else None,
-            target=f"≤ {target:.0f} ms",
-            passed=p95 <= target,
-            peak_rss_mb=peak.mb,
-            runs=runs,
-            note=f"p50 {p50:.0f} ms vs {b50:.0f} ms; {len(rows)} rows; baseline = the per-statement formulation it "
+        latency_row(
+            "reconciliation/stated-vs-actual p95 (ms), seed documents loaded",
+            scale,
+            p95,
+            b95,
+            target,
+            peak.mb,
+            runs,
+            f"p50 {p50:.0f} ms vs {b50:.0f} ms; {len(rows)} rows; baseline = the per-statement formulation it "
             f"replaced ({baseline_runs} runs)",
         ),
-        Row(
-            benchmark="reconciliation/stated-vs-actual scoped to one district p95 (ms), seed documents loaded",
-            scale=scale,
-            pbgraph=d95,
-            baseline=p95,
-            unit="ms",
-            ratio=p95 / d95 if d95 else None,
-            target=f"≤ {DISTRICT_MS:.0f} ms",
-            passed=d95 <= DISTRICT_MS,
-            peak_rss_mb=district_peak.mb,
-            runs=runs,
-            note=f"p50 {d50:.0f} ms; {len(district_rows)} rows about district {district}; baseline = the whole graph",
+        latency_row(
+            "reconciliation/stated-vs-actual scoped to one district p95 (ms), seed documents loaded",
+            scale,
+            d95,
+            p95,
+            DISTRICT_MS,
+            district_peak.mb,
+            runs,
+            f"p50 {d50:.0f} ms; {len(district_rows)} rows about district {district}; baseline = the whole graph",
         ),
     ]
