@@ -76,3 +76,27 @@ def test_two_loads_at_once_both_land(tmp_path):
         assert json.loads(out)  # each reported what it wrote
     with open_backend(str(folder)) as b:
         assert b.read("MATCH (n) RETURN count(n)").rows[0][0] == cuiping_total + guangming_total
+
+
+def test_processes_creating_one_new_folder_at_once_all_get_it(tmp_path):
+    """Two commands naming the same new folder both create it: neither sees the other's half-made marker."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pbgraph.graph.backends.embedded import prepare_folder
+
+    folders = [tmp_path / f"new{i}.db" for i in range(40)]
+    with ProcessPoolExecutor(4) as pool:
+        outcomes = list(pool.map(_prepare, [f for f in folders for _ in range(4)]))
+    assert all(o == "ok" for o in outcomes), [o for o in outcomes if o != "ok"][:3]
+    for folder in folders:
+        assert prepare_folder(folder).marker.exists()
+
+
+def _prepare(folder) -> str:
+    from pbgraph.graph.backends.embedded import prepare_folder
+
+    try:
+        prepare_folder(folder)
+    except Exception as e:  # noqa: BLE001 - the outcome is what the test compares
+        return f"{type(e).__name__}: {e}"
+    return "ok"

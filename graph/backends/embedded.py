@@ -128,6 +128,9 @@ class Layout:
         return self.root / "server.log"
 
 
+_MARKER_TMP = ".pbgraph-db.json.tmp-"
+
+
 def prepare_folder(root: Path) -> Layout:
     """Create a new database folder, or check that an existing one is ours."""
     root = root.expanduser().absolute()
@@ -138,8 +141,10 @@ def prepare_folder(root: Path) -> Layout:
         )
     layout = Layout(root)
     if root.is_dir() and not layout.marker.exists():
-        others = sorted(p.name for p in root.iterdir())
-        if others:
+        # another command may be creating this same folder right now: its parts are not "other files"
+        ours = {layout.marker.name}  # its data and run folders come after the marker
+        others = sorted(p.name for p in root.iterdir() if p.name not in ours and not p.name.startswith(_MARKER_TMP))
+        if others and not layout.marker.exists():  # (made meanwhile: then the others are its parts)
             shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
             raise NotADatabase(
                 f"folder {root} holds other files ({shown}) and is not a pbgraph database: "
@@ -159,7 +164,7 @@ def prepare_folder(root: Path) -> Layout:
             )
     else:
         root.mkdir(parents=True, exist_ok=True)
-        tmp = layout.marker.with_suffix(".tmp")
+        tmp = root / f"{_MARKER_TMP}{os.getpid()}"  # one per process: two may create the folder at once
         tmp.write_text(
             json.dumps({"format": FORMAT, "version": FORMAT_VERSION}, indent=2) + "\n",
             encoding="utf-8",
