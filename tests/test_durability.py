@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 
+from pbgraph.api import stop
 from pbgraph.graph import open_backend
 from pbgraph.graph.errors import DatabaseDamaged
 
@@ -22,8 +23,12 @@ def pristine(tmp_path_factory):
     """A database whose log (after its snapshot) holds five acknowledged writes of 200 areas each."""
     folder = tmp_path_factory.mktemp("durability") / "pristine.db"
     with open_backend(str(folder)) as b:
+        b.ensure_schema()  # creating the schema compacts the log in the background
+    stop(str(folder))  # waits for that compaction: the writes below then all stay in the log
+    with open_backend(str(folder)) as b:
         for i in range(WRITES):
             b.write("UNWIND range(1, 200) AS k CREATE (:Area {id: $p + toString(k)})", {"p": f"w{i}-"})
+    stop(str(folder))  # files at rest: copying a running engine's folder may catch it mid-write
     return folder
 
 
