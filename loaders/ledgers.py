@@ -26,6 +26,7 @@ from pbgraph.graph.backends.base import batched
 from .ledger_ids import derive_id, pseudonym
 from .ledger_sheets import LedgerSheet
 from .ledger_vocab import (
+    _FULL_WIDTH,
     CATEGORY_WORDS,
     CHOICES,
     LEDGER_TABLES,
@@ -183,6 +184,7 @@ class _Translator:
         self.suffixes: dict[tuple[str, str, int, bool], dict[tuple[str, ...], list[Entity]]] = {}
         self.converted: dict[tuple[str, str, Any], tuple[Any, str | None]] = {}
         self.ticked: dict[tuple[int, str], bool] = {}
+        self.quick_memo: dict[tuple[str, str, frozenset[str] | None], Entity] = {}
         self.memo: dict[tuple[str, tuple[str, ...], frozenset[str] | None], tuple[Entity | None, str | None]] = {}
 
     # -- problems ---------------------------------------------------------------------
@@ -256,6 +258,47 @@ class _Translator:
         rarest = min(quals, key=lambda q: sum(len(ix.get(q, ())) for ix in indexes))
         found = [ix[rarest] for ix in indexes if rarest in ix]
         return found[0] if len(found) == 1 else [e for lst in found for e in lst]
+
+    def quick(self, text: str, table: str, levels: frozenset[str] | None = None) -> Entity | None:
+        """The one workbook row of ``table`` that ``text`` names exactly, or None (then ask :meth:`resolve`).
+
+        The common case, and as :meth:`resolve` decides it: a name the workbook holds once, written
+        alone or under its parents (新华街道/和平社区), or a common name under parents that leave
+        one row (1号楼党小组 under its grid). Level hints only choose among several candidates.
+        """
+        key = (text, table, levels)
+        found = self.quick_memo.get(key)  # a parent or a community is written on many rows
+        if found is None:
+            found = self._quick(text, table, levels)
+            if found is not None:  # (a miss may hit later, once paths are settled)
+                self.quick_memo[key] = found
+        return found
+
+    def _quick(self, text: str, table: str, levels: frozenset[str] | None) -> Entity | None:
+        parts = name_parts(text)
+        if not parts:
+            return None
+        same = self.index[table].get(parts[-1])
+        if not same:
+            return None
+        k = len(parts)
+        if len(same) == 1:
+            e = same[0]
+            return e if k == 1 or (e.cached is not None and e.cached[-k:] == parts) else None
+        if k == 1:
+            return None
+        index_key = (table, parts[-1], k, False)
+        by_suffix = self.suffixes.get(index_key)
+        if by_suffix is None:
+            if any(e.cached is None for e in same):
+                return None  # paths not all settled yet (areas while their parents resolve)
+            by_suffix = self.suffixes[index_key] = defaultdict(list)
+            for e in same:
+                by_suffix[e.cached[-k:]].append(e)  # type: ignore[index]
+        hit = by_suffix.get(parts)
+        if hit is None or len(hit) != 1 or (levels and hit[0].level not in levels):
+            return None
+        return hit[0]
 
     def resolve(
         self, text: str, tables: tuple[str, ...], levels: frozenset[str] | None = None, *, wait: bool = False
@@ -375,6 +418,8 @@ class _Translator:
         values = [v for _, v in sheet.rows]
         names, parents = _column_of(values, "name"), _column_of(values, parent_field)
         raw_levels = _column_of(values, level_field) if level_field else [None] * len(values)
+        # names to fold (full-width forms) are rare: look for them once in the whole column
+        folding = any(n.__class__ is not str for n in names) or bool(_FULL_WIDTH.search("".join(names)))
         for (number, _), raw, raw_parent, raw_level in zip(sheet.rows, names, parents, raw_levels, strict=True):
             name = raw.strip() if raw.__class__ is str else _text(raw)
             if not name:
@@ -384,7 +429,7 @@ class _Translator:
                 text = _text(raw_level)
                 level = levels[raw_level] = word(vocab, text) if text else None
             pending = raw_parent.strip() if raw_parent.__class__ is str else _text(raw_parent)
-            e = Entity(table, fold(name), level=level, pending=pending or None)
+            e = Entity(table, fold(name) if folding else name, None, None, level, pending or None)
             index[e.name].append(e)
             key = (si, number)
             own[key] = e
@@ -526,8 +571,13 @@ class _Translator:
     def _resolve_parents(self, table: str) -> None:
         f = _PARENT_FIELD[table]
         spec = next(x for x in LEDGER_TABLES[table].fields if x.field == f)
+        quick = self.quick if len(spec.targets) == 1 else None
         for key, e in self.own_by_table[table]:
             if not e.pending:
+                continue
+            target = quick(e.pending, spec.targets[0]) if quick is not None else None
+            if target is not None and target is not e:
+                e.parent, e.pending = target, None
                 continue
             target, reason = self.resolve(e.pending, spec.targets)
             self._settle(key, e, target, reason)
@@ -536,6 +586,7 @@ class _Translator:
     def _ids(self, table: str) -> None:
         prefix = LEDGER_TABLES[table].prefix
         first: dict[str, tuple[int, int]] = {}
+        setdefault = first.setdefault
         for key, e in self.own_by_table[table]:
             if e.cached is None:
                 p = e.parent
@@ -546,7 +597,7 @@ class _Translator:
                 else:
                     e.freeze()
             e.id = derive_id(prefix, e.cached)  # type: ignore[arg-type]
-            if e.id in first:
+            if setdefault(e.id, key) is not key:
                 sheet = self.raw.ledger[key[0]]
                 other = self.raw.ledger[first[e.id][0]]
                 where = f"row {first[e.id][1]}" if other is sheet else f"{other.sheet} row {first[e.id][1]}"
@@ -557,8 +608,6 @@ class _Translator:
                     f"{e.shown()!r} is already on {where}; two rows with one name need different "
                     f"{'parents' if table == 'areas' else 'names'}",
                 )
-            else:
-                first[e.id] = key
 
     # -- translation into canonical rows ---------------------------------------------------
 
@@ -672,10 +721,15 @@ class _Translator:
         bad: dict[Any, str] = {}
         if f.kind == "ref":  # straight to the resolver's memo: most cells are names
             memo, targets, levels = self.memo, f.targets, REF_LEVELS.get((sheet.table, f.canonical))
+            quick = self.quick if len(targets) == 1 else None
             for raw in dict.fromkeys(raws):
                 text = _text(raw)
                 if not text:
                     final[raw] = None
+                    continue
+                target = quick(text, targets[0], levels) if quick is not None else None
+                if target is not None:
+                    final[raw] = target.id
                     continue
                 hit = memo.get((text, targets, levels))
                 if hit is None:
