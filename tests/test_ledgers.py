@@ -627,3 +627,34 @@ def test_generate_command_writes_a_ledger(tmp_path):
     assert (tmp_path / "g" / "驻区单位.csv").exists()
     head = (tmp_path / "g" / "驻区单位.csv").read_bytes().decode("gb18030").splitlines()[:3]
     assert head[0].startswith("驻区单位台账") and head[2].startswith("序号,单位名称,单位性质")
+
+
+# -- acceptance audit: what a department's own workbooks also hold ------------------------------------
+
+
+def test_names_of_people_and_birth_dates_in_any_column_are_dropped(db, tmp_path):
+    """A 书记 or 网格长 column holds a person's name, 出生年月 and 性别 describe one: none is stored."""
+    path = _ledger(
+        tmp_path / "people.xlsx",
+        {
+            "区域": [
+                ["名称", "层级", "上级", "网格长"],
+                ["新华街道", "街道", None, None],
+                ["和平社区", "社区", "新华街道", "周网格长"],
+            ],
+            "党组织": [
+                ["名称", "类型", "所在区域", "书记", "党组织书记", "联络员"],
+                ["新华街道党工委", "街道党工委", "新华街道", "孙书记", "孙书记二", "吴联络"],
+            ],
+            "双报到": [
+                ["编号", "姓名", "报到社区", "出生年月", "性别", "民族", "籍贯"],
+                ["D1", "许四", "和平社区", "1980年1月", "男", "汉族", "山西太原"],
+            ],
+        },
+    )
+    report = load_roster(path, db)
+    text = _all_text(db)
+    for value in ("周网格长", "孙书记", "吴联络", "许四", "1980", "汉族", "山西太原"):
+        assert value not in text, value
+    assert "党组织: 书记" in report.ledger["dropped"] and "双报到: 出生年月" in report.ledger["dropped"]
+    assert "新华街道党工委" in text
