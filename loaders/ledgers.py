@@ -24,7 +24,7 @@ from pbgraph.graph import Backend, gc_paused
 from pbgraph.graph.backends.base import batched
 
 from .ledger_ids import derive_id, pseudonym
-from .ledger_sheets import LedgerSheet
+from .ledger_sheets import SEAT_FIELD, LedgerSheet
 from .ledger_vocab import (
     _FULL_WIDTH,
     CATEGORY_WORDS,
@@ -43,7 +43,7 @@ from .rosters import MAX_PROBLEMS, Plan, RosterInvalid, RosterProblem, validate
 
 #: Tables whose rows other rows refer to by name, and what their "parent" in a name path is.
 NAMED = ("areas", "orgs", "units", "resources", "demands")
-_PARENT_FIELD = {"areas": "parent", "orgs": "area", "units": "area", "resources": "owner", "demands": "area"}
+_PARENT_FIELD = SEAT_FIELD
 _PARENT_COLUMN = {
     "areas": "parent_id",
     "orgs": "area_id",
@@ -190,6 +190,8 @@ class _Translator:
     # -- problems ---------------------------------------------------------------------
 
     def problem(self, sheet: LedgerSheet, row: int, f: str | None, reason: str) -> None:
+        if f is not None and row in sheet.seat_in_name and f == SEAT_FIELD[sheet.table]:
+            f = "name"  # the seat was written with the name (新华街道/和平社区)
         header = (sheet.headers.get(f) or _first_header(sheet.table, f)) if f else None
         cell = (sheet.sheet, row, header)
         if cell in self.bad_cells:

@@ -658,3 +658,30 @@ def test_names_of_people_and_birth_dates_in_any_column_are_dropped(db, tmp_path)
         assert value not in text, value
     assert "党组织: 书记" in report.ledger["dropped"] and "双报到: 出生年月" in report.ledger["dropped"]
     assert "新华街道党工委" in text
+
+
+def test_a_name_written_with_its_parents_in_its_own_column_places_the_row(db, tmp_path):
+    """`坞城街道/和平社区` in the 名称 column (instead of the 上级 column) names the row and its parent."""
+    sheets = {
+        "区域": [
+            ["名称", "层级", "上级"],
+            ["新华街道", "街道", None],
+            ["坞城街道", "街道", None],
+            ["新华街道/和平社区", "社区", None],
+            ["坞城街道 ／ 和平社区", "社区", None],
+            ["第一网格", "网格", "坞城街道/和平社区"],
+        ],
+        "驻区单位": [["单位名称", "单位性质"], ["坞城街道/和平社区/和美物业", "物业"]],
+    }
+    load_roster(_ledger(tmp_path / "paths.xlsx", sheets), db)
+    rows = db.read(
+        "MATCH (a:Area)-[:PART_OF]->(p:Area) OPTIONAL MATCH (u:Unit)-[:LOCATED_IN]->(a) RETURN a.name, p.name, u.name"
+    ).rows
+    expected = [["和平社区", "坞城街道", "和美物业"], ["和平社区", "新华街道", None], ["第一网格", "和平社区", None]]
+    assert sorted(rows, key=repr) == sorted(expected, key=repr)
+    wc_hp = derive_id("area", ("坞城街道", "和平社区"))  # the id of the path, as if written with 上级
+    assert db.read("MATCH (a:Area {id: $id}) RETURN a.name", {"id": wc_hp}).rows == [["和平社区"]]
+    sheets["区域"].append(["幸福街道/光明社区", "社区", None])
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(_ledger(tmp_path / "bad.xlsx", sheets), db)
+    assert "区域 row 8, column 名称: no area named '幸福街道'" in str(e.value)
