@@ -685,3 +685,23 @@ def test_a_name_written_with_its_parents_in_its_own_column_places_the_row(db, tm
     with pytest.raises(RosterInvalid) as e:
         load_roster(_ledger(tmp_path / "bad.xlsx", sheets), db)
     assert "区域 row 8, column 名称: no area named '幸福街道'" in str(e.value)
+
+
+def test_a_reference_to_a_row_with_a_problem_points_at_that_row(db, tmp_path):
+    """Not 'unknown id … not in the roster': the unit is in the workbook, its own row has the problem."""
+    path = _ledger(
+        tmp_path / "cascade.xlsx",
+        {
+            "区域": [["名称", "层级", "上级"], ["新华街道", "街道", None], ["和平社区", "社区", "新华街道"]],
+            "驻区单位": [["单位名称", "单位性质", "所属社区"], ["和美物业", "物业", None]],
+            "党组织": [["名称", "类型", "所在区域"], ["和平社区大党委", "社区大党委", "和平社区"]],
+            "大党委成员": [["单位名称", "大党委", "职务"], ["和美物业", "和平社区大党委", "委员"]],
+        },
+    )
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(path, db)
+    lines = str(e.value).splitlines()[1:]
+    assert lines == [
+        "  驻区单位 row 3, column 所属社区: missing required value",
+        "  大党委成员 row 3, column 单位名称: '和美物业' is on 驻区单位 row 3, which has a problem of its own",
+    ]
