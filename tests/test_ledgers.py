@@ -705,3 +705,24 @@ def test_a_reference_to_a_row_with_a_problem_points_at_that_row(db, tmp_path):
         "  驻区单位 row 3, column 所属社区: missing required value",
         "  大党委成员 row 3, column 单位名称: '和美物业' is on 驻区单位 row 3, which has a problem of its own",
     ]
+
+
+def test_template_drop_downs_take_every_word_pbgraph_reads_and_name_columns_fit_paths(tmp_path):
+    """A drop-down that refused 居委会 or 社区党总支 would stop a department typing what loads."""
+    book = load_workbook(write_template(tmp_path / "t.xlsx")[0])
+    lists = {
+        (ws.title, str(dv.sqref).split(":")[0]): dv.formula1.strip('"').split(",")
+        for ws in book
+        for dv in ws.data_validations.dataValidation
+    }
+    assert {"居委会", "街道办事处", "网格"} <= set(lists[("区域", "C3")])
+    assert {"社区党总支", "楼院党小组"} <= set(lists[("党组织", "C3")])
+    assert {"国有企业", "物业公司", "个体工商户", "派出所"} <= set(lists[("驻区单位", "C3")])
+    assert {"是", "否", "√"} <= set(lists[("驻区单位", "E3")])
+    assert {"兼职委员", "兼职副书记"} <= set(lists[("大党委成员", "D3")])
+    assert {"3", "紧急", "特急"} <= set(lists[("需求清单", "F3")])
+    assert {"实施中"} <= set(lists[("项目清单", "C3")])
+    assert all(len(",".join(words)) <= 255 for words in lists.values())  # Excel's limit for a list
+    ws = book["驻区单位"]
+    assert ws.column_dimensions["D"].width >= 2.1 * len("新华街道/和平社区")  # 所属社区, with its parent
+    assert ws.column_dimensions["B"].width >= 2.1 * len("太原市第五中学")
