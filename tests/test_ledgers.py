@@ -726,3 +726,18 @@ def test_template_drop_downs_take_every_word_pbgraph_reads_and_name_columns_fit_
     ws = book["驻区单位"]
     assert ws.column_dimensions["D"].width >= 2.1 * len("新华街道/和平社区")  # 所属社区, with its parent
     assert ws.column_dimensions["B"].width >= 2.1 * len("太原市第五中学")
+
+
+def test_questions_take_an_area_by_its_name_path(db, db_dir, tmp_path):
+    """A ledger's ids are digests: an analyst names the area as the 台账 does, 新华街道/和平社区."""
+    sheets = {
+        "区域": [*AREAS, ["第一网格", "网格", "坞城街道/和平社区"], ["第一网格", "网格", "新华街道/和平社区"]],
+    }
+    load_roster(_ledger(tmp_path / "areas.xlsx", sheets), db)
+    rows = run_query("coverage/uncovered-grids", db=db, area="坞城街道/和平社区")
+    assert [r["grid_id"] for r in rows] == [derive_id("area", ("坞城街道", "和平社区", "第一网格"))]
+    assert len(run_query("coverage/uncovered-grids", db=db, area="新华街道 ／ 和平社区")) == 1
+    result = run_cli("query", "run", "coverage/uncovered-grids", "--area", "和平社区", db=db_dir)
+    assert result.returncode != 0 and "新华街道/和平社区" in result.stderr and "坞城街道/和平社区" in result.stderr
+    result = run_cli("query", "run", "coverage/uncovered-grids", "--area", "幸福街道/和平社区", db=db_dir)
+    assert result.returncode != 0 and "幸福街道/和平社区" in result.stderr
