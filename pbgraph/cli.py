@@ -354,9 +354,13 @@ def load_roster(s: Session, path: Path, replace: bool, fmt: str, quiet: bool) ->
     """Load a roster: a folder of CSV files (UTF-8 or GB18030) or one .xlsx workbook.
 
     Tables as in the roster contract, or ledgers (台账) as departments keep them
-    ('pbgraph template'; personal columns dropped, names pseudonymized). All or
-    nothing: each problem is reported with table, row and column; nothing is
-    written. Example: pbgraph load roster 台账2025.xlsx --format json
+    ('pbgraph template'): Chinese sheet names and headers, title rows, 序号, merged
+    cells, a 填表人 row, names instead of ids (新华街道/和平社区 where a name
+    repeats), Chinese words, dates as 2024/3/1 or 2024年3月1日. Personal columns
+    (身份证号, 手机, 电话, 联系人, 家庭住址 …) are dropped and listed; 姓名 of 网格员
+    and 报到党员 become pseudonyms. All or nothing: each problem is reported with
+    sheet, row and column; nothing is written. Example: pbgraph load roster
+    台账2025.xlsx --format json
     """
     stage, bar = s.progress(quiet)
     report = s.graph().load_roster(path, replace=replace, progress=bar, stage=stage)
@@ -417,6 +421,12 @@ def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: Any, fmt
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
 def template(out: Path, fmt: str) -> None:
     """Write an empty ledger (台账模板) to fill in: names, not ids; it loads as it is.
+
+    One sheet per 台账 (区域, 党组织, 网格覆盖, 驻区单位, 大党委成员, 共建协议, 网格员,
+    资源清单, 需求清单, 项目清单, 报到党员) with a title row, a frozen header and
+    drop-down lists. Write names (所属社区: 和平社区; where a name repeats, with its
+    parent: 新华街道/和平社区) and dates (2024-03-01 or 2024年3月1日), then: pbgraph
+    load roster 台账模板.xlsx
 
     Example: pbgraph template --out 台账模板.xlsx
     """

@@ -741,3 +741,11 @@ def test_questions_take_an_area_by_its_name_path(db, db_dir, tmp_path):
     assert result.returncode != 0 and "新华街道/和平社区" in result.stderr and "坞城街道/和平社区" in result.stderr
     result = run_cli("query", "run", "coverage/uncovered-grids", "--area", "幸福街道/和平社区", db=db_dir)
     assert result.returncode != 0 and "幸福街道/和平社区" in result.stderr
+
+
+def test_help_teaches_the_ledger_form():
+    template = run_cli("template", "--help").stdout
+    assert "新华街道/和平社区" in template and "pbgraph load roster" in template and "驻区单位" in template
+    load = run_cli("load", "roster", "--help").stdout
+    assert all(word in load for word in ("台账", "新华街道/和平社区", "身份证号", "填表人", "pseudonym"))
+    assert "--form ledger" in run_cli("generate", "--help").stdout
