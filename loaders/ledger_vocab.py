@@ -388,6 +388,7 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_TIME = re.compile(r"(?<=[\d日])(?:\s+|T)(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$")
 
 
 def parse_date(value: object) -> str | None:
@@ -400,9 +401,13 @@ def parse_date(value: object) -> str | None:
         if 1 <= value < 2958466 and float(value).is_integer():
             return (_EXCEL_EPOCH + dt.timedelta(days=int(value))).isoformat()
         return None
-    text = normalize(str(value)).replace(" ", "")
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T00:00(:00)?", text):
-        text = text[:10]
+    text = normalize(str(value))
+    time = _TIME.search(text)  # a date exported with its time (2024-03-01 00:00:00): the date
+    if time:
+        if int(time.group(1)) > 23 or int(time.group(2)) > 59:
+            return None
+        text = text[: time.start()]
+    text = text.replace(" ", "")
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:
