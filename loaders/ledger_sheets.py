@@ -51,6 +51,8 @@ class LedgerSheet:
     skipped: list[str] = field(default_factory=list)
     #: sheet-level problems: (row, header or None, reason)
     problems: list[tuple[int, str | None, str]] = field(default_factory=list)
+    #: rows whose seat (parent, area, owner) was written with the name: 新华街道/和平社区
+    seat_in_name: set[int] = field(default_factory=set)
 
 
 def sheet_table(name: str) -> str | None:
@@ -171,7 +173,44 @@ def read_sheet(
     serial = next((i for i, h in enumerate(header_cells) if header_key(h) in SERIAL_HEADERS), None)
     with gc_paused():  # a row dict per row, none in a cycle: no collector passes over them
         _read_rows(sheet, records, hi, columns, serial)
+    _split_paths(sheet)
     return sheet
+
+
+#: Per named table, the field that places a row (its parent in a name path).
+SEAT_FIELD = {"areas": "parent", "orgs": "area", "units": "area", "resources": "owner", "demands": "area"}
+_SLASH = re.compile(r"\s*[/／]\s*")
+
+
+def _split_paths(sheet: LedgerSheet) -> None:
+    """A name written with its parents in the row's own column (新华街道/和平社区): the name, and its seat.
+
+    The seat column, when filled too, keeps its own spelling unless the path says more
+    (上级 迎泽区, 名称 柳巷街道/和平社区 → 上级 迎泽区/柳巷街道); errors of such a seat name the
+    name column.
+    """
+    seat = SEAT_FIELD.get(sheet.table)
+    if seat is None or "name" not in sheet.headers:
+        return
+    names = [v.get("name") for _, v in sheet.rows]
+    texts = "".join(n for n in names if n.__class__ is str)
+    if "/" not in texts and "／" not in texts:
+        return  # the usual sheet: one look at the whole column
+    for (number, values), name in zip(sheet.rows, names, strict=True):
+        if name.__class__ is not str:
+            continue
+        parts = [p for p in _SLASH.split(name.strip()) if p]
+        if len(parts) < 2:
+            continue
+        values["name"], quals = parts[-1], parts[:-1]
+        written = _text(values.get(seat))
+        if not written:
+            values[seat] = "/".join(quals)
+        elif [p for p in _SLASH.split(written) if p][-1] != quals[-1]:
+            values[seat] = "/".join([written, *quals])
+        sheet.seat_in_name.add(number)
+    if sheet.seat_in_name and seat not in sheet.headers:
+        sheet.headers[seat] = sheet.headers["name"]
 
 
 def _read_rows(

@@ -198,7 +198,7 @@ SHEET_TABLES: dict[str, str] = {s: t.table for t in LEDGER_TABLES.values() for s
 #: Columns ignored outright (the row number a department keeps).
 SERIAL_HEADERS = frozenset({"序号", "编号序号", "No", "NO", "no"})
 
-#: Headers of personal identifiers and contacts: dropped before anything is written.
+#: Headers of personal identifiers, contacts, people's names and descriptions: dropped before anything is written.
 PERSONAL_HEADERS = (
     "身份证",
     "证件号",
@@ -212,6 +212,17 @@ PERSONAL_HEADERS = (
     "邮箱",
     "QQ",
     "负责人",
+    # a person's name under the post it names, and what describes a person
+    "书记",
+    "主任",
+    "网格长",
+    "楼长",
+    "联络员",
+    "出生",
+    "性别",
+    "民族",
+    "籍贯",
+    "年龄",
 )
 
 #: Words that open a closing (signature) row or a total row.

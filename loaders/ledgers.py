@@ -25,7 +25,7 @@ from pbgraph.graph import Backend, gc_paused
 from pbgraph.graph.backends.base import batched
 
 from .ledger_ids import derive_id, pseudonym
-from .ledger_sheets import LedgerSheet
+from .ledger_sheets import SEAT_FIELD, LedgerSheet
 from .ledger_vocab import (
     _FULL_WIDTH,
     CATEGORY_WORDS,
@@ -44,7 +44,7 @@ from .rosters import MAX_PROBLEMS, Plan, RosterInvalid, RosterProblem, validate
 
 #: Tables whose rows other rows refer to by name, and what their "parent" in a name path is.
 NAMED = ("areas", "orgs", "units", "resources", "demands")
-_PARENT_FIELD = {"areas": "parent", "orgs": "area", "units": "area", "resources": "owner", "demands": "area"}
+_PARENT_FIELD = SEAT_FIELD
 _PARENT_COLUMN = {
     "areas": "parent_id",
     "orgs": "area_id",
@@ -56,6 +56,7 @@ _SEPARATORS = re.compile(r"\s*[/／]\s*")
 _ODD = re.compile("[\\s／\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
 #: Above this many same-named candidates, qualified names are looked up through a per-name index.
 _WIDE = 16
+_UNKNOWN = re.compile(r"reference to unknown [a-z ]+ id '([a-z]+-[0-9a-f]{12})' \(not in the roster nor in the graph\)")
 _DERIVED = re.compile(r"'((?:area|org|unit|res|dem|prj|agr|wkr|mem)-[0-9a-f]{12})'")
 
 
@@ -191,6 +192,8 @@ class _Translator:
     # -- problems ---------------------------------------------------------------------
 
     def problem(self, sheet: LedgerSheet, row: int, f: str | None, reason: str) -> None:
+        if f is not None and row in sheet.seat_in_name and f == SEAT_FIELD[sheet.table]:
+            f = "name"  # the seat was written with the name (新华街道/和平社区)
         header = (sheet.headers.get(f) or _first_header(sheet.table, f)) if f else None
         cell = (sheet.sheet, row, header)
         if cell in self.bad_cells:
@@ -835,6 +838,12 @@ class _Translator:
     # -- problems of the validator, said in the department's terms ---------------------------------
 
     def relabel(self, problem: RosterProblem, names: dict[str, str]) -> RosterProblem:
+        unknown = _UNKNOWN.fullmatch(problem.reason)
+        if unknown and unknown.group(1) in names:  # a workbook row whose own problem kept it out
+            key = next(k for k, e in self.own.items() if e.id == unknown.group(1))
+            sheet, name = self.raw.ledger[key[0]].sheet, names[unknown.group(1)].split("/")[-1]
+            reason = f"{name!r} is on {sheet} row {key[1]}, which has a problem of its own"
+            problem = RosterProblem(problem.table, problem.row, problem.column, reason)
         reason = _DERIVED.sub(lambda m: repr(names.get(m.group(1), m.group(1))), problem.reason)
         origins = self.origins.get(problem.table)
         origin = origins.get(problem.row) if origins else None
@@ -936,9 +945,12 @@ def validate_ledger(
             mapped = t.relabel(p, names)
             if (mapped.table, mapped.row, mapped.column) not in t.bad_cells:
                 problems.append(mapped)
-        problems.sort(key=lambda p: (p.table, p.row))
+        order = {s.sheet: i for i, s in enumerate(t.raw.ledger)}  # as the workbook shows its sheets
+        problems.sort(key=lambda p: (order.get(p.table, len(order)), p.table, p.row))
         raise RosterInvalid(problems[:MAX_PROBLEMS], e.truncated or len(problems) > MAX_PROBLEMS) from None
     if t.problems:
+        order = {s.sheet: i for i, s in enumerate(t.raw.ledger)}
+        t.problems.sort(key=lambda p: (order.get(p.table, len(order)), p.row))
         raise RosterInvalid(t.problems[:MAX_PROBLEMS], len(t.problems) > MAX_PROBLEMS)
     t.report.absent = _absent(t.raw.ledger, canonical, plan, backend)
     return plan, t.report

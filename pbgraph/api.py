@@ -372,7 +372,8 @@ class Graph(Backend):
         """Run the canned query ``name`` read-only; ``params`` are typed by its header.
 
         Strings are accepted as the command line gives them (``"a,b"`` or a JSON list,
-        ``"null"``, ``"2025-06-30"``); an ``area`` may be an id or an unambiguous name.
+        ``"null"``, ``"2025-06-30"``); an ``area`` may be an id, a name, or a name with
+        its parents (新华街道/和平社区).
         """
         spec = get_query(name)
         with self._listening():

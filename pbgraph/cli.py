@@ -174,7 +174,7 @@ def query_show(name: str) -> None:
 
 @query.command("run")
 @click.argument("name")
-@click.option("--area", help="An area id or unambiguous name: only rows inside it.")
+@click.option("--area", help="An area id or name (和平社区, or 新华街道/和平社区 if it repeats): only rows inside it.")
 @PARAM
 @click.option("--limit", type=click.IntRange(min=0), help="Show at most this many rows (the table says how many).")
 @format_option()
@@ -236,7 +236,9 @@ def extract_eval(gold: tuple[Path, ...], paths: tuple[Path, ...], fmt: str, deta
 
 
 @cli.command()
-@click.option("--area", help="An area id or unambiguous name: only demands raised inside it.")
+@click.option(
+    "--area", help="An area id or name (和平社区, or 新华街道/和平社区 if it repeats): only demands raised inside it."
+)
 @click.option("--max-tier", type=click.IntRange(0, 2), default=2, show_default=True,
               help="0: same community only; 1: also same street; 2: also same district.")  # fmt: skip
 @click.option("--write", is_flag=True, help="Record the allocation as open projects (match-<demand>) that ADDRESS "
@@ -262,7 +264,10 @@ def match(s: Session, area: str | None, max_tier: int, write: bool, greedy: bool
 
 
 @cli.command("map")
-@click.option("--area", help="An area id or unambiguous name: the map's centre. Default: the whole graph.")
+@click.option(
+    "--area",
+    help="An area id or name (和平社区, or 新华街道/和平社区 if it repeats): the map's centre (default: all).",
+)
 @click.option("--query", "query_name", help="A canned question whose rows are highlighted (coverage/uncovered-grids).")
 @PARAM
 @click.option("--depth", type=click.IntRange(0, 12), default=12, show_default=True, help="Levels below the area.")

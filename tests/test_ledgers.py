@@ -649,3 +649,117 @@ def test_unchanged_ledger_folder_is_not_read_again(db, tmp_path):
     assert report.settled["units"] == report.rows["units"] - 1, report.settled
     assert report.settled["areas"] == report.rows["areas"], report.settled
     assert report.ledger["absent"] == [f"units: {name}"]  # the old name, kept (a rename is a new node)
+
+
+# -- acceptance audit: what a department's own workbooks also hold ------------------------------------
+
+
+def test_names_of_people_and_birth_dates_in_any_column_are_dropped(db, tmp_path):
+    """A 书记 or 网格长 column holds a person's name, 出生年月 and 性别 describe one: none is stored."""
+    path = _ledger(
+        tmp_path / "people.xlsx",
+        {
+            "区域": [
+                ["名称", "层级", "上级", "网格长"],
+                ["新华街道", "街道", None, None],
+                ["和平社区", "社区", "新华街道", "周网格长"],
+            ],
+            "党组织": [
+                ["名称", "类型", "所在区域", "书记", "党组织书记", "联络员"],
+                ["新华街道党工委", "街道党工委", "新华街道", "孙书记", "孙书记二", "吴联络"],
+            ],
+            "双报到": [
+                ["编号", "姓名", "报到社区", "出生年月", "性别", "民族", "籍贯"],
+                ["D1", "许四", "和平社区", "1980年1月", "男", "汉族", "山西太原"],
+            ],
+        },
+    )
+    report = load_roster(path, db)
+    text = _all_text(db)
+    for value in ("周网格长", "孙书记", "吴联络", "许四", "1980", "汉族", "山西太原"):
+        assert value not in text, value
+    assert "党组织: 书记" in report.ledger["dropped"] and "双报到: 出生年月" in report.ledger["dropped"]
+    assert "新华街道党工委" in text
+
+
+def test_a_name_written_with_its_parents_in_its_own_column_places_the_row(db, tmp_path):
+    """`坞城街道/和平社区` in the 名称 column (instead of the 上级 column) names the row and its parent."""
+    sheets = {
+        "区域": [
+            ["名称", "层级", "上级"],
+            ["新华街道", "街道", None],
+            ["坞城街道", "街道", None],
+            ["新华街道/和平社区", "社区", None],
+            ["坞城街道 ／ 和平社区", "社区", None],
+            ["第一网格", "网格", "坞城街道/和平社区"],
+        ],
+        "驻区单位": [["单位名称", "单位性质"], ["坞城街道/和平社区/和美物业", "物业"]],
+    }
+    load_roster(_ledger(tmp_path / "paths.xlsx", sheets), db)
+    rows = db.read(
+        "MATCH (a:Area)-[:PART_OF]->(p:Area) OPTIONAL MATCH (u:Unit)-[:LOCATED_IN]->(a) RETURN a.name, p.name, u.name"
+    ).rows
+    expected = [["和平社区", "坞城街道", "和美物业"], ["和平社区", "新华街道", None], ["第一网格", "和平社区", None]]
+    assert sorted(rows, key=repr) == sorted(expected, key=repr)
+    wc_hp = derive_id("area", ("坞城街道", "和平社区"))  # the id of the path, as if written with 上级
+    assert db.read("MATCH (a:Area {id: $id}) RETURN a.name", {"id": wc_hp}).rows == [["和平社区"]]
+    sheets["区域"].append(["幸福街道/光明社区", "社区", None])
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(_ledger(tmp_path / "bad.xlsx", sheets), db)
+    assert "区域 row 8, column 名称: no area named '幸福街道'" in str(e.value)
+
+
+def test_a_reference_to_a_row_with_a_problem_points_at_that_row(db, tmp_path):
+    """Not 'unknown id … not in the roster': the unit is in the workbook, its own row has the problem."""
+    path = _ledger(
+        tmp_path / "cascade.xlsx",
+        {
+            "区域": [["名称", "层级", "上级"], ["新华街道", "街道", None], ["和平社区", "社区", "新华街道"]],
+            "驻区单位": [["单位名称", "单位性质", "所属社区"], ["和美物业", "物业", None]],
+            "党组织": [["名称", "类型", "所在区域"], ["和平社区大党委", "社区大党委", "和平社区"]],
+            "大党委成员": [["单位名称", "大党委", "职务"], ["和美物业", "和平社区大党委", "委员"]],
+        },
+    )
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(path, db)
+    lines = str(e.value).splitlines()[1:]
+    assert lines == [
+        "  驻区单位 row 3, column 所属社区: missing required value",
+        "  大党委成员 row 3, column 单位名称: '和美物业' is on 驻区单位 row 3, which has a problem of its own",
+    ]
+
+
+def test_template_drop_downs_take_every_word_pbgraph_reads_and_name_columns_fit_paths(tmp_path):
+    """A drop-down that refused 居委会 or 社区党总支 would stop a department typing what loads."""
+    book = load_workbook(write_template(tmp_path / "t.xlsx")[0])
+    lists = {
+        (ws.title, str(dv.sqref).split(":")[0]): dv.formula1.strip('"').split(",")
+        for ws in book
+        for dv in ws.data_validations.dataValidation
+    }
+    assert {"居委会", "街道办事处", "网格"} <= set(lists[("区域", "C3")])
+    assert {"社区党总支", "楼院党小组"} <= set(lists[("党组织", "C3")])
+    assert {"国有企业", "物业公司", "个体工商户", "派出所"} <= set(lists[("驻区单位", "C3")])
+    assert {"是", "否", "√"} <= set(lists[("驻区单位", "E3")])
+    assert {"兼职委员", "兼职副书记"} <= set(lists[("大党委成员", "D3")])
+    assert {"3", "紧急", "特急"} <= set(lists[("需求清单", "F3")])
+    assert {"实施中"} <= set(lists[("项目清单", "C3")])
+    assert all(len(",".join(words)) <= 255 for words in lists.values())  # Excel's limit for a list
+    ws = book["驻区单位"]
+    assert ws.column_dimensions["D"].width >= 2.1 * len("新华街道/和平社区")  # 所属社区, with its parent
+    assert ws.column_dimensions["B"].width >= 2.1 * len("太原市第五中学")
+
+
+def test_questions_take_an_area_by_its_name_path(db, db_dir, tmp_path):
+    """A ledger's ids are digests: an analyst names the area as the 台账 does, 新华街道/和平社区."""
+    sheets = {
+        "区域": [*AREAS, ["第一网格", "网格", "坞城街道/和平社区"], ["第一网格", "网格", "新华街道/和平社区"]],
+    }
+    load_roster(_ledger(tmp_path / "areas.xlsx", sheets), db)
+    rows = run_query("coverage/uncovered-grids", db=db, area="坞城街道/和平社区")
+    assert [r["grid_id"] for r in rows] == [derive_id("area", ("坞城街道", "和平社区", "第一网格"))]
+    assert len(run_query("coverage/uncovered-grids", db=db, area="新华街道 ／ 和平社区")) == 1
+    result = run_cli("query", "run", "coverage/uncovered-grids", "--area", "和平社区", db=db_dir)
+    assert result.returncode != 0 and "新华街道/和平社区" in result.stderr and "坞城街道/和平社区" in result.stderr
+    result = run_cli("query", "run", "coverage/uncovered-grids", "--area", "幸福街道/和平社区", db=db_dir)
+    assert result.returncode != 0 and "幸福街道/和平社区" in result.stderr
