@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from operator import itemgetter
@@ -925,11 +926,18 @@ def translate(raw: RawRoster, backend: Backend) -> tuple[RawRoster, _Translator]
         return t.run(), t
 
 
-def validate_ledger(raw: RawRoster, backend: Backend) -> tuple[Plan, LedgerReport]:
-    """Translate the ledger sheets, validate everything with the roster validator; problems name the sheet cells."""
+def validate_ledger(
+    raw: RawRoster, backend: Backend, settle: Callable[[RawRoster], dict[str, set[int]]] | None = None
+) -> tuple[Plan, LedgerReport]:
+    """Translate the ledger sheets, validate everything with the roster validator; problems name the sheet cells.
+
+    ``settle`` is given the translated tables and names the rows the graph already holds exactly
+    (a resubmitted ledger: see :func:`.rosters.load_roster`); they are not checked or compared again.
+    """
     canonical, t = translate(raw, backend)
+    settled = settle(canonical) if settle is not None else None
     try:
-        plan = validate(canonical, backend)
+        plan = validate(canonical, backend, settled)
     except RosterInvalid as e:
         problems = list(t.problems)
         names = {x.id: x.shown() for index in t.index.values() for es in index.values() for x in es if x.id}
@@ -944,18 +952,19 @@ def validate_ledger(raw: RawRoster, backend: Backend) -> tuple[Plan, LedgerRepor
         order = {s.sheet: i for i, s in enumerate(t.raw.ledger)}
         t.problems.sort(key=lambda p: (order.get(p.table, len(order)), p.row))
         raise RosterInvalid(t.problems[:MAX_PROBLEMS], len(t.problems) > MAX_PROBLEMS)
-    t.report.absent = _absent(t.raw.ledger, plan, backend)
+    t.report.absent = _absent(t.raw.ledger, canonical, plan, backend)
     return plan, t.report
 
 
-def _absent(sheets: list[LedgerSheet], plan: Plan, backend: Backend) -> list[str]:
+def _absent(sheets: list[LedgerSheet], canonical: RawRoster, plan: Plan, backend: Backend) -> list[str]:
     """Rows of earlier ledgers this one no longer names (a renamed row is a new node, never a silent merge)."""
     out = []
     for table in dict.fromkeys(s.table for s in sheets):
         label, prefix = TABLES[table].label, LEDGER_TABLES[table].prefix
         if label is None or not prefix or plan.label_totals.get(label.value, 1) == 0:
             continue  # (none of this label in the graph, e.g. a first load: nothing can be absent)
-        here = {r.values["id"] for r in plan.tables.get(table, [])}
+        # every row of the ledger, not only those the plan writes (unchanged rows are settled)
+        here = {cells.get("id") for _, cells in canonical.tables[table].rows} if table in canonical.tables else set()
         rows = backend.read(
             f"MATCH (n:{label.value}) WHERE n.id STARTS WITH $p RETURN n.id AS id, n.name AS name", {"p": prefix + "-"}
         ).rows

@@ -333,7 +333,8 @@ def fingerprints(path: str | Path) -> dict[str, str]:
 
     Cheap (the files are hashed, not parsed): a table whose digest the graph's last load
     recorded need not be read again (see :func:`pbgraph.loaders.rosters.load_roster`).
-    A folder with other CSV files (ledger-form files are translated together) gets none.
+    A folder with other CSV files (ledger-form sheets, whose names resolve across sheets and are
+    translated together) is one entry too, over every CSV file's name and bytes.
     """
     p = Path(path)
     try:
@@ -341,7 +342,12 @@ def fingerprints(path: str | Path) -> dict[str, str]:
             return {"*": hashlib.sha256(p.read_bytes()).hexdigest()}
         files = [f for f in sorted(p.iterdir()) if f.suffix.lower() == ".csv"]
         if any(f.stem not in TABLES for f in files):
-            return {}
+            whole = hashlib.sha256()
+            for f in files:
+                name = f.name.encode("utf-8")
+                whole.update(len(name).to_bytes(4, "big") + name)
+                whole.update(hashlib.sha256(f.read_bytes()).digest())
+            return {"*": whole.hexdigest()}
         return {f.stem: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     except OSError:
         return {}  # read_roster says what is wrong

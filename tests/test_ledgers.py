@@ -629,6 +629,28 @@ def test_generate_command_writes_a_ledger(tmp_path):
     assert head[0].startswith("驻区单位台账") and head[2].startswith("序号,单位名称,单位性质")
 
 
+def test_unchanged_ledger_folder_is_not_read_again(db, tmp_path):
+    """A department resubmits the same ledger folder: nothing is parsed, translated or written."""
+    write_roster(generate("cuiping", seed=5), tmp_path / "ledger", form="ledger")
+    load_roster(tmp_path / "ledger", db)
+    first = graph_dump(db)
+    report = load_roster(tmp_path / "ledger", db)
+    assert graph_dump(db) == first
+    assert set(report.unchanged) >= {"areas", "orgs", "units", "coverage"}, report.unchanged
+    assert all(v["created"] == v["updated"] == v["removed"] == 0 for v in report.nodes.values())
+    sheet = tmp_path / "ledger" / "驻区单位.csv"  # one cell changed: everything is read and compared again
+    text = sheet.read_bytes().decode("gb18030")
+    name = text.splitlines()[3].split(",")[1]
+    sheet.write_bytes(text.replace(name, name + "（新址）", 1).encode("gb18030"))
+    report = load_roster(tmp_path / "ledger", db)
+    assert report.unchanged == []
+    assert report.nodes["Unit"]["created"] == 1
+    # only the changed row is checked and compared again: the others translate as before
+    assert report.settled["units"] == report.rows["units"] - 1, report.settled
+    assert report.settled["areas"] == report.rows["areas"], report.settled
+    assert report.ledger["absent"] == [f"units: {name}"]  # the old name, kept (a rename is a new node)
+
+
 # -- acceptance audit: what a department's own workbooks also hold ------------------------------------
 
 
