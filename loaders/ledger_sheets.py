@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from operator import itemgetter
 from typing import Any
 
@@ -112,6 +113,13 @@ def apply_merges(records: list[list[Any]], merges: list[tuple[int, int, int, int
                 row[c - 1] = value
 
 
+def _continues(header: list[str], below: list[str], syn: dict[str, LedgerField]) -> bool:
+    """Whether the row below the header is its second row: every header the table knows repeats
+    there (merged down both rows), and a group's sub-headers fill the rest."""
+    known = [i for i, h in enumerate(header) if header_key(h) in syn]
+    return bool(known) and all(i < len(below) and below[i] == header[i] for i in known)
+
+
 def _closing(cells: list[str]) -> bool:
     """A signature row (填表人：… 填表日期：…) or a lone note (注：…)."""
     joined = "".join(cells)
@@ -146,6 +154,12 @@ def read_sheet(
     table, hi = found
     syn = _synonyms(table)
     header_cells = [_text(v) for v in records[hi]]
+    grouped: set[int] = set()  # columns under a group header (联系人 over 姓名 | 电话)
+    below = [_text(v) for v in records[hi + 1]] if hi + 1 < len(records) else []
+    two_rows = _continues(header_cells, below, syn)
+    if two_rows:  # a two-row header: sub-headers under groups
+        tops, header_cells = header_cells, [b or t for t, b in zip_longest(header_cells, below, fillvalue="")]
+        grouped = {i for i, t in enumerate(tops) if t and header_cells[i] != t and is_personal(header_key(t))}
     sheet = LedgerSheet(name, source, table, encoding, hi + 1, {}, [], [])
     columns: list[tuple[int, str]] = []  # (index, field or extra header)
     for i, raw in enumerate(header_cells):
@@ -163,7 +177,11 @@ def read_sheet(
                 continue
             sheet.headers[f.field] = raw
             columns.append((i, f.field))
-        elif is_personal(key) or (key.endswith("姓名") and not any(x.kind == "person" for x in syn.values())):
+        elif (
+            is_personal(key)
+            or i in grouped
+            or (key.endswith("姓名") and not any(x.kind == "person" for x in syn.values()))
+        ):
             sheet.dropped.append(raw)
         elif key in sheet.extras:
             sheet.problems.append((hi + 1, raw, "column appears twice in the header"))
@@ -172,7 +190,7 @@ def read_sheet(
             columns.append((i, key))
     serial = next((i for i, h in enumerate(header_cells) if header_key(h) in SERIAL_HEADERS), None)
     with gc_paused():  # a row dict per row, none in a cycle: no collector passes over them
-        _read_rows(sheet, records, hi, columns, serial)
+        _read_rows(sheet, records, hi + 1 if two_rows else hi, columns, serial)
     _split_paths(sheet)
     return sheet
 

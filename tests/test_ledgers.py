@@ -781,3 +781,27 @@ def test_dates_as_typed_and_as_exported():
     exported = ["2024-03-01 00:00:00", "2024/3/1 0:00", "2024-03-01T00:00:00", dt.datetime(2024, 3, 1, 9, 30)]
     assert {parse_date(v) for v in typed + exported} == {"2024-03-01"}
     assert parse_date("2024/3/1 25:99") is None and parse_date("2024年13月1日") is None
+
+
+def test_a_two_row_header_with_grouped_columns(db, tmp_path):
+    """联系人 over 姓名 | 电话, 其他情况 over 备注 | 单位地址, the rest merged down both rows."""
+    book = Workbook()
+    ws = book.active
+    ws.title = "驻区单位台账"
+    ws.append(["新华街道驻区单位台账"])
+    ws.append(["序号", "单位名称", "单位性质", "所属社区", "联系人", None, "其他情况", None])
+    ws.append([None, None, None, None, "姓名", "电话", "备注", "单位地址"])
+    ws.append([1, "新华派出所", "派出所", "新华街道", "王五", "13912345678", "共建先进", "新华路1号"])
+    for cols in ("A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:F2", "G2:H2"):
+        ws.merge_cells(cols)
+    areas = book.create_sheet("区域")
+    areas.append(["名称", "级别"])
+    areas.append(["新华街道", "街道"])
+    book.save(tmp_path / "two.xlsx")
+    report = load_roster(tmp_path / "two.xlsx", db)
+    assert report.rows["units"] == 1
+    unit = db.read("MATCH (u:Unit) RETURN properties(u)").rows[0][0]
+    assert unit["name"] == "新华派出所" and unit["备注"] == "共建先进" and unit["单位地址"] == "新华路1号"
+    text = _all_text(db)
+    assert "王五" not in text and "13912345678" not in text
+    assert {"驻区单位台账: 姓名", "驻区单位台账: 电话"} <= set(report.ledger["dropped"])
