@@ -210,8 +210,11 @@ def _split_paths(sheet: LedgerSheet) -> None:
     seat = SEAT_FIELD.get(sheet.table)
     if seat is None or "name" not in sheet.headers:
         return
-    names = [v.get("name") for _, v in sheet.rows]
-    texts = "".join(n for n in names if n.__class__ is str)
+    names = list(map(itemgetter("name"), map(itemgetter(1), sheet.rows)))  # (every row has every column)
+    try:
+        texts = "".join(names)
+    except TypeError:  # a blank or numeric name
+        texts = "".join(n for n in names if n.__class__ is str)
     if "/" not in texts and "／" not in texts:
         return  # the usual sheet: one look at the whole column
     for (number, values), name in zip(sheet.rows, names, strict=True):
