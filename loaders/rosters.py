@@ -421,7 +421,13 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     if "areas" not in raw.tables:
         has_areas = backend.read("MATCH (a:Area) RETURN a.id AS id LIMIT 1").rows
         if not has_areas:
-            problems.add("areas", 1, None, "the areas table is required (the graph holds no areas yet)")
+            hint = ""
+            if not raw.tables and raw.ignored:  # nothing here was read: say what was not, and what reads
+                hint = (
+                    f"; no sheet or file is a roster table or a ledger (台账) sheet ({', '.join(raw.ignored[:5])}"
+                    " not read): name them as 'pbgraph template' does (区域, 驻区单位 …) or as in the roster contract"
+                )
+            problems.add("areas", 1, None, "the areas table is required (the graph holds no areas yet)" + hint)
     if any(p.row == 1 for p in problems.items):
         # a table without a required column (or a missing table) loads none of its rows: checking the
         # references into it would only repeat that problem for every row that names one

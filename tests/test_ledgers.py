@@ -805,3 +805,15 @@ def test_a_two_row_header_with_grouped_columns(db, tmp_path):
     text = _all_text(db)
     assert "王五" not in text and "13912345678" not in text
     assert {"驻区单位台账: 姓名", "驻区单位台账: 电话"} <= set(report.ledger["dropped"])
+
+
+def test_a_workbook_with_no_sheet_pbgraph_knows_says_so(db, tmp_path):
+    """The issue's new user: not just 'the areas table is required', but which sheets were not read, and what to do."""
+    book = Workbook()
+    book.active.title = "Sheet1"
+    book.active.append(["单位", "地址"])
+    book.active.append(["和美物业", "新华路1号"])
+    book.save(tmp_path / "mine.xlsx")
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(tmp_path / "mine.xlsx", db)
+    assert "'Sheet1'" in str(e.value) and "pbgraph template" in str(e.value) and "区域" in str(e.value)
