@@ -817,3 +817,193 @@ def test_a_workbook_with_no_sheet_pbgraph_knows_says_so(db, tmp_path):
     with pytest.raises(RosterInvalid) as e:
         load_roster(tmp_path / "mine.xlsx", db)
     assert "'Sheet1'" in str(e.value) and "pbgraph template" in str(e.value) and "区域" in str(e.value)
+
+
+#: The spec's sheet names and header synonyms (spec/ledgers.md), written out here rather than read from
+#: the code: a synonym the code forgot fails this test. (field → synonyms; a sheet's names first)
+SPEC_SHEETS = {
+    "areas": (("区域", "区域台账"), {"name": "名称 区域名称", "level": "级别 层级", "parent": "上级 上级区域 所属"}),
+    "orgs": (
+        ("党组织", "党组织台账"),
+        {
+            "name": "党组织名称 名称",
+            "kind": "类型 党组织类型",
+            "area": "所在区域 所属区域 所属社区",
+            "parent": "上级党组织",
+        },
+    ),
+    "coverage": (("网格覆盖",), {"org": "党组织名称 党支部", "area": "覆盖网格 网格 覆盖区域"}),
+    "units": (
+        ("驻区单位", "驻区单位台账"),
+        {
+            "name": "单位名称",
+            "sector": "单位性质 类别",
+            "area": "所属社区 所在区域 所在社区",
+            "large": "规模以上 是否规上",
+        },
+    ),
+    "memberships": (
+        ("大党委成员", "兼职委员", "成员单位"),
+        {"unit": "单位名称", "org": "所在组织 大党委 大工委 区域党委", "role": "职务", "since": "任职时间 加入时间"},
+    ),
+    "agreements": (
+        ("共建协议", "共驻共建协议"),
+        {
+            "id": "协议编号",
+            "kind": "协议类型",
+            "unit": "单位名称",
+            "area": "社区 共建社区 签约社区 街道",
+            "signed": "签订日期 签订时间",
+            "expires": "到期日期 有效期至",
+        },
+    ),
+    "workers": (("网格员",), {"id": "编号 网格员编号", "grid": "所在网格 网格", "role": "类型 职责"}),
+    "resources": (
+        ("资源清单",),
+        {"name": "资源名称 名称", "category": "类别", "owner": "提供单位 提供方", "capacity": "可服务数量 容量"},
+    ),
+    "demands": (
+        ("需求清单",),
+        {
+            "name": "需求名称 需求内容",
+            "category": "类别",
+            "area": "所在社区 提出社区",
+            "households": "涉及户数 户数",
+            "urgency": "紧急程度",
+            "raised": "提出日期 提出时间",
+        },
+    ),
+    "projects": (
+        ("项目清单",),
+        {
+            "name": "项目名称",
+            "status": "状态",
+            "demand": "对应需求",
+            "resource": "使用资源 资源",
+            "claimed_by": "认领单位",
+        },
+    ),
+    "members": (
+        ("报到党员", "双报到"),
+        {"id": "编号", "unit": "工作单位", "reported_to": "报到社区", "reported_on": "报到日期 报到时间"},
+    ),
+}
+
+#: One small district's rows by field (the same data under every spelling of the headers).
+SPEC_ROWS = {
+    "areas": [
+        {"name": "新华街道", "level": "街道"},
+        {"name": "和平社区", "level": "社区", "parent": "新华街道"},
+        {"name": "第一网格", "level": "网格", "parent": "和平社区"},
+    ],
+    "orgs": [
+        {"name": "新华街道党工委", "kind": "街道党工委", "area": "新华街道"},
+        {"name": "和平社区党委", "kind": "社区党委", "area": "和平社区", "parent": "新华街道党工委"},
+        {"name": "第一网格党支部", "kind": "网格党支部", "area": "第一网格", "parent": "和平社区党委"},
+        {"name": "新华街道大工委", "kind": "街道大工委", "area": "新华街道", "parent": "新华街道党工委"},
+    ],
+    "coverage": [{"org": "第一网格党支部", "area": "第一网格"}],
+    "units": [
+        {"name": "新华派出所", "sector": "派出所", "area": "新华街道", "large": "是"},
+        {"name": "太原市第五中学", "sector": "学校", "area": "和平社区", "large": "否"},
+    ],
+    "memberships": [{"unit": "新华派出所", "org": "新华街道大工委", "role": "委员", "since": "2024年3月1日"}],
+    "agreements": [
+        {
+            "id": "X-1",
+            "kind": "共驻共建",
+            "unit": "太原市第五中学",
+            "area": "和平社区",
+            "signed": "2024/3/1",
+            "expires": "2027年3月",
+        }
+    ],
+    "workers": [{"id": "W-1", "grid": "第一网格", "role": "专职"}],
+    "resources": [{"name": "五中课后托管", "category": "课后托管", "owner": "太原市第五中学", "capacity": 3}],
+    "demands": [
+        {
+            "name": "青少年课后看护",
+            "category": "课后托管",
+            "area": "和平社区",
+            "households": 40,
+            "urgency": "紧急",
+            "raised": "2024.9.1",
+        }
+    ],
+    "projects": [
+        {
+            "name": "课后托管项目",
+            "status": "已认领",
+            "demand": "青少年课后看护",
+            "resource": "五中课后托管",
+            "claimed_by": "太原市第五中学",
+        }
+    ],
+    "members": [{"id": "D-1", "unit": "太原市第五中学", "reported_to": "和平社区", "reported_on": "2024-04-01"}],
+}
+
+
+def _spelled(path: Path, k: int) -> Path:
+    """SPEC_ROWS with the k-th spelling of every sheet name and header (the last where fewer)."""
+    book = Workbook()
+    book.remove(book.active)
+    for table, (sheets, headers) in SPEC_SHEETS.items():
+        fields = list(headers)
+        ws = book.create_sheet(sheets[min(k, len(sheets) - 1)])
+        ws.append([f"{sheets[0]}台账"])
+        ws.append(["序号"] + [headers[f].split()[min(k, len(headers[f].split()) - 1)] for f in fields])
+        for i, row in enumerate(SPEC_ROWS[table], 1):
+            ws.append([i] + [row.get(f) for f in fields])
+    book.save(path)
+    return path
+
+
+def test_every_sheet_name_and_header_synonym_of_the_spec_reads_alike(db, tmp_path):
+    dumps = []
+    for k in range(4):  # 4: the most spellings a field has
+        db.reset()
+        report = load_roster(_spelled(tmp_path / f"k{k}.xlsx", k), db)
+        assert report.rows == {t: len(rows) for t, rows in SPEC_ROWS.items()}, k
+        dumps.append(graph_dump(db))
+    assert all(d == dumps[0] for d in dumps)
+    assert run_query("coverage/uncovered-grids", db=db) == []
+    assert [r["demand"] for r in run_query("matching/open-demands", db=db)] == []
+
+
+#: The spec's Chinese vocabulary (spec/ledgers.md), written out: a word the code forgot fails the test.
+SPEC_WORDS = {
+    "level": "市 地级市=city 区 县 县级市 旗=district 街道 街道办事处=street 镇 乡=town 社区 居委会=community "
+    "村=village 网格=grid 楼栋 楼院=building 小区 片区=neighborhood 区域=region",
+    "kind": "区委 县委=district_committee 街道党工委=street_working_committee "
+    "社区党委 社区党总支 社区党支部=community_party_org 网格党支部=grid_party_branch "
+    "楼栋党小组 楼院党小组=building_party_group 党员中心户=member_household 区域党委=regional_party_committee "
+    "街道大工委=street_joint_committee 社区大党委=community_joint_committee 网格大支部=grid_joint_branch "
+    "单位党组织=unit_party_org 临时党支部=temporary_branch",
+    "sector": "机关 事业单位=agency 国企 国有企业=soe 非公企业 民营企业=private_enterprise 学校=school "
+    "医院 卫生院=hospital 社会组织=social_org 物业 物业公司=property_company 业委会 业主委员会=owners_committee "
+    "派出所=police_station 商户 个体工商户=merchant 其他=other",
+    "agreement_kind": "共驻共建=co_building 双报到=dual_report 目标责任书=responsibility",
+    "membership_role": "委员 兼职委员=member 副书记 兼职副书记=deputy_secretary",
+    "worker_role": "专职=full_time 兼职=part_time 党建网格员=party_building",
+    "status": "待认领=open 已认领 实施中=claimed 已完成=done",
+    "urgency": "1=1 5=5 一般=2 较急=3 紧急=4 特急=5",
+}
+
+
+def test_every_chinese_word_of_the_spec_and_the_english_ones_read():
+    from pbgraph.loaders.ledger_vocab import boolean, word
+
+    for vocab, spec in SPEC_WORDS.items():
+        words: list[str] = []
+        for token in spec.split():
+            if "=" not in token:
+                words.append(token)
+                continue
+            last, value = token.split("=")
+            for w in [*words, last]:
+                assert word(vocab, w) == value, (vocab, w)
+                if not value.isdigit():
+                    assert word(vocab, value) == value  # English words are accepted too
+            words = []
+    assert [boolean(w) for w in ("是", "√", "true", "1")] == [True] * 4
+    assert [boolean(w) for w in ("否", "false", "0")] == [False] * 3
