@@ -154,6 +154,8 @@ class LedgerReport:
     dropped: list[str] = field(default_factory=list)  # "sheet: header"
     skipped: list[str] = field(default_factory=list)  # "sheet row N (…)"
     pseudonymized: list[str] = field(default_factory=list)
+    #: "sheet: header" of columns pbgraph does not know, kept as properties (a misspelt header shows here)
+    kept: list[str] = field(default_factory=list)
     #: rows of earlier ledgers in the graph that this one does not name (kept; ``--replace`` removes them)
     absent: list[str] = field(default_factory=list)
     #: table → how its ledger sheets were read (xlsx, utf-8, gb18030)
@@ -165,6 +167,7 @@ class LedgerReport:
             "dropped": self.dropped,
             "skipped": self.skipped,
             "pseudonymized": self.pseudonymized,
+            "kept": self.kept,
             "absent": self.absent,
         }
 
@@ -359,6 +362,7 @@ class _Translator:
             self.report.encodings[sheet.table] = sheet.encoding
             self.report.dropped += [f"{sheet.sheet}: {h}" for h in sheet.dropped]
             self.report.skipped += [f"{sheet.sheet} {s}" for s in sheet.skipped]
+            self.report.kept += [f"{sheet.sheet}: {x}" for x in sheet.extras]
             for row, header, reason in sheet.problems:
                 self.problems.append(RosterProblem(sheet.sheet, row, header, reason))
             self._check_columns(sheet)

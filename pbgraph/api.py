@@ -773,6 +773,7 @@ LEDGER_NOTES = (
     ("dropped", "personal columns dropped, not stored"),
     ("pseudonymized", "names replaced by pseudonyms"),
     ("skipped", "rows set aside (title, signature, totals)"),
+    ("kept", "columns kept as they are (not pbgraph's: check the header if one should be)"),
     ("absent", "in the graph from earlier ledgers, not named in this one (kept; --replace removes them)"),
 )
 

@@ -1007,3 +1007,17 @@ def test_every_chinese_word_of_the_spec_and_the_english_ones_read():
             words = []
     assert [boolean(w) for w in ("是", "√", "true", "1")] == [True] * 4
     assert [boolean(w) for w in ("否", "false", "0")] == [False] * 3
+
+
+def test_the_report_names_columns_kept_as_they_are(db, tmp_path):
+    """A header pbgraph does not know (所属街道 for 上级) is kept as a property: the report says so, to be checked."""
+    path = _ledger(
+        tmp_path / "extra.xlsx",
+        {"区域": [["名称", "层级", "所属街道", "备注"], ["新华街道", "街道", None, "示范街道"]]},
+    )
+    report = load_roster(path, db)
+    assert report.ledger["kept"] == ["区域: 所属街道", "区域: 备注"]
+    from pbgraph.api import roster_lines
+
+    lines = [line for line in roster_lines(report) if line.startswith("columns kept as they are")]
+    assert len(lines) == 1 and "区域: 所属街道" in lines[0]
