@@ -54,6 +54,8 @@ class LedgerSheet:
     problems: list[tuple[int, str | None, str]] = field(default_factory=list)
     #: rows whose seat (parent, area, owner) was written with the name: 新华街道/和平社区
     seat_in_name: set[int] = field(default_factory=set)
+    #: kept columns some of whose cells held a mobile or ID number (removed): "header (n cells)"
+    masked: list[str] = field(default_factory=list)
 
 
 def sheet_table(name: str) -> str | None:
@@ -192,7 +194,29 @@ def read_sheet(
     with gc_paused():  # a row dict per row, none in a cycle: no collector passes over them
         _read_rows(sheet, records, hi + 1 if two_rows else hi, columns, serial)
     _split_paths(sheet)
+    _mask_numbers(sheet)
     return sheet
+
+
+#: A mainland mobile number, or an ID number (region, birth date, sequence, check): a person's, in free text.
+PERSONAL_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])(?:1[3-9]\d{9}|\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx])(?![0-9A-Za-z])"
+)
+
+
+def _mask_numbers(sheet: LedgerSheet) -> None:
+    """Mobile and ID numbers in the columns kept as they are (备注: 联系王五139…) become ***."""
+    for x in sheet.extras:
+        cells = [v.get(x) for _, v in sheet.rows]
+        if not PERSONAL_NUMBER.search("\n".join(str(c) for c in cells if c is not None)):
+            continue  # the usual column: one look at all of it
+        n = 0
+        for _, values in sheet.rows:
+            value = values.get(x)
+            if value is not None and PERSONAL_NUMBER.search(str(value)):
+                values[x] = PERSONAL_NUMBER.sub("***", str(value))
+                n += 1
+        sheet.masked.append(f"{x} ({n} cells)")
 
 
 #: Per named table, the field that places a row (its parent in a name path).

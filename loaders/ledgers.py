@@ -156,6 +156,8 @@ class LedgerReport:
     pseudonymized: list[str] = field(default_factory=list)
     #: "sheet: header" of columns pbgraph does not know, kept as properties (a misspelt header shows here)
     kept: list[str] = field(default_factory=list)
+    #: "sheet: header (n cells)" of kept columns whose mobile or ID numbers were removed
+    masked: list[str] = field(default_factory=list)
     #: rows of earlier ledgers in the graph that this one does not name (kept; ``--replace`` removes them)
     absent: list[str] = field(default_factory=list)
     #: table → how its ledger sheets were read (xlsx, utf-8, gb18030)
@@ -168,6 +170,7 @@ class LedgerReport:
             "skipped": self.skipped,
             "pseudonymized": self.pseudonymized,
             "kept": self.kept,
+            "masked": self.masked,
             "absent": self.absent,
         }
 
@@ -363,6 +366,7 @@ class _Translator:
             self.report.dropped += [f"{sheet.sheet}: {h}" for h in sheet.dropped]
             self.report.skipped += [f"{sheet.sheet} {s}" for s in sheet.skipped]
             self.report.kept += [f"{sheet.sheet}: {x}" for x in sheet.extras]
+            self.report.masked += [f"{sheet.sheet}: {x}" for x in sheet.masked]
             for row, header, reason in sheet.problems:
                 self.problems.append(RosterProblem(sheet.sheet, row, header, reason))
             self._check_columns(sheet)

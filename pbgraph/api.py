@@ -774,6 +774,7 @@ LEDGER_NOTES = (
     ("pseudonymized", "names replaced by pseudonyms"),
     ("skipped", "rows set aside (title, signature, totals)"),
     ("kept", "columns kept as they are (not pbgraph's: check the header if one should be)"),
+    ("masked", "mobile and ID numbers removed from kept columns"),
     ("absent", "in the graph from earlier ledgers, not named in this one (kept; --replace removes them)"),
 )
 

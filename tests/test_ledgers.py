@@ -1021,3 +1021,28 @@ def test_the_report_names_columns_kept_as_they_are(db, tmp_path):
 
     lines = [line for line in roster_lines(report) if line.startswith("columns kept as they are")]
     assert len(lines) == 1 and "区域: 所属街道" in lines[0]
+
+
+def test_phone_and_id_numbers_inside_a_kept_column_are_removed(db, tmp_path):
+    """备注: 联系人王五13912345678 — a column kept as it is still never carries a mobile or an ID number."""
+    path = _ledger(
+        tmp_path / "notes.xlsx",
+        {
+            "区域": [["名称", "层级", "区划代码", "备注"], ["新华街道", "街道", "140105001000", "示范街道"]],
+            "驻区单位": [
+                ["单位名称", "单位性质", "所属社区", "备注", "统一社会信用代码"],
+                [
+                    "新华派出所",
+                    "派出所",
+                    "新华街道",
+                    "联系王五13912345678，身份证140105199001011234",
+                    "12140000405870047X",
+                ],
+            ],
+        },
+    )
+    report = load_roster(path, db)
+    text = _all_text(db)
+    assert "13912345678" not in text and "140105199001011234" not in text
+    assert "12140000405870047X" in text and "140105001000" in text and "示范街道" in text  # codes are not people
+    assert any("驻区单位: 备注" in m for m in report.ledger["masked"])
