@@ -57,6 +57,7 @@ _ODD = re.compile("[\\s／\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
 #: Above this many same-named candidates, qualified names are looked up through a per-name index.
 _WIDE = 16
 _UNKNOWN = re.compile(r"reference to unknown [a-z ]+ id '([a-z]+-[0-9a-f]{12})' \(not in the roster nor in the graph\)")
+_TWIN = re.compile(r"duplicate id '(?:wkr|mem)-[0-9a-f]{12}' \(first on row (\d+)\)")
 _DERIVED = re.compile(r"'((?:area|org|unit|res|dem|prj|agr|wkr|mem)-[0-9a-f]{12})'")
 
 
@@ -840,7 +841,8 @@ class _Translator:
             if person:
                 cells["id"] = derive_id(prefix, [context, cells["name"] or ""])
             else:
-                return "id", "needs 编号 or 姓名 to tell this person apart"
+                blank = "id" if "id" in sheet.headers or "name" not in sheet.headers else "name"  # the sheet's cell
+                return blank, "needs 编号 or 姓名 to tell this person apart"
         return None
 
     # -- problems of the validator, said in the department's terms ---------------------------------
@@ -852,6 +854,10 @@ class _Translator:
             sheet, name = self.raw.ledger[key[0]].sheet, names[unknown.group(1)].split("/")[-1]
             reason = f"{name!r} is on {sheet} row {key[1]}, which has a problem of its own"
             problem = RosterProblem(problem.table, problem.row, problem.column, reason)
+        twin = _TWIN.fullmatch(problem.reason)
+        if twin:  # two people of one name in one place, told apart by nothing the sheet has
+            reason = f"the same 姓名 in the same place as the person first on row {twin.group(1)}: give each a 编号"
+            problem = RosterProblem(problem.table, problem.row, "name", reason)
         reason = _DERIVED.sub(lambda m: repr(names.get(m.group(1), m.group(1))), problem.reason)
         origins = self.origins.get(problem.table)
         origin = origins.get(problem.row) if origins else None
@@ -868,6 +874,10 @@ class _Translator:
 
         reason = re.sub(r"first on row (\d+)", first_on, reason)
         column = origin.headers.get(problem.column, problem.column) if problem.column else None
+        if problem.column == "id" and problem.table in ("workers", "members"):
+            sheet = next(s for s in self.raw.ledger if s.sheet == origin.sheet)
+            if "id" not in sheet.headers and "name" in sheet.headers:  # a person told apart by 姓名
+                column = sheet.headers["name"]
         return RosterProblem(origin.sheet, origin.row, column, reason)
 
 

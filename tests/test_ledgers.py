@@ -1046,3 +1046,26 @@ def test_phone_and_id_numbers_inside_a_kept_column_are_removed(db, tmp_path):
     assert "13912345678" not in text and "140105199001011234" not in text
     assert "12140000405870047X" in text and "140105001000" in text and "示范街道" in text  # codes are not people
     assert any("驻区单位: 备注" in m for m in report.ledger["masked"])
+
+
+def test_two_people_of_one_name_in_one_grid_ask_for_a_number(db, tmp_path):
+    """Not 'duplicate id wkr-…' under a 网格员编号 column the sheet does not have."""
+    path = _ledger(
+        tmp_path / "twins.xlsx",
+        {
+            "区域": [["名称", "层级", "上级"], ["和平社区", "社区", None], ["第一网格", "网格", "和平社区"]],
+            "网格员": [
+                ["序号", "姓名", "所在网格", "类型"],
+                [1, "张三", "第一网格", "专职"],
+                [2, "张三", "第一网格", "兼职"],
+                [3, None, "第一网格", "兼职"],
+            ],
+        },
+    )
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(path, db)
+    problem, blank = e.value.problems
+    assert (problem.table, problem.row, problem.column) == ("网格员", 4, "姓名")
+    assert (blank.row, blank.column) == (5, "姓名")  # the blank cell, not a 网格员编号 column the sheet lacks
+    assert "first on row 3" in problem.reason and "编号" in problem.reason and "wkr-" not in problem.reason
+    assert "张三" not in problem.reason  # a person's name is not repeated, even in a message
