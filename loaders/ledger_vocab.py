@@ -196,7 +196,7 @@ LEDGER_TABLES: dict[str, LedgerTable] = {
 SHEET_TABLES: dict[str, str] = {s: t.table for t in LEDGER_TABLES.values() for s in t.sheets}
 
 #: Columns ignored outright (the row number a department keeps).
-SERIAL_HEADERS = frozenset({"序号", "编号序号", "No", "NO", "no"})
+SERIAL_HEADERS = frozenset({"序号", "编号序号", "No", "NO", "no", "No.", "NO.", "no.", "行号"})
 
 #: Headers of personal identifiers, contacts, people's names and descriptions: dropped before anything is written.
 PERSONAL_HEADERS = (

@@ -1010,10 +1010,11 @@ def test_every_chinese_word_of_the_spec_and_the_english_ones_read():
 
 
 def test_the_report_names_columns_kept_as_they_are(db, tmp_path):
-    """A header pbgraph does not know (所属街道 for 上级) is kept as a property: the report says so, to be checked."""
+    """A header pbgraph does not know (所属街道 for 上级) is kept as a property: the report says so, to be checked.
+    A serial column (No.) is not kept."""
     path = _ledger(
         tmp_path / "extra.xlsx",
-        {"区域": [["名称", "层级", "所属街道", "备注"], ["新华街道", "街道", None, "示范街道"]]},
+        {"区域": [["No.", "名称", "层级", "所属街道", "备注"], [1, "新华街道", "街道", None, "示范街道"]]},
     )
     report = load_roster(path, db)
     assert report.ledger["kept"] == ["区域: 所属街道", "区域: 备注"]
