@@ -123,18 +123,24 @@ def _continues(header: list[str], below: list[str], syn: dict[str, LedgerField])
 
 
 def _closing(cells: list[str]) -> bool:
-    """A signature row (填表人：… 填表日期：…) or a lone note (注：…)."""
+    """A signature row (填表人：… 填表日期：…), a lone note (注：…), or a footer of labelled cells only
+    (联系人：… 联系电话：…, 审核：…, 单位负责人：…)."""
     joined = "".join(cells)
-    if not _CLOSING_HINT.search(joined) and not _NOTE.match(joined):
-        return False
-    filled = [c for c in cells if c]
-    first = filled[0]
-    if first.startswith(CLOSING_WORDS) or "填表人" in joined or "填表日期" in joined:
-        return True
-    return bool(_NOTE.match(first)) and len(filled) == 1
+    if _CLOSING_HINT.search(joined) or _NOTE.match(joined):
+        filled = [c for c in cells if c]
+        first = filled[0]
+        if first.startswith(CLOSING_WORDS) or "填表人" in joined or "填表日期" in joined:
+            return True
+        if _NOTE.match(first) and len(filled) == 1:
+            return True
+    if "：" not in joined and ":" not in joined:
+        return False  # the usual data row
+    return all(_FOOTER.match(c) for c in cells if c)
 
 
 _NOTE = re.compile(r"^(注|说明|备注)[:：]")
+#: A footer cell: who filled in, checked or answers for the sheet, when, and how to reach them.
+_FOOTER = re.compile(r"^[\u4e00-\u9fff]{0,6}(人|日期|时间|电话|手机|签字|盖章|审核|制表|单位|签名)\s*[:：]")
 #: Any word a closing row has (one search per row instead of one per word).
 _CLOSING_HINT = re.compile("|".join(re.escape(w) for w in ("填表", *CLOSING_WORDS[2:])))
 

@@ -1070,3 +1070,23 @@ def test_two_people_of_one_name_in_one_grid_ask_for_a_number(db, tmp_path):
     assert (blank.row, blank.column) == (5, "姓名")  # the blank cell, not a 网格员编号 column the sheet lacks
     assert "first on row 3" in problem.reason and "编号" in problem.reason and "wkr-" not in problem.reason
     assert "张三" not in problem.reason  # a person's name is not repeated, even in a message
+
+
+def test_closing_rows_with_contacts_or_a_reviewer_are_set_aside(db, tmp_path):
+    """Footers departments write besides 填表人: 联系人/联系电话, 审核, 单位负责人 — never data, never stored."""
+    path = _ledger(
+        tmp_path / "footer.xlsx",
+        {
+            "区域": [["名称", "层级"], ["新华街道", "街道"]],
+            "驻区单位": [
+                ["序号", "单位名称", "单位性质", "所属社区"],
+                [1, "新华派出所", "派出所", "新华街道"],
+                ["联系人：王五", None, "联系电话：13912345678"],
+                ["审核：赵六", None, "单位负责人：孙七", "报送日期：2025.1.6"],
+            ],
+        },
+    )
+    report = load_roster(path, db)
+    assert report.rows["units"] == 1
+    assert report.ledger["skipped"] == ["驻区单位 row 4 (signature)", "驻区单位 row 5 (signature)"]
+    assert not any(v in _all_text(db) for v in ("王五", "13912345678", "赵六", "孙七"))
