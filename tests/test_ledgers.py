@@ -1090,3 +1090,23 @@ def test_closing_rows_with_contacts_or_a_reviewer_are_set_aside(db, tmp_path):
     assert report.rows["units"] == 1
     assert report.ledger["skipped"] == ["驻区单位 row 4 (signature)", "驻区单位 row 5 (signature)"]
     assert not any(v in _all_text(db) for v in ("王五", "13912345678", "赵六", "孙七"))
+
+
+def test_sheets_with_table_names_and_chinese_headers_are_ledgers(db, tmp_path):
+    """'in ledger form when its sheet/file names or headers are the Chinese ones': units.csv with 单位名称 … too."""
+    folder = tmp_path / "named"
+    folder.mkdir()
+    (folder / "areas.csv").write_text(
+        "区域台账\n名称,级别,上级\n新华街道,街道,\n和平社区,社区,新华街道\n", encoding="gb18030"
+    )
+    (folder / "units.csv").write_text("单位名称,单位性质,所属社区\n和美物业,物业,和平社区\n", encoding="utf-8")
+    load_roster(folder, db)
+    book = Workbook()
+    book.active.title = "units"
+    book.active.append(["驻区单位台账"])
+    book.active.append(["序号", "单位名称", "单位性质", "所属社区"])
+    book.active.append([1, "新华派出所", "派出所", "新华街道"])
+    book.save(tmp_path / "units.xlsx")
+    load_roster(tmp_path / "units.xlsx", db)
+    rows = db.read("MATCH (u:Unit)-[:LOCATED_IN]->(a:Area) RETURN u.name, a.name ORDER BY u.name").rows
+    assert sorted(rows) == [["和美物业", "和平社区"], ["新华派出所", "新华街道"]]
