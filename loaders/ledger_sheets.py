@@ -92,6 +92,8 @@ def find_header(name: str, records: list[list[Any]]) -> tuple[str, int] | None:
             score = _score(row, table)
             if score and (best is None or score > best[0]):
                 best = (score, table, i)
+    if best is None and by_name is not None:  # the name misleads (非公企业党组织覆盖 holding units): headers decide
+        return find_header("", records)
     if best is None:
         return None
     score, table, i = best

@@ -1110,3 +1110,16 @@ def test_sheets_with_table_names_and_chinese_headers_are_ledgers(db, tmp_path):
     load_roster(tmp_path / "units.xlsx", db)
     rows = db.read("MATCH (u:Unit)-[:LOCATED_IN]->(a:Area) RETURN u.name, a.name ORDER BY u.name").rows
     assert sorted(rows) == [["和美物业", "和平社区"], ["新华派出所", "新华街道"]]
+
+
+def test_a_sheet_name_that_misleads_falls_back_to_its_headers(db, tmp_path):
+    """'非公企业党组织覆盖' names 党组织, but its headers are a units sheet's: read as units, not ignored."""
+    path = _ledger(
+        tmp_path / "named.xlsx",
+        {
+            "区域": [["名称", "级别"], ["新华街道", "街道"]],
+            "非公企业党组织覆盖": [["单位名称", "单位性质", "所在社区"], ["晋阳科技公司", "非公企业", "新华街道"]],
+        },
+    )
+    report = load_roster(path, db)
+    assert report.ledger["sheets"]["非公企业党组织覆盖"] == "units" and report.rows["units"] == 1
