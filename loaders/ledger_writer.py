@@ -65,13 +65,19 @@ def template_columns(table: str) -> list[str]:
     return [SERIAL] + [_header(f) for f in LEDGER_TABLES[table].fields]
 
 
+def template_paths(out: Path, fmt: str = "xlsx") -> list[Path]:
+    """The files :func:`write_template` writes."""
+    if fmt == "csv":
+        return [out / f"{LEDGER_TABLES[table].sheets[0]}.csv" for table in ORDER]
+    return [out]
+
+
 def write_template(out: Path, fmt: str = "xlsx") -> list[Path]:
     """An empty ledger-form workbook (or a folder of GB18030 CSVs with headers only) at ``out``."""
     if fmt == "csv":
         out.mkdir(parents=True, exist_ok=True)
         paths = []
-        for table in ORDER:
-            path = out / f"{LEDGER_TABLES[table].sheets[0]}.csv"
+        for table, path in zip(ORDER, template_paths(out, fmt), strict=True):
             with path.open("w", encoding="gb18030", newline="") as f:
                 csv.writer(f).writerow(template_columns(table))
             paths.append(path)

@@ -419,7 +419,8 @@ def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: Any, fmt
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="The workbook (.xlsx) or, with --format csv, a folder.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
-def template(out: Path, fmt: str) -> None:
+@click.option("--force", is_flag=True, help="Overwrite existing files (a filled-in ledger is lost).")
+def template(out: Path, fmt: str, force: bool) -> None:
     """Write an empty ledger (台账模板) to fill in: names, not ids; it loads as it is.
 
     One sheet per 台账 (区域, 党组织, 网格覆盖, 驻区单位, 大党委成员, 共建协议, 网格员,
@@ -430,7 +431,7 @@ def template(out: Path, fmt: str) -> None:
 
     Example: pbgraph template --out 台账模板.xlsx
     """
-    paths = api.template(out, fmt)
+    paths = api.template(out, fmt, force)
     say(f"wrote the ledger template to {out} ({len(paths)} {'files' if fmt == 'csv' else 'workbook'})")
 
 

@@ -1123,3 +1123,21 @@ def test_a_sheet_name_that_misleads_falls_back_to_its_headers(db, tmp_path):
     )
     report = load_roster(path, db)
     assert report.ledger["sheets"]["非公企业党组织覆盖"] == "units" and report.rows["units"] == 1
+
+
+def test_template_never_overwrites_a_ledger_without_force(tmp_path):
+    """Running the template command again on the workbook a department filled in must not empty it."""
+    path = tmp_path / "台账模板.xlsx"
+    assert run_cli("template", "--out", str(path)).returncode == 0
+    book = load_workbook(path)
+    book["区域"].append([1, "光明街道", "街道"])
+    book.save(path)
+    again = run_cli("template", "--out", str(path))
+    assert again.returncode != 0 and "--force" in again.stderr
+    assert load_workbook(path)["区域"]["B3"].value == "光明街道"
+    assert run_cli("template", "--out", str(path), "--force").returncode == 0
+    assert load_workbook(path)["区域"]["B3"].value is None
+    folder = tmp_path / "csv"
+    assert run_cli("template", "--out", str(folder), "--format", "csv").returncode == 0
+    again = run_cli("template", "--out", str(folder), "--format", "csv")
+    assert again.returncode != 0 and "区域.csv" in again.stderr
