@@ -1141,3 +1141,12 @@ def test_template_never_overwrites_a_ledger_without_force(tmp_path):
     assert run_cli("template", "--out", str(folder), "--format", "csv").returncode == 0
     again = run_cli("template", "--out", str(folder), "--format", "csv")
     assert again.returncode != 0 and "区域.csv" in again.stderr
+
+
+def test_template_offers_the_usual_categories_and_accepts_others(tmp_path):
+    """Resources and demands match by category: the 类别 list offers the words that match, and takes any other."""
+    book = load_workbook(write_template(tmp_path / "t.xlsx")[0])
+    for sheet in ("资源清单", "需求清单"):
+        (dv,) = [dv for dv in book[sheet].data_validations.dataValidation if str(dv.sqref).startswith("C3")]
+        assert {"课后托管", "助老服务", "活动场地"} <= set(dv.formula1.strip('"').split(","))
+        assert not dv.showErrorMessage  # a category of the department's own is still accepted
