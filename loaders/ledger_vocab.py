@@ -239,10 +239,10 @@ VOCAB: dict[str, dict[str, str]] = {
         {
             "市 地级市": Level.CITY,
             "区 县 县级市 旗": Level.DISTRICT,
-            "街道 街道办事处": Level.STREET,
+            "街道 街道办事处 街道办": Level.STREET,
             "镇 乡": Level.TOWN,
-            "社区 居委会": Level.COMMUNITY,
-            "村": Level.VILLAGE,
+            "社区 居委会 社区居委会": Level.COMMUNITY,
+            "村 村委会 行政村": Level.VILLAGE,
             "网格": Level.GRID,
             "楼栋 楼院": Level.BUILDING,
             "小区 片区": Level.NEIGHBORHOOD,
@@ -268,13 +268,13 @@ VOCAB: dict[str, dict[str, str]] = {
     ),
     "sector": _words(
         {
-            "机关 事业单位": Sector.AGENCY,
+            "机关 事业单位 党政机关": Sector.AGENCY,
             "国企 国有企业": Sector.SOE,
-            "非公企业 民营企业": Sector.PRIVATE_ENTERPRISE,
-            "学校": Sector.SCHOOL,
-            "医院 卫生院": Sector.HOSPITAL,
+            "非公企业 民营企业 私营企业": Sector.PRIVATE_ENTERPRISE,
+            "学校 小学 中学 幼儿园": Sector.SCHOOL,
+            "医院 卫生院 社区卫生服务中心": Sector.HOSPITAL,
             "社会组织": Sector.SOCIAL_ORG,
-            "物业 物业公司": Sector.PROPERTY_COMPANY,
+            "物业 物业公司 物业服务企业": Sector.PROPERTY_COMPANY,
             "业委会 业主委员会": Sector.OWNERS_COMMITTEE,
             "派出所": Sector.POLICE_STATION,
             "商户 个体工商户": Sector.MERCHANT,
@@ -295,7 +295,7 @@ VOCAB: dict[str, dict[str, str]] = {
         {"专职": WorkerRole.FULL_TIME, "兼职": WorkerRole.PART_TIME, "党建网格员": WorkerRole.PARTY_BUILDING}
     ),
     "status": _words(
-        {"待认领": ProjectStatus.OPEN, "已认领 实施中": ProjectStatus.CLAIMED, "已完成": ProjectStatus.DONE}
+        {"待认领": ProjectStatus.OPEN, "已认领 实施中 进行中": ProjectStatus.CLAIMED, "已完成": ProjectStatus.DONE}
     ),
     "urgency": {"1": "1", "2": "2", "3": "3", "4": "4", "5": "5", "一般": "2", "较急": "3", "紧急": "4", "特急": "5"},
 }

@@ -1174,3 +1174,24 @@ def test_section_rows_between_groups_are_set_aside(db, tmp_path):
         "驻区单位 row 3 (section: 一、新华街道)",
         "驻区单位 row 5 (section: （二）坞城街道)",
     ]
+
+
+def test_everyday_variants_of_the_vocabulary_read():
+    """Words departments write besides the spec's: 街道办, 社区居委会, 村委会, 私营企业, 党政机关, 小学 …"""
+    from pbgraph.loaders.ledger_vocab import word
+
+    said = {
+        ("level", "街道办"): "street",
+        ("level", "社区居委会"): "community",
+        ("level", "村委会"): "village",
+        ("level", "行政村"): "village",
+        ("sector", "私营企业"): "private_enterprise",
+        ("sector", "党政机关"): "agency",
+        ("sector", "小学"): "school",
+        ("sector", "中学"): "school",
+        ("sector", "幼儿园"): "school",
+        ("sector", "社区卫生服务中心"): "hospital",
+        ("sector", "物业服务企业"): "property_company",
+        ("status", "进行中"): "claimed",
+    }
+    assert {key: word(*key) for key in said} == said
