@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from operator import itemgetter
 from typing import Any
 
@@ -51,6 +52,10 @@ class LedgerSheet:
     skipped: list[str] = field(default_factory=list)
     #: sheet-level problems: (row, header or None, reason)
     problems: list[tuple[int, str | None, str]] = field(default_factory=list)
+    #: rows whose seat (parent, area, owner) was written with the name: 新华街道/和平社区
+    seat_in_name: set[int] = field(default_factory=set)
+    #: kept columns some of whose cells held a mobile or ID number (removed): "header (n cells)"
+    masked: list[str] = field(default_factory=list)
 
 
 def sheet_table(name: str) -> str | None:
@@ -87,6 +92,8 @@ def find_header(name: str, records: list[list[Any]]) -> tuple[str, int] | None:
             score = _score(row, table)
             if score and (best is None or score > best[0]):
                 best = (score, table, i)
+    if best is None and by_name is not None:  # the name misleads (非公企业党组织覆盖 holding units): headers decide
+        return find_header("", records)
     if best is None:
         return None
     score, table, i = best
@@ -110,19 +117,32 @@ def apply_merges(records: list[list[Any]], merges: list[tuple[int, int, int, int
                 row[c - 1] = value
 
 
+def _continues(header: list[str], below: list[str], syn: dict[str, LedgerField]) -> bool:
+    """Whether the row below the header is its second row: every header the table knows repeats
+    there (merged down both rows), and a group's sub-headers fill the rest."""
+    known = [i for i, h in enumerate(header) if header_key(h) in syn]
+    return bool(known) and all(i < len(below) and below[i] == header[i] for i in known)
+
+
 def _closing(cells: list[str]) -> bool:
-    """A signature row (填表人：… 填表日期：…) or a lone note (注：…)."""
+    """A signature row (填表人：… 填表日期：…), a lone note (注：…), or a footer of labelled cells only
+    (联系人：… 联系电话：…, 审核：…, 单位负责人：…)."""
     joined = "".join(cells)
-    if not _CLOSING_HINT.search(joined) and not _NOTE.match(joined):
-        return False
-    filled = [c for c in cells if c]
-    first = filled[0]
-    if first.startswith(CLOSING_WORDS) or "填表人" in joined or "填表日期" in joined:
-        return True
-    return bool(_NOTE.match(first)) and len(filled) == 1
+    if _CLOSING_HINT.search(joined) or _NOTE.match(joined):
+        filled = [c for c in cells if c]
+        first = filled[0]
+        if first.startswith(CLOSING_WORDS) or "填表人" in joined or "填表日期" in joined:
+            return True
+        if _NOTE.match(first) and len(filled) == 1:
+            return True
+    if "：" not in joined and ":" not in joined:
+        return False  # the usual data row
+    return all(_FOOTER.match(c) for c in cells if c)
 
 
 _NOTE = re.compile(r"^(注|说明|备注)[:：]")
+#: A footer cell: who filled in, checked or answers for the sheet, when, and how to reach them.
+_FOOTER = re.compile(r"^[\u4e00-\u9fff]{0,6}(人|日期|时间|电话|手机|签字|盖章|审核|制表|单位|签名)\s*[:：]")
 #: Any word a closing row has (one search per row instead of one per word).
 _CLOSING_HINT = re.compile("|".join(re.escape(w) for w in ("填表", *CLOSING_WORDS[2:])))
 
@@ -144,6 +164,12 @@ def read_sheet(
     table, hi = found
     syn = _synonyms(table)
     header_cells = [_text(v) for v in records[hi]]
+    grouped: set[int] = set()  # columns under a group header (联系人 over 姓名 | 电话)
+    below = [_text(v) for v in records[hi + 1]] if hi + 1 < len(records) else []
+    two_rows = _continues(header_cells, below, syn)
+    if two_rows:  # a two-row header: sub-headers under groups
+        tops, header_cells = header_cells, [b or t for t, b in zip_longest(header_cells, below, fillvalue="")]
+        grouped = {i for i, t in enumerate(tops) if t and header_cells[i] != t and is_personal(header_key(t))}
     sheet = LedgerSheet(name, source, table, encoding, hi + 1, {}, [], [])
     columns: list[tuple[int, str]] = []  # (index, field or extra header)
     for i, raw in enumerate(header_cells):
@@ -161,7 +187,11 @@ def read_sheet(
                 continue
             sheet.headers[f.field] = raw
             columns.append((i, f.field))
-        elif is_personal(key) or (key.endswith("姓名") and not any(x.kind == "person" for x in syn.values())):
+        elif (
+            is_personal(key)
+            or i in grouped
+            or (key.endswith("姓名") and not any(x.kind == "person" for x in syn.values()))
+        ):
             sheet.dropped.append(raw)
         elif key in sheet.extras:
             sheet.problems.append((hi + 1, raw, "column appears twice in the header"))
@@ -170,8 +200,70 @@ def read_sheet(
             columns.append((i, key))
     serial = next((i for i, h in enumerate(header_cells) if header_key(h) in SERIAL_HEADERS), None)
     with gc_paused():  # a row dict per row, none in a cycle: no collector passes over them
-        _read_rows(sheet, records, hi, columns, serial)
+        _read_rows(sheet, records, hi + 1 if two_rows else hi, columns, serial)
+    _split_paths(sheet)
+    _mask_numbers(sheet)
     return sheet
+
+
+#: A mainland mobile number, or an ID number (region, birth date, sequence, check): a person's, in free text.
+PERSONAL_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])(?:1[3-9]\d{9}|\d{6}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx])(?![0-9A-Za-z])"
+)
+
+
+def _mask_numbers(sheet: LedgerSheet) -> None:
+    """Mobile and ID numbers in the columns kept as they are (备注: 联系王五139…) become ***."""
+    for x in sheet.extras:
+        cells = [v.get(x) for _, v in sheet.rows]
+        if not PERSONAL_NUMBER.search("\n".join(str(c) for c in cells if c is not None)):
+            continue  # the usual column: one look at all of it
+        n = 0
+        for _, values in sheet.rows:
+            value = values.get(x)
+            if value is not None and PERSONAL_NUMBER.search(str(value)):
+                values[x] = PERSONAL_NUMBER.sub("***", str(value))
+                n += 1
+        sheet.masked.append(f"{x} ({n} cells)")
+
+
+#: Per named table, the field that places a row (its parent in a name path).
+SEAT_FIELD = {"areas": "parent", "orgs": "area", "units": "area", "resources": "owner", "demands": "area"}
+_SLASH = re.compile(r"\s*[/／]\s*")
+
+
+def _split_paths(sheet: LedgerSheet) -> None:
+    """A name written with its parents in the row's own column (新华街道/和平社区): the name, and its seat.
+
+    The seat column, when filled too, keeps its own spelling unless the path says more
+    (上级 迎泽区, 名称 柳巷街道/和平社区 → 上级 迎泽区/柳巷街道); errors of such a seat name the
+    name column.
+    """
+    seat = SEAT_FIELD.get(sheet.table)
+    if seat is None or "name" not in sheet.headers:
+        return
+    names = list(map(itemgetter("name"), map(itemgetter(1), sheet.rows)))  # (every row has every column)
+    try:
+        texts = "".join(names)
+    except TypeError:  # a blank or numeric name
+        texts = "".join(n for n in names if n.__class__ is str)
+    if "/" not in texts and "／" not in texts:
+        return  # the usual sheet: one look at the whole column
+    for (number, values), name in zip(sheet.rows, names, strict=True):
+        if name.__class__ is not str:
+            continue
+        parts = [p for p in _SLASH.split(name.strip()) if p]
+        if len(parts) < 2:
+            continue
+        values["name"], quals = parts[-1], parts[:-1]
+        written = _text(values.get(seat))
+        if not written:
+            values[seat] = "/".join(quals)
+        elif [p for p in _SLASH.split(written) if p][-1] != quals[-1]:
+            values[seat] = "/".join([written, *quals])
+        sheet.seat_in_name.add(number)
+    if sheet.seat_in_name and seat not in sheet.headers:
+        sheet.headers[seat] = sheet.headers["name"]
 
 
 def _read_rows(

@@ -196,9 +196,9 @@ LEDGER_TABLES: dict[str, LedgerTable] = {
 SHEET_TABLES: dict[str, str] = {s: t.table for t in LEDGER_TABLES.values() for s in t.sheets}
 
 #: Columns ignored outright (the row number a department keeps).
-SERIAL_HEADERS = frozenset({"序号", "编号序号", "No", "NO", "no"})
+SERIAL_HEADERS = frozenset({"序号", "编号序号", "No", "NO", "no", "No.", "NO.", "no.", "行号"})
 
-#: Headers of personal identifiers and contacts: dropped before anything is written.
+#: Headers of personal identifiers, contacts, people's names and descriptions: dropped before anything is written.
 PERSONAL_HEADERS = (
     "身份证",
     "证件号",
@@ -212,6 +212,17 @@ PERSONAL_HEADERS = (
     "邮箱",
     "QQ",
     "负责人",
+    # a person's name under the post it names, and what describes a person
+    "书记",
+    "主任",
+    "网格长",
+    "楼长",
+    "联络员",
+    "出生",
+    "性别",
+    "民族",
+    "籍贯",
+    "年龄",
 )
 
 #: Words that open a closing (signature) row or a total row.
@@ -377,6 +388,7 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_TIME = re.compile(r"(?<=[\d日])(?:\s+|T)(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$")
 
 
 def parse_date(value: object) -> str | None:
@@ -389,9 +401,13 @@ def parse_date(value: object) -> str | None:
         if 1 <= value < 2958466 and float(value).is_integer():
             return (_EXCEL_EPOCH + dt.timedelta(days=int(value))).isoformat()
         return None
-    text = normalize(str(value)).replace(" ", "")
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T00:00(:00)?", text):
-        text = text[:10]
+    text = normalize(str(value))
+    time = _TIME.search(text)  # a date exported with its time (2024-03-01 00:00:00): the date
+    if time:
+        if int(time.group(1)) > 23 or int(time.group(2)) > 59:
+            return None
+        text = text[: time.start()]
+    text = text.replace(" ", "")
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:

@@ -44,15 +44,32 @@ def _letter(n: int) -> str:
 
 
 def _choices(f: LedgerField) -> list[str] | None:
+    """Every word pbgraph reads for the column (居委会 as well as 社区): a list never refuses what loads."""
     if f.kind == "enum" and f.vocab:
-        return CHOICES[f.vocab]
+        return list(VOCAB[f.vocab])
     if f.kind == "bool":
-        return CHOICES["bool"]
+        return [*CHOICES["bool"], "√"]
     return None
+
+
+def _column_width(f: LedgerField) -> float:
+    """Wide enough for the header, every drop-down word, a name with its parents (新华街道/和平社区), a code."""
+    if f.kind in ("name", "ref", "person"):
+        return _width("新华街道/和平社区/第一")
+    if f.kind == "date":
+        return _width("2024-03-01  ")
+    return max([_width(w) for w in _choices(f) or ()], default=14 if f.kind == "str" else 10)  # codes: 12 digits
 
 
 def template_columns(table: str) -> list[str]:
     return [SERIAL] + [_header(f) for f in LEDGER_TABLES[table].fields]
+
+
+def template_paths(out: Path, fmt: str = "xlsx") -> list[Path]:
+    """The files :func:`write_template` writes."""
+    if fmt == "csv":
+        return [out / f"{LEDGER_TABLES[table].sheets[0]}.csv" for table in ORDER]
+    return [out]
 
 
 def write_template(out: Path, fmt: str = "xlsx") -> list[Path]:
@@ -60,8 +77,7 @@ def write_template(out: Path, fmt: str = "xlsx") -> list[Path]:
     if fmt == "csv":
         out.mkdir(parents=True, exist_ok=True)
         paths = []
-        for table in ORDER:
-            path = out / f"{LEDGER_TABLES[table].sheets[0]}.csv"
+        for table, path in zip(ORDER, template_paths(out, fmt), strict=True):
             with path.open("w", encoding="gb18030", newline="") as f:
                 csv.writer(f).writerow(template_columns(table))
             paths.append(path)
@@ -81,11 +97,12 @@ def write_template(out: Path, fmt: str = "xlsx") -> list[Path]:
         sheet.cell(1, 1).font = Font(bold=True, size=14)
         sheet.cell(1, 1).alignment = Alignment(horizontal="center")
         sheet.append(headers)
-        for i, h in enumerate(headers, 1):
+        widths = [6.0] + [_column_width(f) for f in spec.fields]
+        for i, (h, width) in enumerate(zip(headers, widths, strict=True), 1):
             cell = sheet.cell(2, i)
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7")
-            sheet.column_dimensions[_letter(i)].width = max(_width(h), 10 if i == 1 else 16)
+            sheet.column_dimensions[_letter(i)].width = max(_width(h), width)
         sheet.freeze_panes = "A3"
         for i, f in enumerate(spec.fields, 2):
             choices = _choices(f)

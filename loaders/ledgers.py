@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from operator import itemgetter
@@ -24,7 +25,7 @@ from pbgraph.graph import Backend, gc_paused
 from pbgraph.graph.backends.base import batched
 
 from .ledger_ids import derive_id, pseudonym
-from .ledger_sheets import LedgerSheet
+from .ledger_sheets import SEAT_FIELD, LedgerSheet
 from .ledger_vocab import (
     _FULL_WIDTH,
     CATEGORY_WORDS,
@@ -43,7 +44,7 @@ from .rosters import MAX_PROBLEMS, Plan, RosterInvalid, RosterProblem, validate
 
 #: Tables whose rows other rows refer to by name, and what their "parent" in a name path is.
 NAMED = ("areas", "orgs", "units", "resources", "demands")
-_PARENT_FIELD = {"areas": "parent", "orgs": "area", "units": "area", "resources": "owner", "demands": "area"}
+_PARENT_FIELD = SEAT_FIELD
 _PARENT_COLUMN = {
     "areas": "parent_id",
     "orgs": "area_id",
@@ -55,6 +56,8 @@ _SEPARATORS = re.compile(r"\s*[/／]\s*")
 _ODD = re.compile("[\\s／\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
 #: Above this many same-named candidates, qualified names are looked up through a per-name index.
 _WIDE = 16
+_UNKNOWN = re.compile(r"reference to unknown [a-z ]+ id '([a-z]+-[0-9a-f]{12})' \(not in the roster nor in the graph\)")
+_TWIN = re.compile(r"duplicate id '(?:wkr|mem)-[0-9a-f]{12}' \(first on row (\d+)\)")
 _DERIVED = re.compile(r"'((?:area|org|unit|res|dem|prj|agr|wkr|mem)-[0-9a-f]{12})'")
 
 
@@ -152,6 +155,10 @@ class LedgerReport:
     dropped: list[str] = field(default_factory=list)  # "sheet: header"
     skipped: list[str] = field(default_factory=list)  # "sheet row N (…)"
     pseudonymized: list[str] = field(default_factory=list)
+    #: "sheet: header" of columns pbgraph does not know, kept as properties (a misspelt header shows here)
+    kept: list[str] = field(default_factory=list)
+    #: "sheet: header (n cells)" of kept columns whose mobile or ID numbers were removed
+    masked: list[str] = field(default_factory=list)
     #: rows of earlier ledgers in the graph that this one does not name (kept; ``--replace`` removes them)
     absent: list[str] = field(default_factory=list)
     #: table → how its ledger sheets were read (xlsx, utf-8, gb18030)
@@ -163,6 +170,8 @@ class LedgerReport:
             "dropped": self.dropped,
             "skipped": self.skipped,
             "pseudonymized": self.pseudonymized,
+            "kept": self.kept,
+            "masked": self.masked,
             "absent": self.absent,
         }
 
@@ -190,6 +199,8 @@ class _Translator:
     # -- problems ---------------------------------------------------------------------
 
     def problem(self, sheet: LedgerSheet, row: int, f: str | None, reason: str) -> None:
+        if f is not None and row in sheet.seat_in_name and f == SEAT_FIELD[sheet.table]:
+            f = "name"  # the seat was written with the name (新华街道/和平社区)
         header = (sheet.headers.get(f) or _first_header(sheet.table, f)) if f else None
         cell = (sheet.sheet, row, header)
         if cell in self.bad_cells:
@@ -355,6 +366,8 @@ class _Translator:
             self.report.encodings[sheet.table] = sheet.encoding
             self.report.dropped += [f"{sheet.sheet}: {h}" for h in sheet.dropped]
             self.report.skipped += [f"{sheet.sheet} {s}" for s in sheet.skipped]
+            self.report.kept += [f"{sheet.sheet}: {x}" for x in sheet.extras]
+            self.report.masked += [f"{sheet.sheet}: {x}" for x in sheet.masked]
             for row, header, reason in sheet.problems:
                 self.problems.append(RosterProblem(sheet.sheet, row, header, reason))
             self._check_columns(sheet)
@@ -828,12 +841,23 @@ class _Translator:
             if person:
                 cells["id"] = derive_id(prefix, [context, cells["name"] or ""])
             else:
-                return "id", "needs 编号 or 姓名 to tell this person apart"
+                blank = "id" if "id" in sheet.headers or "name" not in sheet.headers else "name"  # the sheet's cell
+                return blank, "needs 编号 or 姓名 to tell this person apart"
         return None
 
     # -- problems of the validator, said in the department's terms ---------------------------------
 
     def relabel(self, problem: RosterProblem, names: dict[str, str]) -> RosterProblem:
+        unknown = _UNKNOWN.fullmatch(problem.reason)
+        if unknown and unknown.group(1) in names:  # a workbook row whose own problem kept it out
+            key = next(k for k, e in self.own.items() if e.id == unknown.group(1))
+            sheet, name = self.raw.ledger[key[0]].sheet, names[unknown.group(1)].split("/")[-1]
+            reason = f"{name!r} is on {sheet} row {key[1]}, which has a problem of its own"
+            problem = RosterProblem(problem.table, problem.row, problem.column, reason)
+        twin = _TWIN.fullmatch(problem.reason)
+        if twin:  # two people of one name in one place, told apart by nothing the sheet has
+            reason = f"the same 姓名 in the same place as the person first on row {twin.group(1)}: give each a 编号"
+            problem = RosterProblem(problem.table, problem.row, "name", reason)
         reason = _DERIVED.sub(lambda m: repr(names.get(m.group(1), m.group(1))), problem.reason)
         origins = self.origins.get(problem.table)
         origin = origins.get(problem.row) if origins else None
@@ -850,6 +874,10 @@ class _Translator:
 
         reason = re.sub(r"first on row (\d+)", first_on, reason)
         column = origin.headers.get(problem.column, problem.column) if problem.column else None
+        if problem.column == "id" and problem.table in ("workers", "members"):
+            sheet = next(s for s in self.raw.ledger if s.sheet == origin.sheet)
+            if "id" not in sheet.headers and "name" in sheet.headers:  # a person told apart by 姓名
+                column = sheet.headers["name"]
         return RosterProblem(origin.sheet, origin.row, column, reason)
 
 
@@ -916,11 +944,18 @@ def translate(raw: RawRoster, backend: Backend) -> tuple[RawRoster, _Translator]
         return t.run(), t
 
 
-def validate_ledger(raw: RawRoster, backend: Backend) -> tuple[Plan, LedgerReport]:
-    """Translate the ledger sheets, validate everything with the roster validator; problems name the sheet cells."""
+def validate_ledger(
+    raw: RawRoster, backend: Backend, settle: Callable[[RawRoster], dict[str, set[int]]] | None = None
+) -> tuple[Plan, LedgerReport]:
+    """Translate the ledger sheets, validate everything with the roster validator; problems name the sheet cells.
+
+    ``settle`` is given the translated tables and names the rows the graph already holds exactly
+    (a resubmitted ledger: see :func:`.rosters.load_roster`); they are not checked or compared again.
+    """
     canonical, t = translate(raw, backend)
+    settled = settle(canonical) if settle is not None else None
     try:
-        plan = validate(canonical, backend)
+        plan = validate(canonical, backend, settled)
     except RosterInvalid as e:
         problems = list(t.problems)
         names = {x.id: x.shown() for index in t.index.values() for es in index.values() for x in es if x.id}
@@ -928,22 +963,26 @@ def validate_ledger(raw: RawRoster, backend: Backend) -> tuple[Plan, LedgerRepor
             mapped = t.relabel(p, names)
             if (mapped.table, mapped.row, mapped.column) not in t.bad_cells:
                 problems.append(mapped)
-        problems.sort(key=lambda p: (p.table, p.row))
+        order = {s.sheet: i for i, s in enumerate(t.raw.ledger)}  # as the workbook shows its sheets
+        problems.sort(key=lambda p: (order.get(p.table, len(order)), p.table, p.row))
         raise RosterInvalid(problems[:MAX_PROBLEMS], e.truncated or len(problems) > MAX_PROBLEMS) from None
     if t.problems:
+        order = {s.sheet: i for i, s in enumerate(t.raw.ledger)}
+        t.problems.sort(key=lambda p: (order.get(p.table, len(order)), p.row))
         raise RosterInvalid(t.problems[:MAX_PROBLEMS], len(t.problems) > MAX_PROBLEMS)
-    t.report.absent = _absent(t.raw.ledger, plan, backend)
+    t.report.absent = _absent(t.raw.ledger, canonical, plan, backend)
     return plan, t.report
 
 
-def _absent(sheets: list[LedgerSheet], plan: Plan, backend: Backend) -> list[str]:
+def _absent(sheets: list[LedgerSheet], canonical: RawRoster, plan: Plan, backend: Backend) -> list[str]:
     """Rows of earlier ledgers this one no longer names (a renamed row is a new node, never a silent merge)."""
     out = []
     for table in dict.fromkeys(s.table for s in sheets):
         label, prefix = TABLES[table].label, LEDGER_TABLES[table].prefix
         if label is None or not prefix or plan.label_totals.get(label.value, 1) == 0:
             continue  # (none of this label in the graph, e.g. a first load: nothing can be absent)
-        here = {r.values["id"] for r in plan.tables.get(table, [])}
+        # every row of the ledger, not only those the plan writes (unchanged rows are settled)
+        here = {cells.get("id") for _, cells in canonical.tables[table].rows} if table in canonical.tables else set()
         rows = backend.read(
             f"MATCH (n:{label.value}) WHERE n.id STARTS WITH $p RETURN n.id AS id, n.name AS name", {"p": prefix + "-"}
         ).rows

@@ -315,13 +315,14 @@ def read_xlsx(path: Path) -> RawRoster:
                 name = name[:-4]
             _check_width(f"{path}[{sheet.title}]", 1, sheet.max_column or 0)
             records = [list(r) for r in sheet.iter_rows(values_only=True)]
-            if name not in TABLES:
+            if name not in TABLES or _not_contract(name, records[0] if records else []):
                 ledger = read_sheet(sheet.title, f"{path}[{sheet.title}]", records, xlsx_merges(sheet), "xlsx")
                 if ledger is not None:
                     roster.ledger.append(ledger)
-                else:
+                    continue
+                if name not in TABLES:
                     roster.ignored.append(f"sheet {sheet.title!r}")
-                continue
+                    continue
             roster.tables[name] = _table(name, f"{path}[{sheet.title}]", records, "xlsx")
     finally:
         book.close()
@@ -333,7 +334,8 @@ def fingerprints(path: str | Path) -> dict[str, str]:
 
     Cheap (the files are hashed, not parsed): a table whose digest the graph's last load
     recorded need not be read again (see :func:`pbgraph.loaders.rosters.load_roster`).
-    A folder with other CSV files (ledger-form files are translated together) gets none.
+    A folder with other CSV files (ledger-form sheets, whose names resolve across sheets and are
+    translated together) is one entry too, over every CSV file's name and bytes.
     """
     p = Path(path)
     try:
@@ -341,10 +343,32 @@ def fingerprints(path: str | Path) -> dict[str, str]:
             return {"*": hashlib.sha256(p.read_bytes()).hexdigest()}
         files = [f for f in sorted(p.iterdir()) if f.suffix.lower() == ".csv"]
         if any(f.stem not in TABLES for f in files):
-            return {}
+            whole = hashlib.sha256()
+            for f in files:
+                name = f.name.encode("utf-8")
+                whole.update(len(name).to_bytes(4, "big") + name)
+                whole.update(hashlib.sha256(f.read_bytes()).digest())
+            return {"*": whole.hexdigest()}
         return {f.stem: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     except OSError:
         return {}  # read_roster says what is wrong
+
+
+def _not_contract(table: str, first: list[Any]) -> bool:
+    """Whether a sheet named like a contract table has none of its columns in its first row
+    (then it may be a ledger: 单位名称, 所属社区 … under a title, in a file named units.csv)."""
+    columns = TABLES[table].by_name
+    return bool(first) and not any(isinstance(h, str) and h.strip() in columns for h in first)
+
+
+def _first_line(path: Path) -> list[str]:
+    """The first CSV record's cells, read cheaply (contract headers are ASCII in any encoding)."""
+    try:
+        with path.open("rb") as f:
+            line = f.readline(1 << 16).decode("utf-8-sig", errors="ignore")
+    except OSError:
+        return []  # read_csv says what is wrong
+    return next(csv.reader([line]), [])
 
 
 def read_roster(
@@ -366,14 +390,15 @@ def read_roster(
     for file in sorted(p.iterdir()):
         if file.suffix.lower() != ".csv":
             continue
-        if file.stem not in TABLES:
+        if file.stem not in TABLES or (file.stem not in skip and _not_contract(file.stem, _first_line(file))):
             records, encoding = _csv_records(file)
             ledger = read_sheet(file.stem, str(file), records, None, encoding)
             if ledger is not None:
                 roster.ledger.append(ledger)
-            else:
+                continue
+            if file.stem not in TABLES:
                 roster.ignored.append(file.name)
-            continue
+                continue
         if file.stem not in skip:
             roster.tables[file.stem] = read_csv(file, (known or {}).get(file.stem))
     if not roster.tables and not roster.ledger and not skip:

@@ -421,7 +421,13 @@ def validate(raw: RawRoster, backend: Backend, settled: dict[str, set[int]] | No
     if "areas" not in raw.tables:
         has_areas = backend.read("MATCH (a:Area) RETURN a.id AS id LIMIT 1").rows
         if not has_areas:
-            problems.add("areas", 1, None, "the areas table is required (the graph holds no areas yet)")
+            hint = ""
+            if not raw.tables and raw.ignored:  # nothing here was read: say what was not, and what reads
+                hint = (
+                    f"; no sheet or file is a roster table or a ledger (台账) sheet ({', '.join(raw.ignored[:5])}"
+                    " not read): name them as 'pbgraph template' does (区域, 驻区单位 …) or as in the roster contract"
+                )
+            problems.add("areas", 1, None, "the areas table is required (the graph holds no areas yet)" + hint)
     if any(p.row == 1 for p in problems.items):
         # a table without a required column (or a missing table) loads none of its rows: checking the
         # references into it would only repeat that problem for every row that names one
@@ -1049,17 +1055,27 @@ def _load_roster(
         say("checking")
         ledger = None
         rows_read = {name: _row_digests(table) for name, table in raw.tables.items()}
+        read_tables = raw.tables
+        held: dict[str, set[int]] = {}  # a ledger's rows that translate as the last load's did
         if raw.ledger:  # sheets in ledger form (台账): translated to these tables first
             from .ledgers import validate_ledger
 
-            plan, ledger = validate_ledger(raw, backend)
+            def settle(translated: RawRoster) -> dict[str, set[int]]:
+                # a resubmitted ledger: rows that translate as the last load's did are held already
+                nonlocal read_tables
+                read_tables = translated.tables
+                rows_read.update({name: _row_digests(table) for name, table in translated.tables.items()})
+                held.update(_settled(translated, rows_read, known))
+                return held
+
+            plan, ledger = validate_ledger(raw, backend, settle)
         else:
             plan = validate(raw, backend, _settled(raw, rows_read, known))
         tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
         for name, rows in plan.tables.items():
-            read = raw.tables.get(name)
-            tables[name] = {"rows": plan.row_counts.get(name, len(rows)), "encoding": read.encoding if read else ""}
-            if read is not None and not raw.ledger:
+            read, source = read_tables.get(name), raw.tables.get(name)  # (a ledger's: as translated)
+            tables[name] = {"rows": plan.row_counts.get(name, len(rows)), "encoding": source.encoding if source else ""}
+            if read is not None:
                 tables[name].update(header=header_digest(read.header), digests="".join(rows_read[name].values()))
         memo = json.dumps({"sources": digests, "tables": tables})
 
@@ -1080,6 +1096,7 @@ def _load_roster(
     report.ignored = raw.ignored
     report.rows = {name: t["rows"] for name, t in tables.items()}
     report.settled = {name: len(t.settled) for name, t in raw.tables.items() if t.settled}
+    report.settled |= {name: len(rows) for name, rows in held.items() if rows}
     if ledger is not None:
         report.ledger = ledger.as_dict()
         report.encodings = {**ledger.encodings, **report.encodings}

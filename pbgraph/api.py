@@ -372,7 +372,8 @@ class Graph(Backend):
         """Run the canned query ``name`` read-only; ``params`` are typed by its header.
 
         Strings are accepted as the command line gives them (``"a,b"`` or a JSON list,
-        ``"null"``, ``"2025-06-30"``); an ``area`` may be an id or an unambiguous name.
+        ``"null"``, ``"2025-06-30"``); an ``area`` may be an id, a name, or a name with
+        its parents (新华街道/和平社区).
         """
         spec = get_query(name)
         with self._listening():
@@ -564,13 +565,21 @@ def generate(
     return GenerateReport(str(out), [str(p) for p in paths], dict(roster.truth["counts"]), roster.truth)
 
 
-def template(out: str | Path, fmt: str = "xlsx") -> list[Path]:
-    """Write an empty ledger (台账模板) for a department to fill in: a workbook, or a folder of CSV files."""
-    from pbgraph.loaders.ledger_writer import write_template
+def template(out: str | Path, fmt: str = "xlsx", force: bool = False) -> list[Path]:
+    """Write an empty ledger (台账模板) for a department to fill in: a workbook, or a folder of CSV files.
+
+    An existing file (perhaps a filled-in ledger) is overwritten only with ``force``."""
+    from pbgraph.loaders.ledger_writer import template_paths, write_template
 
     out = Path(out)
     if fmt == "xlsx" and out.suffix.lower() != ".xlsx":
         raise PbgraphError(f"{out} should end in .xlsx (or use --format csv for a folder)")
+    there = [p for p in template_paths(out, fmt) if p.exists()]
+    if there and not force:
+        listed = ", ".join(p.name for p in there[:3]) + (" …" if len(there) > 3 else "")
+        raise PbgraphError(
+            f"{out}: {listed} exists already (a filled-in ledger?); choose another --out, or --force to overwrite"
+        )
     return write_template(out, fmt)
 
 
@@ -772,6 +781,8 @@ LEDGER_NOTES = (
     ("dropped", "personal columns dropped, not stored"),
     ("pseudonymized", "names replaced by pseudonyms"),
     ("skipped", "rows set aside (title, signature, totals)"),
+    ("kept", "columns kept as they are (not pbgraph's: check the header if one should be)"),
+    ("masked", "mobile and ID numbers removed from kept columns"),
     ("absent", "in the graph from earlier ledgers, not named in this one (kept; --replace removes them)"),
 )
 

@@ -174,7 +174,7 @@ def query_show(name: str) -> None:
 
 @query.command("run")
 @click.argument("name")
-@click.option("--area", help="An area id or unambiguous name: only rows inside it.")
+@click.option("--area", help="An area id or name (和平社区, or 新华街道/和平社区 if it repeats): only rows inside it.")
 @PARAM
 @click.option("--limit", type=click.IntRange(min=0), help="Show at most this many rows (the table says how many).")
 @format_option()
@@ -236,7 +236,9 @@ def extract_eval(gold: tuple[Path, ...], paths: tuple[Path, ...], fmt: str, deta
 
 
 @cli.command()
-@click.option("--area", help="An area id or unambiguous name: only demands raised inside it.")
+@click.option(
+    "--area", help="An area id or name (和平社区, or 新华街道/和平社区 if it repeats): only demands raised inside it."
+)
 @click.option("--max-tier", type=click.IntRange(0, 2), default=2, show_default=True,
               help="0: same community only; 1: also same street; 2: also same district.")  # fmt: skip
 @click.option("--write", is_flag=True, help="Record the allocation as open projects (match-<demand>) that ADDRESS "
@@ -262,7 +264,10 @@ def match(s: Session, area: str | None, max_tier: int, write: bool, greedy: bool
 
 
 @cli.command("map")
-@click.option("--area", help="An area id or unambiguous name: the map's centre. Default: the whole graph.")
+@click.option(
+    "--area",
+    help="An area id or name (和平社区, or 新华街道/和平社区 if it repeats): the map's centre (default: all).",
+)
 @click.option("--query", "query_name", help="A canned question whose rows are highlighted (coverage/uncovered-grids).")
 @PARAM
 @click.option("--depth", type=click.IntRange(0, 12), default=12, show_default=True, help="Levels below the area.")
@@ -349,9 +354,13 @@ def load_roster(s: Session, path: Path, replace: bool, fmt: str, quiet: bool) ->
     """Load a roster: a folder of CSV files (UTF-8 or GB18030) or one .xlsx workbook.
 
     Tables as in the roster contract, or ledgers (台账) as departments keep them
-    ('pbgraph template'; personal columns dropped, names pseudonymized). All or
-    nothing: each problem is reported with table, row and column; nothing is
-    written. Example: pbgraph load roster 台账2025.xlsx --format json
+    ('pbgraph template'): Chinese sheet names and headers, title rows, 序号, merged
+    cells, a 填表人 row, names instead of ids (新华街道/和平社区 where a name
+    repeats), Chinese words, dates as 2024/3/1 or 2024年3月1日. Personal columns
+    (身份证号, 手机, 电话, 联系人, 家庭住址 …) are dropped and listed; 姓名 of 网格员
+    and 报到党员 become pseudonyms. All or nothing: each problem is reported with
+    sheet, row and column; nothing is written. Example: pbgraph load roster
+    台账2025.xlsx --format json
     """
     stage, bar = s.progress(quiet)
     report = s.graph().load_roster(path, replace=replace, progress=bar, stage=stage)
@@ -410,12 +419,19 @@ def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: Any, fmt
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="The workbook (.xlsx) or, with --format csv, a folder.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
-def template(out: Path, fmt: str) -> None:
+@click.option("--force", is_flag=True, help="Overwrite existing files (a filled-in ledger is lost).")
+def template(out: Path, fmt: str, force: bool) -> None:
     """Write an empty ledger (台账模板) to fill in: names, not ids; it loads as it is.
+
+    One sheet per 台账 (区域, 党组织, 网格覆盖, 驻区单位, 大党委成员, 共建协议, 网格员,
+    资源清单, 需求清单, 项目清单, 报到党员) with a title row, a frozen header and
+    drop-down lists. Write names (所属社区: 和平社区; where a name repeats, with its
+    parent: 新华街道/和平社区) and dates (2024-03-01 or 2024年3月1日), then: pbgraph
+    load roster 台账模板.xlsx
 
     Example: pbgraph template --out 台账模板.xlsx
     """
-    paths = api.template(out, fmt)
+    paths = api.template(out, fmt, force)
     say(f"wrote the ledger template to {out} ({len(paths)} {'files' if fmt == 'csv' else 'workbook'})")
 
 

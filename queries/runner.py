@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from functools import cache, lru_cache
 from typing import Any
 
@@ -153,23 +154,50 @@ def _typed(spec: ParamSpec, value: Any, where: str) -> Any:
 
 
 def resolve_area(backend: Backend, ref: str) -> AreaId:
-    """An area id from an id or an unambiguous name (an :class:`AreaId` is returned as is)."""
+    """An area id from an id, an unambiguous name or a name with its parents (an :class:`AreaId` is returned as is)."""
     if isinstance(ref, AreaId):
         return ref
     rows = backend.read("MATCH (a:Area {id: $ref}) RETURN a.id AS id", {"ref": ref}).rows
     if rows:
         return AreaId(rows[0][0])
+    *quals, name = [p.strip() for p in _SLASH.split(ref)] or [""]
     rows = backend.read(
         "MATCH (a:Area {name: $ref}) OPTIONAL MATCH (a)-[:PART_OF]->(p:Area) "
         "RETURN a.id AS id, a.level AS level, p.name AS parent ORDER BY id",
-        {"ref": ref},
+        {"ref": name},
     ).rows
+    if quals and rows:  # a name with its parents, as a ledger (台账) writes it: 新华街道/和平社区
+        chains = _ancestors(backend, [r[0] for r in rows])
+        rows = [r for r in rows if _in_order(quals, chains.get(r[0], []))]
     if not rows:
         raise AreaNotFound(f"no area has the id or name {ref!r}; check the spelling or 'pbgraph status'")
     if len({r[0] for r in rows}) > 1:
-        listed = "; ".join(f"{r[0]} ({r[1]} in {r[2] or 'no parent'})" for r in rows)
-        raise AmbiguousArea(f"area name {ref!r} is shared by several areas: {listed}; pass one id instead")
+        listed = "; ".join(f"{r[2]}/{name} ({r[0]}, {r[1]})" if r[2] else f"{name} ({r[0]}, {r[1]})" for r in rows)
+        raise AmbiguousArea(
+            f"area name {ref!r} is shared by several areas: {listed}; pass one id, or the name with its parent"
+        )
     return AreaId(rows[0][0])
+
+
+_SLASH = re.compile(r"[/／]")
+
+
+def _ancestors(backend: Backend, ids: list[str]) -> dict[str, list[str]]:
+    """Each area's ancestors' names, nearest last (the order a name path writes them)."""
+    rows = backend.read(
+        "MATCH chain = (a:Area)-[:PART_OF*1..12]->(p:Area) WHERE a.id IN $ids "
+        "RETURN a.id AS id, p.name AS name, length(chain) AS depth",
+        {"ids": ids},
+    ).rows
+    chains: dict[str, list[tuple[int, str]]] = {}
+    for aid, name, depth in rows:
+        chains.setdefault(aid, []).append((depth, name))
+    return {aid: [n for _, n in sorted(found, reverse=True)] for aid, found in chains.items()}
+
+
+def _in_order(quals: list[str], ancestors: list[str]) -> bool:
+    it = iter(ancestors)
+    return all(q in it for q in quals)
 
 
 def bind(spec: QuerySpec, backend: Backend, params: dict[str, Any]) -> dict[str, Any]:

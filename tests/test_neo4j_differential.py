@@ -317,6 +317,12 @@ def test_ledger_form_loads_alike_and_answers_alike(ledger, embedded, neo4j_sessi
         assert canonical(a.rows, sorts(spec.text)) == canonical(b.rows, sorts(spec.text)), spec.name
         answered += bool(a.rows)
     assert answered >= 8
+    # an area named as a ledger writes it, with its parent (a variable-length walk up on both engines)
+    from pbgraph.queries.runner import resolve_area
+
+    query = "MATCH (c:Community)-[:PART_OF]->(s:Street) RETURN s.name, c.name, c.id ORDER BY c.id LIMIT 1"
+    street, community, cid = embedded.read(query).rows[0]
+    assert [resolve_area(b, f"{street}/{community}") for b in engines] == [cid, cid]
     # a reload of one sheet alone: its unit and area names resolve against each graph (test_ledgers
     # reloads the whole ledger on the embedded engine)
     again = [load_roster(ledger / "agreements", b) for b in engines]

@@ -279,8 +279,13 @@ def test_stated_vs_actual(district):
 
 def test_area_by_name_and_ambiguity(district):
     assert ids(run_query("coverage/uncovered-grids", district, area="柳巷街道"), "grid_id") == ["G3"]
-    with pytest.raises(AmbiguousArea, match=r"K1 \(community in 柳巷街道\).*K5 \(community in 巨轮街道\)"):
+    with pytest.raises(
+        AmbiguousArea, match=r"柳巷街道/西吴社区 \(K1, community\).*巨轮街道/西吴社区 \(K5, community\)"
+    ):
         run_query("coverage/uncovered-grids", district, area="西吴社区")
+    assert (
+        run_query("summary/area-overview", district, area="巨轮街道/西吴社区", level="community")[0]["area_id"] == "K5"
+    )
     with pytest.raises(AreaNotFound):
         run_query("coverage/uncovered-grids", district, area="不存在街道")
 
