@@ -273,6 +273,7 @@ def _read_rows(
     fields = [col for _, col in columns]
     width = max((i for i, _ in columns), default=-1) + 1
     pick = itemgetter(*(i for i, _ in columns)) if len(columns) > 1 else None
+    c0, c1 = (columns[0][0], columns[1][0]) if len(columns) > 1 else (-1, -1)  # a banner fills both alike
     for r, record in enumerate(records[hi + 1 :], start=hi + 2):
         try:
             cells = [v.strip() for v in record]  # a CSV row: text only
@@ -288,6 +289,9 @@ def _read_rows(
             sheet.skipped.append(f"row {r} ({first.replace(' ', '')})")
             continue
         n = len(record)
+        if (first[:1] in _SECTION_START or (c1 < n and cells[c0] and cells[c0] == cells[c1])) and _section(cells):
+            sheet.skipped.append(f"row {r} (section: {next(c for c in cells if c)[:20]})")
+            continue
         if pick is not None and n >= width:  # the usual full row: picked in one call
             if not any(pick(cells)):
                 continue  # only a serial number or a dropped column
@@ -297,6 +301,18 @@ def _read_rows(
         if not any(cells[i] for i, _ in columns if i < n):
             continue  # only a serial number or a dropped column
         sheet.rows.append((r, values))
+
+
+_SECTION_START = frozenset("一二三四五六七八九十（(")
+_SECTION = re.compile(r"^([一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])")
+
+
+def _section(cells: list[str]) -> bool:
+    """A row heading a group (一、新华街道 merged across the sheet, or （二）坞城街道 alone in its first cell)."""
+    filled = [c for c in cells if c]
+    if len(filled) > 1:
+        return all(c == filled[0] for c in filled)
+    return bool(_SECTION.match(filled[0]))
 
 
 _REF = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')

@@ -49,6 +49,8 @@ def _choices(f: LedgerField) -> list[str] | None:
         return list(VOCAB[f.vocab])
     if f.kind == "bool":
         return [*CHOICES["bool"], "√"]
+    if f.kind == "category":  # the words matching pairs resources with demands by (others are kept)
+        return list(CATEGORY_CHINESE.values())
     return None
 
 
@@ -112,7 +114,7 @@ def write_template(out: Path, fmt: str = "xlsx") -> list[Path]:
                     type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True, showDropDown=False
                 )
                 dv.error = f"请从下拉列表中选择{_header(f)}"
-                dv.showErrorMessage = True
+                dv.showErrorMessage = f.kind != "category"  # a category of the department's own is fine
                 dv.add(f"{column}3:{column}{TEMPLATE_ROWS + 2}")
                 sheet.add_data_validation(dv)
             elif f.kind == "date":

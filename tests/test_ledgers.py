@@ -1141,3 +1141,36 @@ def test_template_never_overwrites_a_ledger_without_force(tmp_path):
     assert run_cli("template", "--out", str(folder), "--format", "csv").returncode == 0
     again = run_cli("template", "--out", str(folder), "--format", "csv")
     assert again.returncode != 0 and "区域.csv" in again.stderr
+
+
+def test_template_offers_the_usual_categories_and_accepts_others(tmp_path):
+    """Resources and demands match by category: the 类别 list offers the words that match, and takes any other."""
+    book = load_workbook(write_template(tmp_path / "t.xlsx")[0])
+    for sheet in ("资源清单", "需求清单"):
+        (dv,) = [dv for dv in book[sheet].data_validations.dataValidation if str(dv.sqref).startswith("C3")]
+        assert {"课后托管", "助老服务", "活动场地"} <= set(dv.formula1.strip('"').split(","))
+        assert not dv.showErrorMessage  # a category of the department's own is still accepted
+
+
+def test_section_rows_between_groups_are_set_aside(db, tmp_path):
+    """一、新华街道 merged across the sheet, or （二）坞城街道 alone in its first cell, heads a group of rows."""
+    book = Workbook()
+    areas = book.active
+    areas.title = "区域"
+    for row in (["名称", "级别"], ["新华街道", "街道"], ["坞城街道", "街道"]):
+        areas.append(row)
+    ws = book.create_sheet("驻区单位")
+    ws.append(["驻区单位台账"])
+    ws.append(["序号", "单位名称", "单位性质", "所在社区"])
+    ws.append(["一、新华街道"])
+    ws.merge_cells("A3:D3")
+    ws.append([1, "新华派出所", "派出所", "新华街道"])
+    ws.append(["（二）坞城街道"])
+    ws.append([2, "坞城超市", "商户", "坞城街道"])
+    book.save(tmp_path / "sections.xlsx")
+    report = load_roster(tmp_path / "sections.xlsx", db)
+    assert report.rows["units"] == 2
+    assert report.ledger["skipped"] == [
+        "驻区单位 row 3 (section: 一、新华街道)",
+        "驻区单位 row 5 (section: （二）坞城街道)",
+    ]
