@@ -49,3 +49,7 @@ class WriteFailed(PbgraphError):
 
 class LeaseLost(WriteFailed):
     """A writer was paused past its lock's lease and another writer went ahead; its write was dropped."""
+
+
+class EngineHung(DatabaseUnavailable):
+    """The embedded engine stopped answering and working (a deadlock); pbgraph restarted it."""

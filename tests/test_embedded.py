@@ -181,6 +181,80 @@ def test_a_hung_engine_is_detected_and_restarted(tmp_path):
         _kill(holder)
 
 
+def test_a_first_load_leaves_no_index_build_in_the_log(tmp_path):
+    """The log is compacted after a first load even when an earlier compaction (e.g. of the new folder's
+    schema) still runs: the load's index builds were otherwise replayed at every start, in the background,
+    where a copy of the graph (a backup, a write) could deadlock with them."""
+    from test_rosters import small_roster
+
+    from pbgraph.loaders.rosters import load_roster
+
+    small_roster(tmp_path / "r")
+    folder = tmp_path / "first.db"
+    with open_backend(str(folder)) as b:
+        # a compaction still running when the load ends (slowed down in its own process only)
+        b._wait_for_no_fork()  # (the open's own compaction)
+        b._redis.config_set("rdb-key-save-delay", 200_000)
+        b._redis.execute_command("BGREWRITEAOF")
+        b._redis.config_set("rdb-key-save-delay", 0)
+        load_roster(tmp_path / "r", b)
+    replayed = b"".join(p.read_bytes() for p in (folder / "data" / "appendonlydir").glob("*.incr.aof"))
+    assert b"CREATE INDEX" not in replayed and b"GRAPH.BULK" not in replayed
+
+
+def test_a_copy_waits_until_the_indexes_of_the_graph_are_built(tmp_path):
+    """GRAPH.COPY while the engine builds an index of the same graph can deadlock FalkorDB 4.16 (the copy
+    holds the graph's read lock and waits for the module lock; the indexer holds that and waits for the
+    graph's write lock): a copy is sent only once every index is OPERATIONAL."""
+    statuses = "CALL db.indexes() YIELD status RETURN status"
+    with open_backend(str(tmp_path / "indexing.db")) as b:
+        b.write("UNWIND range(1, 300000) AS i CREATE (:Unit {id: 'u' + toString(i), x: i})")
+        at_copy: list[list[str]] = []
+        send = b._redis.execute_command
+
+        def watched(*args, **kwargs):  # what the engine reports when the copy is sent
+            if args[0] == "GRAPH.COPY":
+                at_copy.append([row[0] for row in b.read(statuses).rows])
+            return send(*args, **kwargs)
+
+        b._redis.execute_command = watched
+        b._command("GRAPH.QUERY", "pbgraph", "CREATE INDEX FOR (n:Unit) ON (n.x)")
+        building = [row[0] for row in b.read(statuses).rows]
+        assert b.read_snapshot(["MATCH (n:Unit) WHERE n.x = 7 RETURN n.id"])[0].rows == [["u7"]]
+    assert any("UNDER CONSTRUCTION" in s for s in building), building  # (else the test proves nothing)
+    assert len(at_copy) == 1 and set(at_copy[0]) == {"OPERATIONAL"}, at_copy
+
+
+def test_a_writer_on_a_hung_engine_fails_in_one_line_and_the_engine_is_restarted(tmp_path, monkeypatch):
+    """An engine that answers nothing and works on nothing under a writer (here: stopped; in the wild, a
+    FalkorDB deadlock) is killed and restarted: the write fails with one clear line instead of waiting
+    for ever, nothing acknowledged is lost, and the same connection works again."""
+    from pbgraph.graph.backends import embedded
+    from pbgraph.graph.errors import EngineHung
+
+    monkeypatch.setattr(embedded, "HUNG_AFTER_S", 1.0)
+    folder = tmp_path / "hang.db"
+    with open_backend(str(folder)) as b:
+        b.write("CREATE (:Area {id: 'acknowledged'})")
+        pid = _read_pid(Layout(folder).pidfile)
+        assert pid
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(EngineHung) as e:
+                b.write("CREATE (:Area {id: 'never acknowledged'})")
+            assert time.monotonic() - started < 30
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        message = str(e.value)
+        assert "\n" not in message and "stopped responding" in message and "restarted" in message, message
+        assert not _pid_alive_or_zombie(pid) and _read_pid(Layout(folder).pidfile) != pid
+        assert b.read("MATCH (a:Area) RETURN a.id").rows == [["acknowledged"]]
+        b.write("CREATE (:Area {id: 'after'})")
+        assert b.counts().nodes == {"Area": 2}
+
+
 def _pid_alive_or_zombie(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as f:

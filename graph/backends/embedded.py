@@ -26,6 +26,7 @@ import fcntl
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from pathlib import Path
 from signal import SIGKILL
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DatabaseDamaged, DatabaseUnavailable, NotADatabase
+from ..errors import DatabaseDamaged, DatabaseUnavailable, NotADatabase, PbgraphError
 from ..notices import notify
 from . import durability
 
@@ -49,6 +50,8 @@ START_TIMEOUT_S = float(os.environ.get("PBGRAPH_START_TIMEOUT", "300"))
 #: An engine that neither answers nor uses any CPU on its main thread for this long is hung
 #: (FalkorDB 4.x can deadlock while loading its snapshot at start); it is killed and restarted.
 HUNG_AFTER_S = float(os.environ.get("PBGRAPH_HUNG_AFTER", "15"))
+#: How often a writer's :class:`HangGuard` looks at the engine (a few /proc reads).
+GUARD_TICK_S = 0.5
 #: A database that loads longer than this is announced ("loading database …"); a quick load is not.
 LOADING_QUIET_S = 1.0
 #: How many times an open restarts an engine that hung while starting.
@@ -266,12 +269,12 @@ def socket_path(layout: Layout) -> str:
     return f"/proc/self/fd/{fd}/{layout.socket.name}"
 
 
-def _ping(sock: str) -> str:
-    """``ok``, ``loading`` or ``down``."""
+def _ping(sock: str, timeout: float = 5) -> str:
+    """``ok``, ``loading`` or ``down`` (no answer within ``timeout`` seconds)."""
     from .resp import Connection, ReplyError
 
     try:
-        client = Connection(unix_socket=sock, connect_timeout=2, timeout=5)
+        client = Connection(unix_socket=sock, connect_timeout=2, timeout=timeout)
     except OSError:
         return "down"
     try:
@@ -334,6 +337,94 @@ def _main_thread_cpu(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _engine_activity(pid: int) -> tuple[float, bool] | None:
+    """CPU seconds all of the process's threads have used, and whether one of them is running or
+    waiting for the disk right now (None when the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        states = []
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/stat", encoding="ascii") as f:
+                states.append(f.read().rsplit(")", 1)[1].split()[0])
+    except OSError:
+        return None
+    if fields[0] == "Z":
+        return None
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu, any(state in ("R", "D") for state in states)
+
+
+class HangGuard:
+    """Watches the engine while a writer works, and restarts it when it is hung.
+
+    Hung: it does not answer PING on a new connection, none of its threads runs or waits for
+    the disk, and it has used no CPU for :data:`HUNG_AFTER_S` (FalkorDB 4.16 can deadlock on
+    its own locks; a stopped process looks the same). A busy engine, however slow, uses CPU or
+    the disk; an idle one answers. The hung engine is killed and started again: every write it
+    acknowledged is in its fsynced log, so nothing acknowledged is lost. The writer's blocked
+    command then fails, and the writer reports :attr:`message` (see :meth:`wait`).
+    """
+
+    def __init__(self, lease: ServerLease) -> None:
+        self.lease = lease
+        self.message = ""
+        self.fired = threading.Event()
+        self._done = threading.Event()
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, name="pbgraph-hang-guard", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def wait(self) -> str:
+        """Once it fired: wait until the engine was restarted (or not); the one line that says what happened."""
+        self._done.wait()
+        return self.message
+
+    def _watch(self) -> None:
+        layout = self.lease.layout
+        pid = _read_pid(layout.pidfile)
+        if not pid:
+            return
+        last_cpu, idle_since = None, time.monotonic()
+        while not self._stop.wait(GUARD_TICK_S):
+            activity = _engine_activity(pid)
+            if activity is None:
+                return  # stopped or killed by someone else: the writer's command says so
+            cpu, busy = activity
+            now = time.monotonic()
+            if busy or cpu != last_cpu:
+                last_cpu, idle_since = cpu, now
+            elif now - idle_since >= HUNG_AFTER_S:
+                if _ping(self.lease.socket, timeout=2) == "ok":
+                    idle_since = now  # idle, not hung
+                    continue
+                self.fired.set()
+                try:
+                    self.message = restart_hung(layout, pid)
+                finally:
+                    self._done.set()
+                return
+
+
+def restart_hung(layout: Layout, pid: int) -> str:
+    """Kill the hung engine ``pid`` and start the folder's engine again; one line saying so."""
+    what = (
+        f"the embedded engine of {layout.root} stopped responding (no answer, and no CPU used for "
+        f"{HUNG_AFTER_S:g} s: a deadlock in FalkorDB)"
+    )
+    notify("recovering", f"{what}; restarting it…")
+    try:
+        with _flock(layout.server_lock, fcntl.LOCK_EX):
+            if _read_pid(layout.pidfile) == pid:  # (else another process restarted it already)
+                _kill(pid)
+                _start_server(layout, [])
+    except (PbgraphError, OSError) as e:
+        return f"{what}; pbgraph stopped it but could not start it again ({e}); nothing acknowledged was lost"
+    return f"{what}; pbgraph restarted it and nothing acknowledged was lost: run the command again"
 
 
 def _wait_for_engine(pid: int, layout: Layout, deadline: float) -> str:

@@ -30,6 +30,7 @@ from ..errors import (
     DatabaseBusy,
     DatabaseDamaged,
     DatabaseUnavailable,
+    EngineHung,
     LeaseLost,
     QueryError,
     ReadOnlyViolation,
@@ -50,7 +51,7 @@ from .base import (
     gc_paused,
     plain,
 )
-from .embedded import ServerLease, storage_problem
+from .embedded import HangGuard, ServerLease, storage_problem
 from .resp import Connection, ReplyError, parse_info
 
 if TYPE_CHECKING:  # redis-py and the falkordb client load when a step needs them (see .resp)
@@ -69,6 +70,12 @@ COMPACT_MIN_BYTES = 8 * 1024 * 1024
 _RENEW = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 )
+_INDEX_STATUS = "CALL db.indexes() YIELD label, status RETURN label, status"
+_CONSTRAINT_STATUS = "CALL db.constraints() YIELD label, status RETURN label, status"
+#: A constraint the engine has finished checking (the other status is UNDER CONSTRUCTION); an index
+#: being built reports "[Indexing] n/m: UNDER CONSTRUCTION".
+_SETTLED = ("OPERATIONAL", "FAILED")
+
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 #: Take the lock and draw the next fencing number (KEYS: lock, generation; ARGV: token, ttl).
 _ACQUIRE = (
@@ -118,6 +125,7 @@ class FalkorDBBackend(Backend):
         self._schema_checked = False
         self._lock_depth = 0
         self._generation = ""  # the fencing number of the writer lock while it is held
+        self._guard: HangGuard | None = None  # watches the embedded engine while the writer lock is held
         try:
             graphs = self._command("GRAPH.LIST")
         except ReplyError as e:
@@ -246,8 +254,7 @@ class FalkorDBBackend(Backend):
         """Copy the graph under the writer lock (a fork: instant, consistent), then read the copy."""
         copy = f"{self.graph_name}__snapshot_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         with self.write_lock():
-            self._wait_for_no_fork()
-            self._redis.execute_command("GRAPH.COPY", self.graph_name, copy)
+            self._copy_graph(self.graph_name, copy)
         try:
             return [self._run(copy, q, None, read_only=True) for q in queries]
         finally:
@@ -274,9 +281,8 @@ class FalkorDBBackend(Backend):
             staging = f"{self._staging_prefix()}{self._generation}"
             self.ensure_schema()
             self._drop_staging()  # left by writers that were killed or lost their lease
-            self._wait_for_no_fork()
             announce_phase("copy")
-            self._redis.execute_command("GRAPH.COPY", self.graph_name, staging)
+            self._copy_graph(self.graph_name, staging)
             try:
                 for i, st in enumerate(statements, 1):
                     self._check_lease()  # a writer paused past its lease must not write into a new graph
@@ -432,7 +438,10 @@ class FalkorDBBackend(Backend):
             return  # an external server's persistence is its operator's business
         if only_if_grown and not self._log_grown():
             return
-        with contextlib.suppress(ReplyError):  # one already running: it covers this
+        # a rewrite already running does not cover what was written after it started (refused, this
+        # one would leave e.g. a first load's index builds in the log, replayed at every start)
+        self._wait_for_no_fork()
+        with contextlib.suppress(ReplyError):  # one started meanwhile by another server client
             self._command("BGREWRITEAOF")
 
     def _log_grown(self) -> bool:
@@ -570,7 +579,9 @@ class FalkorDBBackend(Backend):
                     if progress:
                         progress(i + 1, len(bulk_calls) + 1)
                 self._create_schema(staging)
-                self._wait_for_constraints(staging)
+                failed = self._wait_for_indexer(staging)
+                if failed:
+                    raise WriteFailed(f"ids are not unique for {', '.join(failed)}; nothing was written")
                 # the commit, as in write_all: one atomic command, logged and fsynced before it
                 # returns, and only if no other writer took the lock meanwhile
                 announce_phase("commit")
@@ -587,22 +598,41 @@ class FalkorDBBackend(Backend):
             self._compact_log()  # the log holds the bulk blobs: rewrite it as a snapshot
         return True
 
-    def _wait_for_constraints(self, graph: str) -> None:
-        """Wait until the engine has checked every constraint of ``graph`` against its nodes.
+    def _wait_for_indexer(self, graph: str) -> list[str]:
+        """Wait until the engine has built every index of ``graph`` and checked every constraint;
+        the labels whose ids turned out not unique (their constraint FAILED).
 
+        FalkorDB builds them on its indexer thread, which finishes each index holding the module
+        lock, then the graph's write lock; ``GRAPH.COPY`` takes the graph's read lock, then the
+        module lock. A copy while an index of the graph is being built can deadlock the engine
+        for good (FalkorDB 4.16), so every copy waits here first (see :meth:`_copy_graph`).
         Asked ever less often (10 ms, doubling up to 0.1 s): a province takes the engine many
         seconds, and each question costs it time too.
         """
-        pause = 0.01
+        pause, started, told = 0.01, time.monotonic(), False
         while True:
-            rows = self._run(graph, "CALL db.constraints() YIELD label, status RETURN label, status", None, True).rows
-            failed = [r[0] for r in rows if r[1] == "FAILED"]
-            if failed:
-                raise WriteFailed(f"ids are not unique for {', '.join(failed)}; nothing was written")
-            if all(r[1] == "OPERATIONAL" for r in rows):
-                return
+            statuses = [row[1] for row in self._run(graph, _INDEX_STATUS, None, True).rows]
+            constraints = self._run(graph, _CONSTRAINT_STATUS, None, True).rows
+            if all(s == "OPERATIONAL" for s in statuses) and all(r[1] in _SETTLED for r in constraints):
+                return [r[0] for r in constraints if r[1] == "FAILED"]
+            if not told and time.monotonic() - started > 1:
+                notify("waiting", "waiting for the engine to finish building the graph's indexes…")
+                told = True
             time.sleep(pause)
             pause = min(pause * 2, 0.1)
+
+    def _copy_graph(self, graph: str, copy: str) -> None:
+        """``GRAPH.COPY`` once nothing else forks and the indexer is done with ``graph`` (writer lock held:
+        no index can be created meanwhile)."""
+        self._wait_for_no_fork()
+        try:
+            self._wait_for_indexer(graph)
+        except QueryError as e:
+            # a per-query memory cap (GRAPH.CONFIG QUERY_MEM_CAPACITY) below what any query needs:
+            # the engine cannot say, and the copy goes ahead as it did before this check
+            if "mem consumption exceeded capacity" not in str(e):
+                raise
+        self._redis.execute_command("GRAPH.COPY", graph, copy)
 
     # -- what a writer leaves for the next one ------------------------------------------
 
@@ -659,6 +689,11 @@ class FalkorDBBackend(Backend):
             finally:
                 self._lock_depth -= 1
             return
+        with self._hang_guard():
+            yield from self._locked(wait_s)
+
+    def _locked(self, wait_s: float) -> Iterator[None]:
+        """The body of :meth:`write_lock` (outermost level): take, keep alive and release the lock."""
         key = f"pbgraph:lock:{self.graph_name}"
         token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         deadline = time.monotonic() + wait_s
@@ -693,9 +728,43 @@ class FalkorDBBackend(Backend):
         finally:
             self._lock_depth = 0
             stop.set()
-            thread.join()
+            # a renewal the engine does not answer must not hold this up for ever (a late one is
+            # harmless: it renews only a lock that is still this token's)
+            thread.join(LOCK_TTL_MS / 1000)
+            guard = self._guard
+            if guard is not None and guard.fired.is_set():
+                guard.wait()  # the engine is being restarted: release the lock there
+                self._drop_connections()
             with contextlib.suppress(Exception):
                 self._redis.register_script(_RELEASE)(keys=[key], args=[token])
+
+    @contextlib.contextmanager
+    def _hang_guard(self) -> Iterator[None]:
+        """While the writer lock is held: an embedded engine that hangs is restarted (see
+        :class:`~.embedded.HangGuard`), and the command it left blocked fails with one clear line."""
+        if self._lease is None:
+            yield
+            return
+        self._guard = guard = HangGuard(self._lease)
+        try:
+            yield
+        except BaseException as e:
+            if not guard.fired.is_set():
+                raise
+            message = guard.wait()
+            self._drop_connections()
+            raise EngineHung(message) from e
+        finally:
+            guard.stop()
+            self._guard = None
+
+    def _drop_connections(self) -> None:
+        """Forget the connections to an engine that was restarted (the next command opens new ones)."""
+        while self._idle:
+            self._idle.pop().close()
+        if "_db" in self.__dict__:
+            with contextlib.suppress(Exception):
+                self._redis.connection_pool.disconnect()
 
 
 def _loaded_redis_errors(*names: str) -> tuple[type[BaseException], ...]:
