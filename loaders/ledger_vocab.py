@@ -417,8 +417,8 @@ def parse_date(value: object) -> str | None:
                 return dt.date(year, month, day).isoformat()
             except ValueError:
                 return None
-    if re.fullmatch(r"\d{5}", text):  # an Excel serial number stored as text
-        return parse_date(int(text))
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial number stored as text (45352, 45352.0)
+        return parse_date(int(float(text)))
     return None
 
 

@@ -777,7 +777,18 @@ def test_dates_as_typed_and_as_exported():
     """The spec's five spellings, Excel cells and serials — and a date with its time, as a CSV export writes it."""
     from pbgraph.loaders.ledger_vocab import parse_date
 
-    typed = ["2024-03-01", "2024/3/1", "2024.3.1", "2024年3月1日", "２０２４年３月１日", "2024年3月", 45352, "45352"]
+    typed = [
+        "2024-03-01",
+        "2024/3/1",
+        "2024.3.1",
+        "2024年3月1日",
+        "２０２４年３月１日",
+        "2024年3月",
+        45352,
+        "45352",
+        45352.0,
+        "45352.0",
+    ]
     exported = ["2024-03-01 00:00:00", "2024/3/1 0:00", "2024-03-01T00:00:00", dt.datetime(2024, 3, 1, 9, 30)]
     assert {parse_date(v) for v in typed + exported} == {"2024-03-01"}
     assert parse_date("2024/3/1 25:99") is None and parse_date("2024年13月1日") is None
