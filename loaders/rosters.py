@@ -1099,5 +1099,7 @@ def _load_roster(
     report.settled |= {name: len(rows) for name, rows in held.items() if rows}
     if ledger is not None:
         report.ledger = ledger.as_dict()
+        if replace and report.ledger.get("absent"):  # not kept: this load removed them
+            report.ledger["replaced"] = report.ledger.pop("absent")
         report.encodings = {**ledger.encodings, **report.encodings}
     return report

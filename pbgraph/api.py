@@ -784,6 +784,7 @@ LEDGER_NOTES = (
     ("kept", "columns kept as they are (not pbgraph's: check the header if one should be)"),
     ("masked", "mobile and ID numbers removed from kept columns"),
     ("absent", "in the graph from earlier ledgers, not named in this one (kept; --replace removes them)"),
+    ("replaced", "in the graph from earlier ledgers, not named in this one: removed (--replace)"),
 )
 
 

@@ -1206,3 +1206,13 @@ def test_everyday_variants_of_the_vocabulary_read():
         ("status", "进行中"): "claimed",
     }
     assert {key: word(*key) for key in said} == said
+
+
+def test_replace_says_the_rows_of_earlier_ledgers_are_removed_not_kept(db, tmp_path):
+    path = _ledger(tmp_path / "a.xlsx", {"区域": [["名称", "级别"], ["新华街道", "街道"], ["坞城街道", "街道"]]})
+    load_roster(path, db)
+    path = _ledger(tmp_path / "b.xlsx", {"区域": [["名称", "级别"], ["新华街道", "街道"]]})
+    assert load_roster(path, db).ledger["absent"] == ["areas: 坞城街道"]  # kept
+    report = load_roster(path, db, replace=True)
+    assert report.nodes["Area"]["removed"] == 1
+    assert report.ledger["replaced"] == ["areas: 坞城街道"] and "absent" not in report.ledger
