@@ -199,9 +199,9 @@ class _Translator:
     # -- problems ---------------------------------------------------------------------
 
     def problem(self, sheet: LedgerSheet, row: int, f: str | None, reason: str) -> None:
-        if f is not None and row in sheet.seat_in_name and f == SEAT_FIELD[sheet.table]:
-            f = "name"  # the seat was written with the name (新华街道/和平社区)
-        header = (sheet.headers.get(f) or _first_header(sheet.table, f)) if f else None
+        header = None
+        if f is not None:
+            header = _seat_header(sheet, row, f) or sheet.headers.get(f) or _first_header(sheet.table, f)
         cell = (sheet.sheet, row, header)
         if cell in self.bad_cells:
             return
@@ -878,6 +878,9 @@ class _Translator:
             sheet = next(s for s in self.raw.ledger if s.sheet == origin.sheet)
             if "id" not in sheet.headers and "name" in sheet.headers:  # a person told apart by 姓名
                 column = sheet.headers["name"]
+        elif problem.column == _PARENT_COLUMN.get(problem.table):
+            sheet = next(s for s in self.raw.ledger if s.sheet == origin.sheet)
+            column = _seat_header(sheet, origin.row, SEAT_FIELD[problem.table]) or column
         return RosterProblem(origin.sheet, origin.row, column, reason)
 
 
@@ -916,6 +919,18 @@ def name_parts(text: str) -> tuple[str, ...]:
     if "/" not in text and "／" not in text:
         return (text,) if text else ()
     return tuple(p for p in (x.strip() for x in _SEPARATORS.split(text)) if p)
+
+
+def _seat_header(sheet: LedgerSheet, row: int, f: str) -> str | None:
+    """The header a seat's problem names where the sheet wrote seats with names (新华街道/和美物业):
+    the name column for such a row, the seat column's own name (所属社区) for a row without one."""
+    if not sheet.seat_in_name or f != SEAT_FIELD[sheet.table]:
+        return None
+    if row in sheet.seat_in_name:
+        return sheet.headers["name"]
+    if sheet.headers.get(f) == sheet.headers["name"]:  # the sheet has no seat column
+        return _first_header(sheet.table, f)
+    return None
 
 
 def _first_header(table: str, f: str) -> str:

@@ -1216,3 +1216,19 @@ def test_replace_says_the_rows_of_earlier_ledgers_are_removed_not_kept(db, tmp_p
     report = load_roster(path, db, replace=True)
     assert report.nodes["Area"]["removed"] == 1
     assert report.ledger["replaced"] == ["areas: 坞城街道"] and "absent" not in report.ledger
+
+
+def test_a_row_without_its_place_when_others_write_it_in_the_name(db, tmp_path):
+    """No 所属社区 column, places written with the names: a row without one is told what is missing, not that
+    its 单位名称 is."""
+    path = _ledger(
+        tmp_path / "mixed.xlsx",
+        {
+            "区域": [["名称", "级别"], ["新华街道", "街道"]],
+            "驻区单位": [["单位名称", "单位性质"], ["新华街道/和美物业", "物业"], ["坞城超市", "商户"]],
+        },
+    )
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(path, db)
+    (problem,) = e.value.problems
+    assert (problem.table, problem.row, problem.column) == ("驻区单位", 4, "所属社区")
