@@ -780,7 +780,7 @@ LEDGER_NOTES = (
     ("sheets", "ledger sheets (台账)"),
     ("dropped", "personal columns dropped, not stored"),
     ("pseudonymized", "names replaced by pseudonyms"),
-    ("skipped", "rows set aside (title, signature, totals)"),
+    ("skipped", "rows set aside (signatures, footers, totals, group headings)"),
     ("kept", "columns kept as they are (not pbgraph's: check the header if one should be)"),
     ("masked", "mobile and ID numbers removed from kept columns"),
     ("absent", "in the graph from earlier ledgers, not named in this one (kept; --replace removes them)"),
