@@ -809,7 +809,7 @@ def roster_lines(report: LoadReport) -> list[str]:
         lines.append(f"rows unchanged since the last load, not checked again: {held}")
     lines.append(WRITTEN[report.written].format(n=len(report.changes)))
     read = ", ".join(f"{n} {report.rows.get(n, 0)} rows ({report.encodings[n]})" for n in report.encodings)
-    return [*lines, f"loaded {report.path}: {read}"]
+    return [*lines, f"loaded {report.path}: {read or 'unchanged, nothing read again'}"]
 
 
 WRITTEN = {

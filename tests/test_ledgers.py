@@ -1232,3 +1232,12 @@ def test_a_row_without_its_place_when_others_write_it_in_the_name(db, tmp_path):
         load_roster(path, db)
     (problem,) = e.value.problems
     assert (problem.table, problem.row, problem.column) == ("驻区单位", 4, "所属社区")
+
+
+def test_an_unchanged_reload_says_so_in_its_last_line(db, tmp_path):
+    from pbgraph.api import roster_lines
+
+    path = _ledger(tmp_path / "a.xlsx", {"区域": [["名称", "级别"], ["新华街道", "街道"]]})
+    load_roster(path, db)
+    last = roster_lines(load_roster(path, db))[-1]
+    assert last.startswith("loaded ") and not last.endswith(": ") and "unchanged" in last
