@@ -67,6 +67,17 @@ def template_columns(table: str) -> list[str]:
     return [SERIAL] + [_header(f) for f in LEDGER_TABLES[table].fields]
 
 
+#: The note on a header cell of the template, by the column's kind: how to fill it in.
+_NOTES = {
+    "name": "填写名称。同一上级下名称不能重复；重名时可写上级：新华街道/和平社区",
+    "ref": "填写名称，不填编号。重名时写上上级，用“/”分隔：新华街道/和平社区",
+    "date": "日期：2024-03-01、2024/3/1、2024.3.1、2024年3月1日 或 2024年3月 均可",
+    "int": "填写数字（如 800，可带“户”“人”）",
+    "person": "姓名只用于区分人员，不会存入图数据库（换成化名）；也可只填编号",
+    "id": "编号：本台账内不重复；不填则按名称自动生成",
+}
+
+
 def template_paths(out: Path, fmt: str = "xlsx") -> list[Path]:
     """The files :func:`write_template` writes."""
     if fmt == "csv":
@@ -85,6 +96,7 @@ def write_template(out: Path, fmt: str = "xlsx") -> list[Path]:
             paths.append(path)
         return paths
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -109,6 +121,9 @@ def write_template(out: Path, fmt: str = "xlsx") -> list[Path]:
         for i, f in enumerate(spec.fields, 2):
             choices = _choices(f)
             column = _letter(i)
+            note = _NOTES.get(f.kind)
+            if note:
+                sheet.cell(2, i).comment = Comment(note, "pbgraph", width=260, height=110)
             if choices:
                 dv = DataValidation(
                     type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True, showDropDown=False

@@ -1241,3 +1241,13 @@ def test_an_unchanged_reload_says_so_in_its_last_line(db, tmp_path):
     load_roster(path, db)
     last = roster_lines(load_roster(path, db))[-1]
     assert last.startswith("loaded ") and not last.endswith(": ") and "unchanged" in last
+
+
+def test_template_headers_carry_a_note_on_how_to_fill_them(tmp_path):
+    """Where a department fills in, not in a manual: names with their parent, dates, numbers, what is dropped."""
+    book = load_workbook(write_template(tmp_path / "t.xlsx")[0])
+    units = book["驻区单位"]
+    assert "新华街道/和平社区" in units["D2"].comment.text  # 所属社区: a name, with its parent where it repeats
+    assert "2024年3月1日" in book["共建协议"]["F2"].comment.text  # 签订日期
+    assert "不会存入" in book["网格员"]["C2"].comment.text  # 姓名: replaced by a pseudonym
+    assert units["B2"].comment is not None  # 单位名称
