@@ -104,6 +104,22 @@ def _deleted_engines() -> set[int]:
     return pids
 
 
+def test_a_warm_engine_stops_when_its_pid_file_goes_first_while_the_folder_is_deleted(folder):
+    """Deleting a folder takes a while: the reaper that looks between its pid file and its data going still stops it."""
+    import shutil
+
+    from pbgraph.graph.backends.embedded import REAP_INTERVAL_S, Layout, _read_pid
+
+    done = run_process("status", db=folder, env={"PBGRAPH_KEEP_WARM": "600"})
+    assert done.returncode == 0, done.stderr
+    layout = Layout(folder)
+    engine = _read_pid(layout.pidfile)
+    layout.pidfile.unlink()  # as a deletion that has reached run/ but not data/ yet
+    time.sleep(4 * REAP_INTERVAL_S)
+    shutil.rmtree(folder)
+    assert _wait(lambda: engine not in _deleted_engines()), "the engine outlived its deleted folder"
+
+
 def test_a_warm_engine_stops_when_its_folder_is_renamed_then_deleted(folder):
     """pytest (and tools that empty a trash) rename a folder before deleting it: the engine still stops."""
     import shutil

@@ -795,6 +795,8 @@ def reap(root: Path, server: int, users_fd: int) -> None:
                 return
             pid = _read_pid(layout.pidfile)
             if not (pid and _is_our_server(pid, layout)):
+                if server and _is_engine_of(server, layout):
+                    continue  # its pid file went first (the folder being deleted): look again
                 return  # stopped by someone else
             if server and pid != server:
                 return  # a newer engine serves the folder, with its own reaper (and its keep-warm time)
@@ -813,6 +815,18 @@ def reap(root: Path, server: int, users_fd: int) -> None:
         os.close(users_fd)
         if _read_pid(layout.reaper_pidfile) == os.getpid():
             layout.reaper_pidfile.unlink(missing_ok=True)
+
+
+def _is_engine_of(pid: int, layout: Layout) -> bool:
+    """True when ``pid`` is a live redis-server working in the folder's data folder (or a deleted one)."""
+    try:
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmd = f.read()
+    except OSError:
+        return False
+    here = cwd in (str(layout.data), os.path.realpath(layout.data)) or cwd.endswith(" (deleted)")
+    return b"redis-server" in cmd and here and _pid_alive(pid)
 
 
 def _serves_deleted(pid: int) -> bool:
