@@ -439,7 +439,7 @@ def _wait_for_engine(pid: int, layout: Layout, deadline: float) -> str:
     while time.monotonic() < deadline:
         if not _pid_alive(pid):
             return "exited"
-        state = _ping(sock) if layout.socket.exists() else "down"
+        state = _ping(sock, timeout=1) if layout.socket.exists() else "down"  # busy is told by its CPU
         if state == "ok":
             return "ok"
         if state == "loading" and not announced and time.monotonic() >= quiet_until:
