@@ -169,7 +169,7 @@ def test_a_hung_engine_is_detected_and_restarted(tmp_path):
     os.kill(pid, signal.SIGSTOP)
     try:
         started = time.monotonic()
-        out = run_process("status", "--format", "json", db=folder, env={"PBGRAPH_HUNG_AFTER": "2"})
+        out = run_process("status", "--format", "json", db=folder, env={"PBGRAPH_HUNG_AFTER": "1"})
         assert out.returncode == 0, out.stderr
         assert "did not answer" in out.stderr and "restarted" in out.stderr
         assert json.loads(out.stdout)["nodes"] == {"Area": 1}
@@ -208,7 +208,7 @@ def test_a_copy_waits_until_the_indexes_of_the_graph_are_built(tmp_path):
     graph's write lock): a copy is sent only once every index is OPERATIONAL."""
     statuses = "CALL db.indexes() YIELD status RETURN status"
     with open_backend(str(tmp_path / "indexing.db")) as b:
-        b.write("UNWIND range(1, 300000) AS i CREATE (:Unit {id: 'u' + toString(i), x: i})")
+        b.write("UNWIND range(1, 150000) AS i CREATE (:Unit {id: 'u' + toString(i), x: i})")
         at_copy: list[list[str]] = []
         send = b._redis.execute_command
 
