@@ -41,6 +41,7 @@ def run(scale: str = "taiyuan", runs: int = 3) -> list[Row]:
         write_roster(generate(scale, seed=1), work / "roster")
         backend = open_backend(str(work / "db"))
         load_roster(work / "roster", backend)
+        backend.settle()  # timed once the engine's post-load log compaction is done
         # at province scale an analyst allocates district by district (unscoped: ~10M candidate pairs)
         areas: list[str | None] = [None]
         if scale == "province":

@@ -91,6 +91,7 @@ def run(scale: str = "taiyuan", runs: int = 20) -> list[Row]:
         g = inmemory.load(work / "roster")
         backend = open_backend(str(work / "db"))
         load_roster(work / "roster", backend)
+        backend.settle()  # timed once the engine's post-load log compaction is done
         cases = [
             ("coverage/uncovered-grids", {}, lambda: inmemory.uncovered_grids(g), False),
             (

@@ -55,6 +55,7 @@ def run(scale: str = "taiyuan", runs: int = 20, baseline_runs: int = 3) -> list[
         write_roster(generate(scale, seed=1), work / "roster")
         backend = open_backend(str(work / "db"))
         load_roster(work / "roster", backend)
+        backend.settle()  # timed once the engine's post-load log compaction is done
         load_documents(documents, backend)
         run_query("reconciliation/stated-vs-actual", backend)  # warm-up: the first read loads the graph's pages
         with PeakRSS(backend) as peak:

@@ -327,6 +327,10 @@ class Graph(Backend):
         with self._listening():
             return self.backend.create_graph(nodes, relationships, progress)
 
+    def settle(self) -> None:
+        with self._listening():
+            self.backend.settle()
+
     def remember(self, key: str, value: str, after_write: bool = False) -> None:
         with self._listening():
             self.backend.remember(key, value, after_write)

@@ -196,6 +196,13 @@ class Backend(ABC):
         """
         return False
 
+    def settle(self) -> None:
+        """Wait until the engine's own background work after a write (e.g. compacting its log) is done.
+
+        Timings taken meanwhile measure that work too; nothing else needs to call this.
+        """
+        return None
+
     def remember(self, key: str, value: str, after_write: bool = False) -> None:
         """Keep a value for the next writer, valid only while nothing else writes (no-op if the engine
         cannot tell; call inside :meth:`writer`). ``after_write``: valid only once the one write

@@ -444,6 +444,9 @@ class FalkorDBBackend(Backend):
         with contextlib.suppress(ReplyError):  # one started meanwhile by another server client
             self._command("BGREWRITEAOF")
 
+    def settle(self) -> None:
+        self._wait_for_no_fork()
+
     def _log_grown(self) -> bool:
         info = self._info("persistence")
         size, base = int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0))
