@@ -626,6 +626,21 @@ def extract_files(paths: Iterable[str | Path]) -> Iterator[Extracted]:
             yield Extracted(str(path), error=str(e))
 
 
+def extract_output(paths: Iterable[str | Path], fmt: str) -> Iterator[tuple[bool, str]]:
+    """What ``pbgraph extract`` prints, in order: ``(False, text)`` for standard output (with ``jsonl``
+    a line per document as it is read, else the counts of all of them at the end) and ``(True, message)``
+    for each unreadable file."""
+    facts = []
+    for item in extract_files(paths):
+        if item.error:
+            yield True, item.error
+        elif fmt == "jsonl":
+            yield False, json.dumps(item.facts, ensure_ascii=False)
+        facts += [item.facts] if item.facts else []
+    if fmt != "jsonl":
+        yield False, output(facts_result(facts), fmt)
+
+
 #: The scores given per document (the summary has them all, summed over documents).
 PER_DOCUMENT = ("areas_f1", "parent_accuracy", "counts_f1", "count_area_accuracy")
 

@@ -3,7 +3,6 @@ output layer for ``--format``). Data goes to stdout; notices and errors to stder
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +22,10 @@ def format_option(*choices: str, default: str = "table", help: str = "") -> Call
 PARAM = click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A parameter, typed by the "
                      'query header (repeat): lists a,b or ["a","b"], dates 2025-06-30, null = default.')  # fmt: skip
 QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
+def area_option(what: str) -> Callable[[Any], Any]:
+    return click.option("--area", help=f"An area id or name (和平社区, or 新华街道/和平社区 if it repeats): {what}.")
 
 
 def say(message: str) -> None:
@@ -174,7 +177,7 @@ def query_show(name: str) -> None:
 
 @query.command("run")
 @click.argument("name")
-@click.option("--area", help="An area id or name (和平社区, or 新华街道/和平社区 if it repeats): only rows inside it.")
+@area_option("only rows inside it")
 @PARAM
 @click.option("--limit", type=click.IntRange(min=0), help="Show at most this many rows (the table says how many).")
 @format_option()
@@ -201,19 +204,12 @@ def query_run(s: Session, name: str, area: str | None, params: tuple[str, ...], 
 def extract(paths: tuple[Path, ...], fmt: str) -> None:
     """Extract areas, counts, chains, orgs, units and mechanisms from documents (.txt .md .html .docx).
 
-    An unreadable file is reported, the others still processed (exit status 1).
-    Example: pbgraph extract ./reports/ --format table
+    An unreadable file is reported, the others still processed (exit status 1). Example: pbgraph extract ./r/
     """
-    facts, failed = [], False
-    for item in api.extract_files(paths):
-        if item.error:
-            say(item.error)
-            failed = True
-        elif fmt == "jsonl":
-            click.echo(json.dumps(item.facts, ensure_ascii=False))
-        facts += [item.facts] if item.facts else []
-    if fmt != "jsonl":
-        click.echo(api.output(api.facts_result(facts), fmt))
+    failed = False
+    for error, text in api.extract_output(paths, fmt):
+        (say if error else click.echo)(text)
+        failed |= error
     if failed:
         raise SystemExit(1)
 
@@ -236,9 +232,7 @@ def extract_eval(gold: tuple[Path, ...], paths: tuple[Path, ...], fmt: str, deta
 
 
 @cli.command()
-@click.option(
-    "--area", help="An area id or name (和平社区, or 新华街道/和平社区 if it repeats): only demands raised inside it."
-)
+@area_option("only demands raised inside it")
 @click.option("--max-tier", type=click.IntRange(0, 2), default=2, show_default=True,
               help="0: same community only; 1: also same street; 2: also same district.")  # fmt: skip
 @click.option("--write", is_flag=True, help="Record the allocation as open projects (match-<demand>) that ADDRESS "
@@ -264,10 +258,7 @@ def match(s: Session, area: str | None, max_tier: int, write: bool, greedy: bool
 
 
 @cli.command("map")
-@click.option(
-    "--area",
-    help="An area id or name (和平社区, or 新华街道/和平社区 if it repeats): the map's centre (default: all).",
-)
+@area_option("the map's centre (default: the whole graph)")
 @click.option("--query", "query_name", help="A canned question whose rows are highlighted (coverage/uncovered-grids).")
 @PARAM
 @click.option("--depth", type=click.IntRange(0, 12), default=12, show_default=True, help="Levels below the area.")
@@ -294,7 +285,7 @@ def map_(s: Session, area: str | None, query_name: str | None, params: tuple[str
 
 @cli.command("export")
 @format_option("graphml", "json", default="graphml", help="The file format: GraphML (Gephi) or node-link JSON.")
-@click.option("--area", help="Only the areas under this one and what is attached to them.")
+@area_option("only the areas under it and what is attached to them")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="The file to write (default: stdout).")
 @pass_session
 def export_(s: Session, fmt: str, area: str | None, out: Path | None) -> None:
@@ -310,8 +301,7 @@ def export_(s: Session, fmt: str, area: str | None, out: Path | None) -> None:
 def repair_(s: Session) -> None:
     """Recover an embedded database whose log lost acknowledged writes (a copy of the damaged files is kept).
 
-    It says what was lost; no other pbgraph process may use the database meanwhile.
-    Example: pbgraph --db ./district.db repair
+    It says what was lost; no other pbgraph process may use it meanwhile. Example: pbgraph --db ./d.db repair
     """
     for line in api.repair(s.db).summary().splitlines():
         say(line)
@@ -352,15 +342,11 @@ def load() -> None:
 @pass_session
 def load_roster(s: Session, path: Path, replace: bool, fmt: str, quiet: bool) -> None:
     """Load a roster: a folder of CSV files (UTF-8 or GB18030) or one .xlsx workbook.
-
-    Tables as in the roster contract, or ledgers (台账) as departments keep them
-    ('pbgraph template'): Chinese sheet names and headers, title rows, 序号, merged
-    cells, a 填表人 row, names instead of ids (新华街道/和平社区 where a name
-    repeats), Chinese words, dates as 2024/3/1 or 2024年3月1日. Personal columns
-    (身份证号, 手机, 电话, 联系人, 家庭住址 …) are dropped and listed; 姓名 of 网格员
-    and 报到党员 become pseudonyms. All or nothing: each problem is reported with
-    sheet, row and column; nothing is written. Example: pbgraph load roster
-    台账2025.xlsx --format json
+    Tables as in the roster contract, or ledgers (台账) as departments keep them ('pbgraph template'):
+    Chinese sheets, headers and words, title rows, 序号, merged cells, a 填表人 row, names instead of ids
+    (新华街道/和平社区 where a name repeats), dates as 2024/3/1 or 2024年3月1日. Personal columns (身份证号, 手机,
+    电话, 联系人, 家庭住址 …) are dropped and listed; 姓名 of 网格员 and 报到党员 become pseudonyms. All or
+    nothing: each problem is named by sheet, row and column. Example: pbgraph load roster 台账2025.xlsx
     """
     stage, bar = s.progress(quiet)
     report = s.graph().load_roster(path, replace=replace, progress=bar, stage=stage)
@@ -379,8 +365,7 @@ def load_roster(s: Session, path: Path, replace: bool, fmt: str, quiet: bool) ->
 def load_docs(s: Session, paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
     """Load documents (reports, news pages): each stated number about its area, areas joined by name and parent.
 
-    Loading again changes nothing; unreadable files are reported (exit status 1).
-    Example: pbgraph load docs ./reports/
+    Loading again changes nothing; unreadable files are reported (exit status 1). Example: pbgraph load docs ./r/
     """
     report = s.graph().load_documents(paths, progress=s.progress(quiet)[1])
     for error in report.errors:
@@ -422,14 +407,10 @@ def generate(preset: str, seed: int, out: Path, gap_rate: float, as_of: Any, fmt
 @click.option("--force", is_flag=True, help="Overwrite existing files (a filled-in ledger is lost).")
 def template(out: Path, fmt: str, force: bool) -> None:
     """Write an empty ledger (台账模板) to fill in: names, not ids; it loads as it is.
-
-    One sheet per 台账 (区域, 党组织, 网格覆盖, 驻区单位, 大党委成员, 共建协议, 网格员,
-    资源清单, 需求清单, 项目清单, 报到党员) with a title row, a frozen header and
-    drop-down lists. Write names (所属社区: 和平社区; where a name repeats, with its
-    parent: 新华街道/和平社区) and dates (2024-03-01 or 2024年3月1日), then: pbgraph
-    load roster 台账模板.xlsx
-
-    Example: pbgraph template --out 台账模板.xlsx
+    One sheet per 台账 (区域, 党组织, 网格覆盖, 驻区单位, 大党委成员, 共建协议, 网格员, 资源清单, 需求清单, 项目清单,
+    报到党员) with a title row, a frozen header and drop-down lists. Write names (所属社区: 和平社区; where a
+    name repeats, with its parent: 新华街道/和平社区) and dates (2024-03-01 or 2024年3月1日), then:
+    pbgraph load roster 台账模板.xlsx. Example: pbgraph template --out 台账模板.xlsx
     """
     paths = api.template(out, fmt, force)
     say(f"wrote the ledger template to {out} ({len(paths)} {'files' if fmt == 'csv' else 'workbook'})")
