@@ -247,17 +247,21 @@ def _read_pid(path: Path) -> int | None:
         return None
 
 
-def _is_our_server(pid: int, layout: Layout) -> bool:
-    """True when ``pid`` is a live redis-server working in this folder's data dir."""
-    if not _pid_alive(pid):
-        return False
+def _engine_cwd(pid: int) -> str | None:
+    """The working folder of ``pid`` if it is a live redis-server (``… (deleted)`` once deleted), else None."""
     try:
         cwd = os.readlink(f"/proc/{pid}/cwd")
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             cmd = f.read()
     except OSError:
-        return False
-    return b"redis-server" in cmd and Path(cwd) == layout.data.resolve()
+        return None
+    return cwd if b"redis-server" in cmd and _pid_alive(pid) else None
+
+
+def _is_our_server(pid: int, layout: Layout) -> bool:
+    """True when ``pid`` is a live redis-server working in this folder's data dir."""
+    cwd = _engine_cwd(pid)
+    return cwd is not None and Path(cwd) == layout.data.resolve()
 
 
 def socket_path(layout: Layout) -> str:
@@ -823,14 +827,8 @@ def reap(root: Path, server: int, users_fd: int) -> None:
 
 def _is_engine_of(pid: int, layout: Layout) -> bool:
     """True when ``pid`` is a live redis-server working in the folder's data folder (or a deleted one)."""
-    try:
-        cwd = os.readlink(f"/proc/{pid}/cwd")
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmd = f.read()
-    except OSError:
-        return False
-    here = cwd in (str(layout.data), os.path.realpath(layout.data)) or cwd.endswith(" (deleted)")
-    return b"redis-server" in cmd and here and _pid_alive(pid)
+    cwd = _engine_cwd(pid)
+    return cwd is not None and (cwd in (str(layout.data), os.path.realpath(layout.data)) or cwd.endswith(" (deleted)"))
 
 
 def _serves_deleted(pid: int) -> bool:
@@ -839,13 +837,8 @@ def _serves_deleted(pid: int) -> bool:
     Any deleted folder, not only the one this reaper was given: the folder may have been renamed
     before it was deleted, and a new folder at the old path is not the engine's.
     """
-    try:
-        cwd = os.readlink(f"/proc/{pid}/cwd")
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmd = f.read()
-    except OSError:
-        return False
-    return b"redis-server" in cmd and cwd.endswith(" (deleted)") and _pid_alive(pid)
+    cwd = _engine_cwd(pid)
+    return cwd is not None and cwd.endswith(" (deleted)")
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the reaper subprocess
