@@ -287,27 +287,13 @@ class _Translator:
 
     def _quick(self, text: str, table: str, levels: frozenset[str] | None) -> Entity | None:
         parts = name_parts(text)
-        if not parts:
-            return None
-        same = self.index[table].get(parts[-1])
+        same = self.index[table].get(parts[-1]) if parts else None
         if not same:
-            return None
-        k = len(parts)
-        if len(same) == 1:
-            e = same[0]
-            return e if k == 1 or (e.cached is not None and e.cached[-k:] == parts) else None
-        if k == 1:
-            return None
-        index_key = (table, parts[-1], k, False)
-        by_suffix = self.suffixes.get(index_key)
-        if by_suffix is None:
-            if any(e.cached is None for e in same):
-                return None  # paths not all settled yet (areas while their parents resolve)
-            by_suffix = self.suffixes[index_key] = defaultdict(list)
-            for e in same:
-                by_suffix[e.cached[-k:]].append(e)  # type: ignore[index]
-        hit = by_suffix.get(parts)
-        if hit is None or len(hit) != 1 or (levels and hit[0].level not in levels):
+            return None  # (a name the workbook does not hold: graph nodes are for :meth:`resolve`)
+        if len(parts) == 1:
+            return same[0] if len(same) == 1 else None
+        hit = self._tight((table,), parts)  # the same look-up :meth:`resolve` starts with
+        if len(hit) != 1 or (len(same) > 1 and levels and hit[0].level not in levels):
             return None
         return hit[0]
 
