@@ -1054,7 +1054,7 @@ def _load_roster(
             raw = read_roster(path, skip=skipped, known=known)
         say("checking")
         ledger = None
-        rows_read = {name: _row_digests(table) for name, table in raw.tables.items()}
+        rows_read: dict[str, dict[int, str]] = {}  # per table, each row's digest (kept for the next load)
         read_tables = raw.tables
         held: dict[str, set[int]] = {}  # a ledger's rows that translate as the last load's did
         if raw.ledger:  # sheets in ledger form (台账): translated to these tables first
@@ -1062,6 +1062,7 @@ def _load_roster(
 
             def settle(translated: RawRoster) -> dict[str, set[int]]:
                 # a resubmitted ledger: rows that translate as the last load's did are held already
+                # (the translated tables include the sheets in today's form)
                 nonlocal read_tables
                 read_tables = translated.tables
                 rows_read.update({name: _row_digests(table) for name, table in translated.tables.items()})
@@ -1070,6 +1071,7 @@ def _load_roster(
 
             plan, ledger = validate_ledger(raw, backend, settle)
         else:
+            rows_read.update({name: _row_digests(table) for name, table in raw.tables.items()})
             plan = validate(raw, backend, _settled(raw, rows_read, known))
         tables = {name: last.get("tables", {}).get(name, {"rows": 0, "encoding": ""}) for name in skipped}
         for name, rows in plan.tables.items():
