@@ -234,8 +234,7 @@ def _pid_alive(pid: int) -> bool:
         return True
     # A zombie is dead for our purposes.
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        return _stat(f"/proc/{pid}/stat")[0] != "Z"
     except OSError:
         return True
 
@@ -337,32 +336,38 @@ def _server_args(layout: Layout) -> list[str]:
     ]
 
 
+def _stat(path: str) -> list[str]:
+    """The fields of a /proc ``stat`` file after the command name (state first); OSError if it is gone."""
+    with open(path, encoding="ascii") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def _cpu_seconds(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _main_thread_cpu(pid: int) -> float | None:
     """CPU seconds the process's main thread has used (None when it is gone)."""
     try:
-        with open(f"/proc/{pid}/task/{pid}/stat", encoding="ascii") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        return _cpu_seconds(_stat(f"/proc/{pid}/task/{pid}/stat"))
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _engine_activity(pid: int) -> tuple[float, bool] | None:
     """CPU seconds all of the process's threads have used, and whether one of them is running or
     waiting for the disk right now (None when the process is gone)."""
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        fields = _stat(f"/proc/{pid}/stat")
         states = []
         for tid in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/stat", encoding="ascii") as f:
-                states.append(f.read().rsplit(")", 1)[1].split()[0])
+            with contextlib.suppress(OSError):
+                states.append(_stat(f"/proc/{pid}/task/{tid}/stat")[0])
     except OSError:
         return None
     if fields[0] == "Z":
         return None
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return cpu, any(state in ("R", "D") for state in states)
+    return _cpu_seconds(fields), any(state in ("R", "D") for state in states)
 
 
 class HangGuard:
@@ -803,7 +808,7 @@ def reap(root: Path, server: int, users_fd: int) -> None:
                 return
             pid = _read_pid(layout.pidfile)
             if not (pid and _is_our_server(pid, layout)):
-                if server and _is_engine_of(server, layout):
+                if server and (_is_our_server(server, layout) or _serves_deleted(server)):
                     continue  # its pid file went first (the folder being deleted): look again
                 return  # stopped by someone else
             if server and pid != server:
@@ -823,12 +828,6 @@ def reap(root: Path, server: int, users_fd: int) -> None:
         os.close(users_fd)
         if _read_pid(layout.reaper_pidfile) == os.getpid():
             layout.reaper_pidfile.unlink(missing_ok=True)
-
-
-def _is_engine_of(pid: int, layout: Layout) -> bool:
-    """True when ``pid`` is a live redis-server working in the folder's data folder (or a deleted one)."""
-    cwd = _engine_cwd(pid)
-    return cwd is not None and (cwd in (str(layout.data), os.path.realpath(layout.data)) or cwd.endswith(" (deleted)"))
 
 
 def _serves_deleted(pid: int) -> bool:

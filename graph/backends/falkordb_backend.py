@@ -540,11 +540,7 @@ class FalkorDBBackend(Backend):
 
     def close(self) -> None:
         self._closed = True
-        while self._idle:
-            self._idle.pop().close()
-        if "_db" in self.__dict__:
-            with contextlib.suppress(Exception):
-                self._redis.close()
+        self._drop_connections()
         if self._lease is not None:
             lease, self._lease = self._lease, None
             lease.close()
@@ -762,7 +758,7 @@ class FalkorDBBackend(Backend):
             self._guard = None
 
     def _drop_connections(self) -> None:
-        """Forget the connections to an engine that was restarted (the next command opens new ones)."""
+        """Close every connection: the backend closes, or its engine was restarted (the next command opens new ones)."""
         while self._idle:
             self._idle.pop().close()
         if "_db" in self.__dict__:
