@@ -141,17 +141,39 @@ def graph_counts(client: Any, graph: str = GRAPH) -> tuple[int, int]:
 
 
 @dataclass
-class TornTail:
-    """The newest log file as it was before the engine dropped its incomplete last write."""
+class LogAsFound:
+    """What a start may change in the log folder, as it was before: put back when the start is refused.
 
-    path: Path
-    saved: Path
+    A running engine only appends to its newest log file, except that it cuts an incomplete last
+    write (``torn``: a copy of the whole file is kept then), creates a newest file when the manifest
+    names none, and rewrites the manifest. Even a refused engine runs a moment, and it logs the
+    deletion of any key that expired meanwhile (a lost write's writer lock, say).
+    """
+
+    aof_dir: Path
+    names: frozenset[str]
+    manifest: bytes
+    newest: Path | None = None
+    size: int = 0
+    torn: Path | None = None
 
     def put_back(self) -> None:
-        os.replace(self.saved, self.path)
+        if self.torn is not None and self.newest is not None:
+            os.replace(self.torn, self.newest)
+        elif self.newest is not None and self.newest.stat().st_size > self.size:
+            os.truncate(self.newest, self.size)  # what the engine appended
+        for extra in self.aof_dir.iterdir():
+            if extra.name not in self.names:
+                extra.unlink(missing_ok=True)
+        manifest = self.aof_dir / MANIFEST
+        if manifest.read_bytes() != self.manifest:
+            spare = manifest.with_name(MANIFEST + ".as-found")
+            spare.write_bytes(self.manifest)
+            os.replace(spare, manifest)
 
     def discard(self) -> None:
-        self.saved.unlink(missing_ok=True)
+        if self.torn is not None:
+            self.torn.unlink(missing_ok=True)
 
 
 def manifest_files(aof_dir: Path) -> list[tuple[str, str]]:
@@ -165,11 +187,11 @@ def manifest_files(aof_dir: Path) -> list[tuple[str, str]]:
     return files
 
 
-def check_before_start(layout: Layout) -> TornTail | None:
-    """Refuse log files the engine would misread or overwrite; keep a copy of a torn newest file.
+def check_before_start(layout: Layout) -> LogAsFound | None:
+    """Refuse log files the engine would misread or overwrite; note what a start may change.
 
-    Returns the copy when the newest file ends in an incomplete write (the engine cuts it),
-    so a refusal after the start can put the file back exactly as it was.
+    Returns the log as found (None for a new database), so that a refusal after the start can
+    put it back exactly as it was: a torn newest file (the engine cuts it) is copied whole.
     """
     root, aof_dir = layout.root, layout.data / AOF_DIR
     record = read_record(root)
@@ -190,18 +212,18 @@ def check_before_start(layout: Layout) -> TornTail | None:
         raise DatabaseDamaged(
             damaged_message(root, f"log file(s) {', '.join(missing)} named by its manifest are missing")
         )
+    found = LogAsFound(aof_dir, frozenset(p.name for p in aof_dir.iterdir()), (aof_dir / MANIFEST).read_bytes())
     incr = [name for name, kind in listed if kind == "i"]
     if not incr:
-        return None
-    newest = aof_dir / incr[-1]
-    complete = complete_length(newest)
-    if complete == newest.stat().st_size:
-        return None
-    saved = newest.with_name(newest.name + ".before-open")
-    import shutil  # rarely needed (a torn log): not loaded by every command
+        return found
+    found.newest = aof_dir / incr[-1]
+    found.size = found.newest.stat().st_size
+    if complete_length(found.newest) != found.size:
+        import shutil  # rarely needed (a torn log): not loaded by every command
 
-    shutil.copy2(newest, saved)
-    return TornTail(newest, saved)
+        found.torn = found.newest.with_name(found.newest.name + ".before-open")
+        shutil.copy2(found.newest, found.torn)
+    return found
 
 
 def complete_length(path: Path) -> int:

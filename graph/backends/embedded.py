@@ -477,17 +477,17 @@ def _kill(pid: int) -> None:
 
 def _start_server(layout: Layout, messages: list[str], *, check_log: bool = True) -> None:
     """Start the engine; with ``check_log``, refuse a log that lost acknowledged writes (files untouched)."""
-    torn = durability.check_before_start(layout) if check_log else None
+    found = durability.check_before_start(layout) if check_log else None
     try:
         _start_engine(layout, messages)
         if check_log:
             _check_commits(layout)
     except DatabaseDamaged:
-        if torn:
-            torn.put_back()  # the engine cut the torn newest file: leave it as it was
+        if found:
+            found.put_back()  # the engine ran a moment (cut a torn write, logged expiries): undo it
         raise
-    if torn:
-        torn.discard()  # only an incomplete, never-acknowledged write was dropped, as after any crash
+    if found:
+        found.discard()  # only an incomplete, never-acknowledged write was dropped, as after any crash
 
 
 def _check_commits(layout: Layout) -> None:
