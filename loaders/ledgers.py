@@ -75,6 +75,8 @@ class Entity:
     cached: tuple[str, ...] | None = field(default=None, repr=False)
 
     def known(self) -> bool:
+        if self.cached is not None:  # a path is cached once it is final
+            return True
         e, hops = self, 0
         while e is not None and hops < 40:
             if e.pending is not None:
@@ -429,6 +431,8 @@ class _Translator:
                 level = levels[raw_level] = word(vocab, text) if text else None
             pending = raw_parent.strip() if raw_parent.__class__ is str else _text(raw_parent)
             e = Entity(table, fold(name) if folding else name, None, None, level, pending or None)
+            if not pending:
+                e.cached = (e.name,)  # no parent: its path is final
             index[e.name].append(e)
             key = (si, number)
             own[key] = e
@@ -565,6 +569,8 @@ class _Translator:
             self.problem(sheet, key[1], _PARENT_FIELD[e.table], f"{e.name!r} cannot be its own parent")
         else:
             e.parent = target
+            if target.cached is not None:  # its path is final now: later look-ups need not walk up
+                e.cached = (*target.cached, e.name)
         e.pending = None
 
     def _resolve_parents(self, table: str) -> None:
