@@ -9,9 +9,11 @@ spreadsheet row and the header it came from so errors can point at the cell.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import zip_longest
-from operator import itemgetter
+from functools import partial
+from itertools import accumulate, compress, count, repeat, zip_longest
+from operator import add, eq, itemgetter
 from typing import Any
 
 from pbgraph.graph import gc_paused
@@ -274,7 +276,17 @@ def _read_rows(
     width = max((i for i, _ in columns), default=-1) + 1
     pick = itemgetter(*(i for i, _ in columns)) if len(columns) > 1 else None
     c0, c1 = (columns[0][0], columns[1][0]) if len(columns) > 1 else (-1, -1)  # a banner fills both alike
-    for r, record in enumerate(records[hi + 1 :], start=hi + 2):
+    body = records[hi + 1 :]
+    usual = _usual_rows(body, width, serial, c0, c1) if pick is not None else []
+    if usual:  # data rows for sure: taken as they are, all at once, without looking at each cell
+        picked = list(map(pick, map(body.__getitem__, usual)))  # type: ignore[arg-type]
+        filled = map(str.strip, map("".join, picked))  # (else only a serial number or a dropped column)
+        found = map(dict, map(partial(zip, fields), picked))
+        sheet.rows += compress(zip(map(add, usual, repeat(hi + 2)), found, strict=True), filled)
+    taken = set(usual)
+    for r, record in enumerate(body, start=hi + 2):
+        if r - hi - 2 in taken:
+            continue
         try:
             cells = [v.strip() for v in record]  # a CSV row: text only
         except AttributeError:
@@ -301,9 +313,52 @@ def _read_rows(
         if not any(cells[i] for i, _ in columns if i < n):
             continue  # only a serial number or a dropped column
         sheet.rows.append((r, values))
+    if usual and len(sheet.rows) > len(usual):  # rows looked at cell by cell come in between
+        sheet.rows.sort(key=itemgetter(0))
 
 
 _SECTION_START = frozenset("一二三四五六七八九十（(")
+#: A character of every closing row (its colon or one of its words), and of every total row (计).
+_MARKS = ":：填审制签盖计"
+
+
+def _usual_rows(body: list[list[Any]], width: int, serial: int | None, c0: int, c1: int) -> list[int]:
+    """Indexes in a CSV sheet's ``body`` (its rows below the header) of the rows that can only be
+    data rows: as wide as the header, no closing or total mark anywhere in them, no section numeral
+    starting them, no banner (the first two columns alike). None of a workbook's sheet: its numbers
+    and dates are looked at cell by cell, as every row the marks single out.
+
+    Found with a few searches of the whole sheet's text rather than cell by cell (most sheets
+    hold a mark only in their signature row).
+    """
+    try:
+        joined = list(map("".join, body))
+    except TypeError:
+        return []
+    whole = "\n".join(joined)
+    ends = list(accumulate(len(j) + 1 for j in joined))  # row k ends before ends[k]
+    odd: set[int] = set()
+    for mark in _MARKS:
+        at = whole.find(mark)
+        while at >= 0:
+            odd.add(bisect_right(ends, at))
+            at = whole.find(mark, at + 1)
+    if min(map(len, body), default=width) < width:  # short rows (a signature, no trailing commas)
+        short = [k for k, r in enumerate(body) if len(r) < width]
+        odd.update(short)
+        body = list(body)
+        for k in short:
+            body[k] = [""] * width  # (in odd already: looked at cell by cell)
+    # a section numeral starts the serial cell, else the first filled cell (where the joined text starts)
+    leads = joined if serial is None else map(itemgetter(serial), body)
+    odd |= set(compress(count(), map(_SECTION_START.__contains__, map(_FIRST, map(str.lstrip, leads)))))
+    # a banner's text fills the first two columns alike
+    pair = (map(str.strip, map(itemgetter(c), body)) for c in (c0, c1))
+    odd |= set(compress(count(), map(eq, *pair)))
+    return [k for k in range(len(body)) if k not in odd]
+
+
+_FIRST = itemgetter(slice(0, 1))
 _SECTION = re.compile(r"^([一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])")
 
 

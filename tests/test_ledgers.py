@@ -1251,3 +1251,65 @@ def test_template_headers_carry_a_note_on_how_to_fill_them(tmp_path):
     assert "2024年3月1日" in book["共建协议"]["F2"].comment.text  # 签订日期
     assert "不会存入" in book["网格员"]["C2"].comment.text  # 姓名: replaced by a pseudonym
     assert units["B2"].comment is not None  # 单位名称
+
+
+def test_odd_rows_of_a_csv_sheet_read_as_in_a_workbook(tmp_path):
+    """A CSV sheet's rows are taken in bulk unless some mark says they may not be data: every odd
+    row (section, banner, total, signature, footer, blank, serial only, short, spaces) is still set
+    aside or kept exactly as the same rows of a workbook are, cell by cell."""
+    from pbgraph.loaders.roster_files import read_roster
+
+    sheets = {
+        "驻区单位": [
+            ["驻区单位台账"],
+            ["序号", "单位名称", "单位性质", "所在社区", "备注"],
+            ["1", "新华派出所", "派出所", "新华街道", ""],
+            ["一、新华街道", "一、新华街道", "一、新华街道", "一、新华街道", "一、新华街道"],
+            ["2", " 和美物业 ", "物业", "新华街道", "  "],
+            ["（二）坞城街道", "", "", "", ""],
+            ["3", "坞城超市", "商户", "坞城街道", "时间：周一"],
+            ["", "", "", "", ""],
+            ["4", "", "", "", ""],
+            [" ", "\u3000", " ", "", ""],
+            ["5", "一中", "学校", "坞城街道", ""],
+            ["6", "同名", "同名", "坞城街道", ""],
+            ["坞城街道"] * 5,
+            ["7", "晋阳小计算机公司", "非公企业", "坞城街道"],
+            ["合 计", "", "共7家", "", ""],
+            ["", "填表人 某某", "", "审核人 某某", ""],
+            ["联系人：王五", "", "联系电话：13912345678", "", ""],
+        ],
+        "区域": [
+            ["名称", "级别", "上级"],
+            ["新华街道", "街道", ""],
+            ["三、坞城", "", ""],
+            ["坞城街道", "街道", ""],
+        ],
+    }
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        with (folder / f"{name}.csv").open("w", encoding="gb18030", newline="") as f:
+            csv.writer(f).writerows(rows)
+        ws = book.create_sheet(name)
+        for row in rows:
+            ws.append([None if c == "" else c for c in row])
+    book.save(tmp_path / "book.xlsx")
+    from_csv = {s.sheet: s for s in read_roster(folder).ledger}
+    from_book = {s.sheet: s for s in read_roster(tmp_path / "book.xlsx").ledger}
+    for name in sheets:  # (a workbook's blank cell is None, a CSV file's empty text)
+        kept = [(n, {k: (v or "").strip() for k, v in cells.items()}) for n, cells in from_csv[name].rows]
+        assert kept == [(n, {k: (v or "").strip() for k, v in c.items()}) for n, c in from_book[name].rows]
+        assert from_csv[name].skipped == from_book[name].skipped
+    assert [n for n, _ in from_csv["驻区单位"].rows] == [3, 5, 7, 11, 12, 14]
+    assert [s.split(" (")[1] for s in from_csv["驻区单位"].skipped] == [
+        "section: 一、新华街道)",
+        "section: （二）坞城街道)",
+        "section: 坞城街道)",
+        "合计)",
+        "signature)",
+        "signature)",
+    ]
+    assert from_csv["区域"].skipped == ["row 3 (section: 三、坞城)"]
