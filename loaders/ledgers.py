@@ -56,6 +56,9 @@ _SEPARATORS = re.compile(r"\s*[/／]\s*")
 _ODD = re.compile("[\\s／\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
 #: Above this many same-named candidates, qualified names are looked up through a per-name index.
 _WIDE = 16
+#: Above this many same-named rows, a name path is looked up by its end in an index of their paths'
+#: ends (a province has dozens of 和平社区 and of 第1网格, each looked up by many rows).
+_FEW = 4
 _UNKNOWN = re.compile(r"reference to unknown [a-z ]+ id '([a-z]+-[0-9a-f]{12})' \(not in the roster nor in the graph\)")
 _TWIN = re.compile(r"duplicate id '(?:wkr|mem)-[0-9a-f]{12}' \(first on row (\d+)\)")
 _DERIVED = re.compile(r"'((?:area|org|unit|res|dem|prj|agr|wkr|mem)-[0-9a-f]{12})'")
@@ -197,6 +200,8 @@ class _Translator:
         self.ticked: dict[tuple[int, str], bool] = {}
         self.quick_memo: dict[tuple[str, str, frozenset[str] | None], Entity] = {}
         self.memo: dict[tuple[str, tuple[str, ...], frozenset[str] | None], tuple[Entity | None, str | None]] = {}
+        #: the candidate whose unknown path made the last waiting :meth:`resolve` wait
+        self.waits_on: Entity | None = None
 
     # -- problems ---------------------------------------------------------------------
 
@@ -227,6 +232,14 @@ class _Translator:
         (1号楼党小组) gets a suffix index of its own, built once.
         """
         k, name = len(parts), parts[-1]
+        if len(tables) == 1:  # the usual look-up: one table, the name among the workbook's rows
+            same = self.index[tables[0]].get(name)
+            if same:
+                if len(same) <= _FEW:
+                    return [e for e in same if e.cached is not None and e.cached[-k:] == parts]
+                by_suffix = self.suffixes.get((tables[0], name, k, False))
+                if by_suffix is not None:
+                    return by_suffix.get(parts) or []
         for graph in (False, True):
             index = self.graph_index if graph else self.index
             found: list[Entity] | None = None
@@ -234,7 +247,7 @@ class _Translator:
                 same = index[t].get(name)
                 if not same:
                     continue
-                if len(same) <= _WIDE:
+                if len(same) <= _FEW:
                     hit = [e for e in same if e.cached is not None and e.cached[-k:] == parts]
                 else:
                     key = (t, name, k, graph)
@@ -318,18 +331,20 @@ class _Translator:
         if not parts:
             return None, "empty name"
         name, quals = parts[-1], parts[:-1]
-        if quals and not wait:  # fast path: the name right under the parents written (新华街道/和平社区)
+        cands = self._candidates(tables, name)
+        # fast path: the name right under the parents written (新华街道/和平社区); when waiting, only
+        # once every candidate's path is final (then it decides as the slow path would)
+        if quals and (not wait or all(e.cached is not None for e in cands)):
             tight = self._tight(tables, parts)
             if len(tight) == 1 and (not levels or tight[0].level in levels):
                 return tight[0], None
-        cands = self._candidates(tables, name)
         if not cands:
             what = " or ".join(_WHAT[t] for t in tables)
             return None, f"no {what} named {name!r} in this workbook or in the graph"
         if quals:
             if not wait:
                 cands = self._narrow(tables, name, quals, cands)
-            if wait and any(not e.known() for e in cands):
+            if wait and self._unknown(cands):
                 return None, None
             cands = [e for e in cands if _subsequence(quals, e.path()[:-1])]
             if not cands:
@@ -341,9 +356,17 @@ class _Translator:
             cands = tight if len(tight) == 1 else cands
         if len(cands) == 1:
             return cands[0], None
-        if wait and any(not e.known() for e in cands):
+        if wait and self._unknown(cands):
             return None, None
         return None, _ambiguous(text, len(parts), cands)
+
+    def _unknown(self, cands: list[Entity]) -> bool:
+        """Whether a candidate's path is not known yet; the first such is kept in :attr:`waits_on`."""
+        for e in cands:
+            if not e.known():
+                self.waits_on = e
+                return True
+        return False
 
     # -- the steps --------------------------------------------------------------------
 
@@ -532,6 +555,9 @@ class _Translator:
         # a decision, once made, stands: it waited until every candidate's path was known, and
         # known paths do not change (siblings write the same parent: decided once)
         decided: dict[str, tuple[Entity | None, str | None]] = {}
+        # a name that waits on a candidate's path waits again while that candidate's path is unknown
+        # (without looking at all its candidates again: in a province, 和平社区 has dozens)
+        waits_on: dict[str, Entity] = {}
         while pending:
             waiting = []
             waited: set[str] = set()  # a sibling of a row that waits this round waits too
@@ -542,11 +568,17 @@ class _Translator:
                     if e.pending in waited:
                         waiting.append((key, e))
                         continue
+                    blocker = waits_on.get(e.pending)
+                    if blocker is not None and not blocker.known():
+                        waited.add(e.pending)
+                        waiting.append((key, e))
+                        continue
                     hit = self.resolve(e.pending, ("areas",), levels, wait=True)
                     if hit[0] is not None or hit[1] is not None:
                         decided[e.pending] = hit
                     else:
                         waited.add(e.pending)
+                        waits_on[e.pending] = self.waits_on
                 target, reason = hit
                 if target is None and reason is None:
                     waiting.append((key, e))
