@@ -1313,3 +1313,33 @@ def test_odd_rows_of_a_csv_sheet_read_as_in_a_workbook(tmp_path):
         "signature)",
     ]
     assert from_csv["区域"].skipped == ["row 3 (section: 三、坞城)"]
+
+
+def test_parents_written_before_their_rows_resolve_once_every_namesake_is_placed(db, tmp_path):
+    """Rows that name a parent listed further down wait until every row of that name is placed:
+    the grids come first, their communities (three 和平社区 in three streets) next, the streets
+    and districts last. Each grid lands under the community its written path names, and a bare
+    和平社区 is refused with its three candidates, not guessed."""
+    rows = [["区域名称", "级别", "上级"]]
+    for street in ("新华街道", "坞城街道", "柳巷街道"):
+        rows.append([f"{street[:2]}第1网格", "网格", f"{street}/和平社区"])
+    rows.append(["孤网格", "网格", "和平社区"])  # ambiguous: which 和平社区?
+    rows += [["和平社区", "社区", s] for s in ("迎泽区/新华街道", "小店区/坞城街道", "迎泽区/柳巷街道")]
+    rows += [["新华街道", "街道", "迎泽区"], ["坞城街道", "街道", "小店区"], ["柳巷街道", "街道", "迎泽区"]]
+    rows += [["迎泽区", "区", "太原市"], ["小店区", "区", "太原市"], ["太原市", "市", None]]
+    path = _ledger(tmp_path / "order.xlsx", {"区域": rows})
+    with pytest.raises(RosterInvalid) as e:
+        load_roster(path, db)
+    (problem,) = e.value.problems
+    assert (problem.row, problem.column) == (6, "上级") and "ambiguous" in problem.reason
+    assert all(p in problem.reason for p in ("新华街道/和平社区", "坞城街道/和平社区", "柳巷街道/和平社区"))
+    rows.pop(4)  # the ambiguous grid
+    load_roster(_ledger(tmp_path / "order2.xlsx", {"区域": rows}), db)
+    placed = db.read(
+        "MATCH (g:Area {level: 'grid'})-[:PART_OF]->(c:Area)-[:PART_OF]->(s:Area) RETURN g.name, c.name, s.name"
+    ).rows
+    assert sorted(placed) == [
+        ["坞城第1网格", "和平社区", "坞城街道"],
+        ["新华第1网格", "和平社区", "新华街道"],
+        ["柳巷第1网格", "和平社区", "柳巷街道"],
+    ]
