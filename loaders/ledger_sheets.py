@@ -325,8 +325,8 @@ _MARKS = ":：填审制签盖计"
 def _usual_rows(body: list[list[Any]], width: int, serial: int | None, c0: int, c1: int) -> list[int]:
     """Indexes in a CSV sheet's ``body`` (its rows below the header) of the rows that can only be
     data rows: as wide as the header, no closing or total mark anywhere in them, no section numeral
-    starting them, no banner (the first two columns alike). None of a workbook's sheet: its numbers
-    and dates are looked at cell by cell, as every row the marks single out.
+    starting them, no banner (the first two columns alike). No row of a workbook's sheet: its numbers
+    and dates are looked at cell by cell, as is every row the marks single out.
 
     Found with a few searches of the whole sheet's text rather than cell by cell (most sheets
     hold a mark only in their signature row).

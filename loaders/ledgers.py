@@ -54,7 +54,8 @@ _PARENT_COLUMN = {
 }
 _SEPARATORS = re.compile(r"\s*[/／]\s*")
 _ODD = re.compile("[\\s／\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
-#: Above this many same-named candidates, qualified names are looked up through a per-name index.
+#: Above this many same-named candidates, a qualified name's are first narrowed to those with the
+#: rarest of its parents among their ancestors, through a per-name index (:meth:`_narrow`).
 _WIDE = 16
 #: Above this many same-named rows, a name path is looked up by its end in an index of their paths'
 #: ends (a province has dozens of 和平社区 and of 第1网格, each looked up by many rows).
@@ -331,13 +332,15 @@ class _Translator:
         if not parts:
             return None, "empty name"
         name, quals = parts[-1], parts[:-1]
-        cands = self._candidates(tables, name)
+        cands = self._candidates(tables, name) if wait else None
         # fast path: the name right under the parents written (新华街道/和平社区); when waiting, only
         # once every candidate's path is final (then it decides as the slow path would)
-        if quals and (not wait or all(e.cached is not None for e in cands)):
+        if quals and (cands is None or all(e.cached is not None for e in cands)):
             tight = self._tight(tables, parts)
             if len(tight) == 1 and (not levels or tight[0].level in levels):
                 return tight[0], None
+        if cands is None:
+            cands = self._candidates(tables, name)
         if not cands:
             what = " or ".join(_WHAT[t] for t in tables)
             return None, f"no {what} named {name!r} in this workbook or in the graph"
