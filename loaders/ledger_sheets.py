@@ -279,10 +279,9 @@ def _read_rows(
     body = records[hi + 1 :]
     usual = _usual_rows(body, width, serial, c0, c1) if pick is not None else []
     if usual:  # data rows for sure: taken as they are, all at once, without looking at each cell
-        picked = list(map(pick, map(body.__getitem__, usual)))  # type: ignore[arg-type]
-        filled = map(str.strip, map("".join, picked))  # (else only a serial number or a dropped column)
-        found = map(dict, map(partial(zip, fields), picked))
-        sheet.rows += compress(zip(map(add, usual, repeat(hi + 2)), found, strict=True), filled)
+        # (each has a value: its first two columns differ, so one is filled)
+        found = map(dict, map(partial(zip, fields), map(pick, map(body.__getitem__, usual))))  # type: ignore[arg-type]
+        sheet.rows += zip(map(add, usual, repeat(hi + 2)), found, strict=True)
     taken = set(usual)
     for r, record in enumerate(body, start=hi + 2):
         if r - hi - 2 in taken:
